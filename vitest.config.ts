@@ -1,0 +1,12 @@
+/** @module vitest configuration: unit tests beside the code, cross-part and browser tests under test/. */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'grammar/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores on these machines: forks keep native modules (better-sqlite3) isolated per file.
+    pool: 'forks',
+  },
+});
