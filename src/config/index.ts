@@ -93,7 +93,7 @@ function parseSchedule(text: string): number[] {
     const unit = match ? units[match[2] ?? ''] : undefined;
     if (!match || unit === undefined) {
       throw new ConfigError(
-        `UNSUB_RETRY_SCHEDULE: item ${index + 1} "${part}" must be a duration such as 500ms, 5s, 5m or 2h`,
+        `UNSUB_RETRY_SCHEDULE item ${index + 1} "${part}" must be a duration such as 500ms, 5s, 5m or 2h`,
         'UNSUB_RETRY_SCHEDULE',
       );
     }

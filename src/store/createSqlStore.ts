@@ -1,0 +1,24 @@
+/**
+ * @module Composes the verb groups over one `SqlExecutor` into a `Store`. A later part adds its verb
+ * group (e.g. webhooks) here and to the `Store` interface.
+ */
+import type { SqlExecutor } from './sqlExecutor.js';
+import type { Store } from './types.js';
+import { createContactsVerbs } from './verbs/contactsVerbs.js';
+import { createGroupsVerbs } from './verbs/groupsVerbs.js';
+import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
+import { createOutboxVerbs } from './verbs/outboxVerbs.js';
+import { createSettingsVerbs } from './verbs/settingsVerbs.js';
+
+/** The store over an executor whose migrations have run. */
+export function createSqlStore(executor: SqlExecutor): Store {
+  return {
+    capabilities: executor.capabilities,
+    ...createContactsVerbs(executor),
+    ...createGroupsVerbs(executor),
+    ...createMembershipsVerbs(executor),
+    ...createOutboxVerbs(executor),
+    ...createSettingsVerbs(executor),
+    close: () => executor.close(),
+  };
+}

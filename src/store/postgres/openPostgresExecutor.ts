@@ -1,0 +1,135 @@
+/**
+ * @module The PostgreSQL backend of the store: a `pg` pool shared by any number of unsub processes.
+ *
+ * Every connection starts with `search_path` set to the configured schema (a startup option, so no
+ * query can run before it). BIGINT columns (times in ms, outbox ids) are parsed to JavaScript
+ * numbers: they stay far below 2^53, and the verbs want numbers, not the strings `pg` returns by default.
+ */
+import pg from 'pg';
+import type { BackendCapabilities } from '../types.js';
+import type { SqlExecutor, SqlRow, SqlSession, SqlValue } from '../sqlExecutor.js';
+import { StoreError } from '../storeError.js';
+
+/** PostgreSQL's capabilities; see `BackendCapabilities` for what each flag means. */
+export const postgresCapabilities: BackendCapabilities = {
+  name: 'postgres',
+  // READ COMMITTED lets two transactions read the same row; FOR UPDATE makes the second wait.
+  lockRowsSuffix: ' FOR UPDATE',
+  // Workers claiming deliveries pass over rows another worker holds instead of queueing behind it.
+  skipLockedSuffix: ' FOR UPDATE SKIP LOCKED',
+  multiProcess: true,
+  // The wire protocol counts parameters in 16 bits.
+  maxParameters: 65_535,
+};
+
+/** OID of BIGINT (int8) in pg_type. */
+const int8Oid = 20;
+
+/** Parses BIGINT to number; other types keep pg's default parsers. */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === int8Oid && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** A schema name we can put in SQL and a startup option without quoting trouble. */
+const schemaPattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Namespace of our advisory locks (first key of the two-key form): "unsub" in a number. */
+const advisoryNamespace = 0x756e73;
+
+/** Rewrites `?` placeholders to PostgreSQL's `$1, $2, …`. */
+function numberPlaceholders(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
+
+/** Options of `openPostgresExecutor`. */
+export interface PostgresExecutorOptions {
+  /** `postgres://user@host:port/db`. */
+  url: string;
+  /** Schema for every table (created by the first migration run); default `public`. */
+  schema?: string;
+  /** Largest number of connections (default 10). */
+  poolSize?: number;
+}
+
+/**
+ * Opens a pool on `url`. Connections are made lazily; migrations make the first one.
+ * @throws StoreError `invalid_option` (field `schema`) for a schema name that is not a plain identifier.
+ */
+export function openPostgresExecutor(options: PostgresExecutorOptions): SqlExecutor {
+  const schema = options.schema ?? 'public';
+  if (!schemaPattern.test(schema)) {
+    throw new StoreError('invalid_option', `schema "${schema}" must be letters, digits and _ (at most 63)`, {
+      field: 'schema',
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: `-c search_path="${schema}"`,
+    types,
+  });
+  // An idle client losing its connection (server restart) must not crash the process; the pool
+  // drops that client and the next query connects afresh.
+  pool.on('error', () => undefined);
+
+  const sessionOf = (client: pg.Pool | pg.PoolClient): SqlSession => ({
+    async all<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+      const result = await client.query(numberPlaceholders(sql), params as SqlValue[]);
+      return result.rows as T[];
+    },
+    async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+      const result = await client.query(numberPlaceholders(sql), params as SqlValue[]);
+      return result.rowCount ?? 0;
+    },
+    async exec(sql: string): Promise<void> {
+      // No parameters: the simple query protocol, which accepts several statements.
+      await client.query(sql);
+    },
+  });
+
+  return {
+    capabilities: postgresCapabilities,
+    ...sessionOf(pool),
+    migrationPrelude: [
+      // Transaction-scoped: released by COMMIT/ROLLBACK even if this process dies mid-migration.
+      `SELECT pg_advisory_xact_lock(${advisoryNamespace}, hashtext('migrate:${schema}'))`,
+      // Under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog.
+      `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+    ],
+    async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const value = await fn(sessionOf(client));
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection is unusable: destroy it rather than return it to the pool.
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    uniqueViolation(error: unknown): string | undefined {
+      const e = error as { code?: unknown; table?: unknown; detail?: unknown };
+      if (e?.code !== '23505') return undefined;
+      // detail: `Key (email_key)=(a@b.c) already exists.`
+      const column = typeof e.detail === 'string' ? /^Key \(([\w, ]+)\)/.exec(e.detail)?.[1] : undefined;
+      return `${String(e.table)}.${column ?? ''}`;
+    },
+    async close(): Promise<void> {
+      // pg throws when a pool is ended twice; closing a closed store is harmless here.
+      if (!pool.ended) await pool.end();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * @module The small SQL seam under the store's verbs. Each backend (SQLite, PostgreSQL) provides a
+ * `SqlExecutor`; the verbs are written once against it. SQL uses `?` placeholders everywhere (the
+ * PostgreSQL executor numbers them), so verbs never contain `?` inside string literals.
+ */
+import type { BackendCapabilities } from './types.js';
+
+/** A value bound to a `?` placeholder. Booleans are stored as 0/1 by the verbs. */
+export type SqlValue = string | number | null;
+
+/** A row as the driver returns it, keyed by column name. */
+export type SqlRow = Record<string, unknown>;
+
+/** Statements inside (or outside) a transaction. */
+export interface SqlSession {
+  /** Runs a statement that returns rows (SELECT, or INSERT/UPDATE … RETURNING). */
+  all<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/** A backend: a session for single statements plus transactions. */
+export interface SqlExecutor extends SqlSession {
+  readonly capabilities: BackendCapabilities;
+  /**
+   * Runs `fn` in one write transaction: committed when it resolves, rolled back when it throws.
+   * Transactions do not nest.
+   */
+  transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Statements run first in the migration transaction so that two processes starting at once
+   * apply migrations one after the other (PostgreSQL: an advisory lock, then the schema).
+   */
+  readonly migrationPrelude: readonly string[];
+  /**
+   * When `error` is a unique-constraint violation, the `table.column` it concerns (e.g.
+   * `contacts.email_key`); otherwise undefined. Lets verbs map races to domain errors.
+   */
+  uniqueViolation(error: unknown): string | undefined;
+  close(): Promise<void>;
+}
+
+/** `(?, ?, ?)` for `count` values (count ≥ 1). */
+export function placeholders(count: number): string {
+  return `(${Array.from({ length: count }, () => '?').join(', ')})`;
+}

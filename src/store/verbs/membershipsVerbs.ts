@@ -1,0 +1,97 @@
+/**
+ * @module Membership verbs: read a contact's memberships; change them and append the resulting
+ * events in one transaction.
+ *
+ * Why the store takes a `buildEvents` callback instead of exposing a generic transaction: only the
+ * store knows, inside its transaction, which rows really changed (a repeat changes none), and the
+ * events must be derived from exactly those rows and committed with them. A pure, synchronous
+ * builder keeps the event bodies in `subscriptions/` while the SQLite adapter can keep its single
+ * connection's transactions short and the PostgreSQL adapter its row locks.
+ */
+import type { SqlExecutor } from '../sqlExecutor.js';
+import { StoreError } from '../storeError.js';
+import type { Group, MembershipChange, MembershipsStore } from '../types.js';
+import { groupColumns, groupFromRow, membershipState, type MembershipRow } from './rows.js';
+import {
+  appendOutbox,
+  distinct,
+  joinGroups,
+  leaveGroups,
+  lockContact,
+  requireGroups,
+} from './transactionSteps.js';
+
+/** The membership verbs on one executor. */
+export function createMembershipsVerbs(executor: SqlExecutor): MembershipsStore {
+  return {
+    async getMemberships(contactId, channel) {
+      const columns = groupColumns
+        .split(', ')
+        .map((column) => `g.${column}`)
+        .join(', ');
+      const rows = await executor.all<MembershipRow>(
+        `SELECT ${columns}, m.state, m.changed_at, m.source
+         FROM memberships m JOIN mailing_groups g ON g.id = m.group_id
+         WHERE m.contact_id = ?${channel === undefined ? '' : ' AND g.channel = ?'}
+         ORDER BY g.id`,
+        channel === undefined ? [contactId] : [contactId, channel],
+      );
+      return rows.map((row) => ({
+        group: groupFromRow(row),
+        state: membershipState(row.state),
+        changedAt: Number(row.changed_at),
+        source: row.source,
+      }));
+    },
+
+    changeMemberships(input, buildEvents) {
+      const subscribe = distinct(input.subscribe ?? []);
+      const unsubscribe = input.unsubscribe ?? [];
+      if (unsubscribe === 'all' && input.channel === undefined) {
+        return Promise.reject(
+          new StoreError('invalid_input', "unsubscribe: 'all' needs a channel", { field: 'channel' }),
+        );
+      }
+      return executor.transaction(async (tx) => {
+        const contact = await lockContact(executor, tx, input.contactId);
+        const joining = await requireGroups(tx, subscribe, { channel: input.channel, field: 'groupIds' });
+        const leavingNamed =
+          unsubscribe === 'all'
+            ? []
+            : await requireGroups(tx, unsubscribe, { channel: input.channel, field: 'groupIds' });
+
+        const joined = await joinGroups(tx, contact.id, subscribe, {
+          mode: 'resubscribe',
+          source: input.source,
+          at: input.at,
+        });
+        const leftIds = await leaveGroups(tx, contact.id, unsubscribe, {
+          channel: input.channel,
+          keep: subscribe,
+          source: input.source,
+          at: input.at,
+        });
+
+        // Groups left through 'all' were not looked up yet.
+        const known = new Map<number, Group>([...joining, ...leavingNamed].map((group) => [group.id, group]));
+        const unknown = leftIds.filter((id) => !known.has(id));
+        if (unknown.length > 0) {
+          for (const group of await requireGroups(tx, unknown, { field: 'groupIds' }))
+            known.set(group.id, group);
+        }
+        // Order: joins as requested, then leaves as requested (or by id for 'all').
+        const leftOrder =
+          unsubscribe === 'all' ? leftIds : distinct(unsubscribe).filter((id) => leftIds.includes(id));
+        const changed: MembershipChange[] = [
+          ...joining
+            .filter((group) => joined.has(group.id))
+            .map((group) => ({ group, state: 'subscribed' as const })),
+          ...leftOrder.map((id) => ({ group: known.get(id) as Group, state: 'unsubscribed' as const })),
+        ];
+        const events =
+          changed.length > 0 ? await appendOutbox(tx, buildEvents({ contact, changed }), input.at) : [];
+        return { value: changed, events };
+      });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * @module Row ↔ domain mapping shared by the verbs: column lists, row types and the mappers that
+ * turn snake_case rows (numbers already parsed by each backend) into domain objects.
+ */
+import type { Channel, Contact, Group, JsonObject, MembershipState, OutboxEvent } from '../types.js';
+
+/** Columns of `contacts`, in the order `contactFromRow` expects. */
+export const contactColumns = 'id, email, phone, first_name, last_name, extra, created_at, updated_at';
+
+/** Columns of `mailing_groups`. */
+export const groupColumns = 'id, name, system_name, description, channel, created_at';
+
+/** Columns of `outbox`. */
+export const outboxColumns = 'id, type, body, created_at, dispatched_at';
+
+/** A `contacts` row. */
+export interface ContactRow {
+  [column: string]: unknown;
+  id: number;
+  email: string;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  extra: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A `mailing_groups` row. */
+export interface GroupRow {
+  [column: string]: unknown;
+  id: number;
+  name: string;
+  system_name: string;
+  description: string;
+  channel: string;
+  created_at: number;
+}
+
+/** An `outbox` row. */
+export interface OutboxRow {
+  [column: string]: unknown;
+  id: number;
+  type: string;
+  body: string;
+  created_at: number;
+  dispatched_at: number | null;
+}
+
+/** A `memberships` row joined with its group (group columns prefixed `g_`). */
+export interface MembershipRow extends GroupRow {
+  state: string;
+  changed_at: number;
+  source: string;
+}
+
+/** The case-insensitive key of an e-mail address or system name. */
+export function caseKey(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+/** Maps a `contacts` row. */
+export function contactFromRow(row: ContactRow): Contact {
+  return {
+    id: Number(row.id),
+    email: row.email,
+    phone: row.phone,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    extra: JSON.parse(row.extra) as JsonObject,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** Maps a `mailing_groups` row. */
+export function groupFromRow(row: GroupRow): Group {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    systemName: row.system_name,
+    description: row.description,
+    channel: row.channel as Channel,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** Maps an `outbox` row. */
+export function outboxFromRow(row: OutboxRow): OutboxEvent {
+  return {
+    id: Number(row.id),
+    type: row.type,
+    body: row.body,
+    createdAt: Number(row.created_at),
+    dispatchedAt: row.dispatched_at === null ? null : Number(row.dispatched_at),
+  };
+}
+
+/** Narrows a stored state string. */
+export function membershipState(value: string): MembershipState {
+  return value === 'subscribed' ? 'subscribed' : 'unsubscribed';
+}

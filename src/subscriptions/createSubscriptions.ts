@@ -1,0 +1,282 @@
+/**
+ * @module The subscription commands: validate input, change contacts/groups/memberships AND append
+ * the resulting events to the outbox in one store transaction, then — only after the commit —
+ * hand the events to the optional in-process bus.
+ */
+import type { Channel, Committed, Contact, Group, Store } from '../store/index.js';
+import { contactAddingEvents, membershipEvents } from './buildEvents.js';
+import {
+  contactPatchSchema,
+  createContactSchema,
+  createGroupSchema,
+  idSchema,
+  parseInput,
+  setSubscriptionsSchema,
+  subscribeSchema,
+  unsubscribeSchema,
+} from './inputSchemas.js';
+import { SubscriptionError, fromStoreError } from './subscriptionError.js';
+import { parseContactFile, type ImportFormat, type ImportProblem } from './parseContactFile.js';
+import { validateContactRecords } from './validateContactRecords.js';
+
+/** An event body as emitted on the bus (structurally compatible with the events part's bus). */
+export type EmittedEvent = { event: string } & Record<string, unknown>;
+
+/** Where committed events are announced in-process (e.g. to wake the dispatcher). */
+export interface EventSink {
+  emit(event: EmittedEvent): void;
+}
+
+/** Options of `createSubscriptions`. */
+export interface SubscriptionsOptions {
+  store: Store;
+  /** Receives every committed event, after its transaction commits. */
+  bus?: EventSink;
+  /** The clock (ms since the epoch); default `Date.now`. */
+  now?: () => number;
+  /** Told when a bus handler throws; the command still succeeds (the event is safe in the outbox). */
+  onError?: (error: unknown, event: EmittedEvent) => void;
+}
+
+/** Input of `unsubscribe`. */
+export interface UnsubscribeInput {
+  contactId: number;
+  channel: Channel;
+  /** The groups to leave, or `'all'`: every group of `channel` the contact is subscribed to. */
+  groupIds: number[] | 'all';
+  /** Where the request came from: `link`, `one-click`, `manager`, `api`, … */
+  source: string;
+}
+
+/** Input of `subscribe`. */
+export interface SubscribeInput {
+  contactId: number;
+  channel: Channel;
+  groupIds: number[];
+  source: string;
+}
+
+/** Input of `setSubscriptions`: the manager's ticked set for one channel. */
+export interface SetSubscriptionsInput {
+  contactId: number;
+  channel: Channel;
+  /** Ticked groups; every other group of `channel` the contact belongs to is left. */
+  subscribedGroupIds: number[];
+  source: string;
+}
+
+/** Input of `createContact`. */
+export interface CreateContactCommand {
+  email: string;
+  phone?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  extra?: Record<string, unknown>;
+  groupIds?: number[];
+  /** Default `api`. */
+  source?: string;
+}
+
+/** Input of `updateContact`: present fields replace stored ones (`extra` as a whole). */
+export interface UpdateContactCommand {
+  email?: string;
+  phone?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  extra?: Record<string, unknown>;
+}
+
+/** Input of `createGroup`. */
+export interface CreateGroupCommand {
+  name: string;
+  systemName: string;
+  description?: string;
+  channel: Channel;
+}
+
+/** Input of `importContacts`. */
+export interface ImportContactsCommand {
+  /** The file's text. */
+  text: string;
+  format: ImportFormat;
+  /** Default `import`. */
+  source?: string;
+  /** Called after each row is written (inside the transaction), for progress bars. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The outcome of an import: counts, or every problem found (and nothing imported). */
+export type ImportContactsOutcome =
+  { ok: true; created: number; updated: number } | { ok: false; problems: ImportProblem[] };
+
+/** The commands. Every method validates its input and throws `SubscriptionError` for bad input. */
+export interface Subscriptions {
+  /** Leaves groups; returns the groups actually left (empty on a repeat, which emits nothing). */
+  unsubscribe(input: UnsubscribeInput): Promise<Group[]>;
+  /** Joins (or re-joins) groups; returns the groups actually joined. */
+  subscribe(input: SubscribeInput): Promise<Group[]>;
+  /**
+   * Applies the manager's ticked set: joins the ticked groups, leaves the other groups of the
+   * channel the contact is subscribed to. Ticked groups must be groups the contact has a
+   * membership in (the manager only shows those), else `invalid_input`.
+   */
+  setSubscriptions(input: SetSubscriptionsInput): Promise<{ joined: Group[]; left: Group[] }>;
+  /** Creates a contact in its initial groups; emits one `contact adding`. */
+  createContact(input: CreateContactCommand): Promise<Contact>;
+  /** Updates a contact's fields (no event: the seed has none for updates). */
+  updateContact(contactId: number, patch: UpdateContactCommand): Promise<Contact>;
+  /**
+   * Imports a CSV/NDJSON file: validates every row first and, on any problem, imports nothing and
+   * returns all problems; otherwise creates or merges all contacts in ONE transaction (merge rules:
+   * `ContactsStore.importContacts`). New contacts emit `contact adding`; existing contacts that
+   * join groups emit `mailing group subscribe` per group.
+   */
+  importContacts(input: ImportContactsCommand): Promise<ImportContactsOutcome>;
+  createGroup(input: CreateGroupCommand): Promise<Group>;
+  listGroups(options?: { channel?: Channel }): Promise<Group[]>;
+}
+
+/** Builds the subscription commands over a store. */
+export function createSubscriptions(options: SubscriptionsOptions): Subscriptions {
+  const { store, bus } = options;
+  const now = options.now ?? Date.now;
+  const onError =
+    options.onError ??
+    ((error: unknown, event: EmittedEvent) =>
+      console.error(
+        `unsub: an event bus handler failed for "${event.event}" (the event is in the outbox):`,
+        error,
+      ));
+
+  /** Runs a store call, mapping its errors, then announces the committed events. */
+  const commit = async <T>(run: () => Promise<Committed<T>>): Promise<T> => {
+    let committed: Committed<T>;
+    try {
+      committed = await run();
+    } catch (error) {
+      throw fromStoreError(error);
+    }
+    if (bus) {
+      for (const stored of committed.events) {
+        const event = JSON.parse(stored.body) as EmittedEvent;
+        try {
+          bus.emit(event);
+        } catch (error) {
+          onError(error, event);
+        }
+      }
+    }
+    return committed.value;
+  };
+
+  const groupsIn = (changes: { group: Group; state: string }[], state: string) =>
+    changes.filter((change) => change.state === state).map((change) => change.group);
+
+  return {
+    async unsubscribe(input) {
+      const { contactId, channel, groupIds, source } = parseInput(unsubscribeSchema, input);
+      const changes = await commit(() =>
+        store.changeMemberships(
+          { contactId, channel, unsubscribe: groupIds, source, at: now() },
+          membershipEvents,
+        ),
+      );
+      return groupsIn(changes, 'unsubscribed');
+    },
+
+    async subscribe(input) {
+      const { contactId, channel, groupIds, source } = parseInput(subscribeSchema, input);
+      const changes = await commit(() =>
+        store.changeMemberships(
+          { contactId, channel, subscribe: groupIds, source, at: now() },
+          membershipEvents,
+        ),
+      );
+      return groupsIn(changes, 'subscribed');
+    },
+
+    async setSubscriptions(input) {
+      const { contactId, channel, subscribedGroupIds, source } = parseInput(setSubscriptionsSchema, input);
+      if (!(await store.getContact(contactId))) {
+        throw new SubscriptionError('contact_not_found', `contact ${contactId} does not exist`, {
+          field: 'contactId',
+        });
+      }
+      const own = new Set((await store.getMemberships(contactId, channel)).map((m) => m.group.id));
+      const foreign = subscribedGroupIds.filter((id) => !own.has(id));
+      if (foreign.length > 0) {
+        throw new SubscriptionError(
+          'invalid_input',
+          `subscribedGroupIds: group ${foreign.join(', ')} is not one of the contact's ${channel} groups`,
+          { field: 'subscribedGroupIds' },
+        );
+      }
+      const changes = await commit(() =>
+        store.changeMemberships(
+          { contactId, channel, subscribe: subscribedGroupIds, unsubscribe: 'all', source, at: now() },
+          membershipEvents,
+        ),
+      );
+      return { joined: groupsIn(changes, 'subscribed'), left: groupsIn(changes, 'unsubscribed') };
+    },
+
+    async createContact(input) {
+      const parsed = parseInput(createContactSchema, input);
+      return commit(() =>
+        store.createContact(
+          {
+            email: parsed.email,
+            phone: parsed.phone ?? null,
+            firstName: parsed.firstName ?? null,
+            lastName: parsed.lastName ?? null,
+            extra: parsed.extra ?? {},
+            groupIds: parsed.groupIds ?? [],
+            source: parsed.source ?? 'api',
+            at: now(),
+          },
+          contactAddingEvents,
+        ),
+      );
+    },
+
+    async updateContact(contactId, patch) {
+      const id = parseInput(idSchema, contactId);
+      const parsed = parseInput(contactPatchSchema, patch);
+      try {
+        return await store.updateContact(id, parsed, now());
+      } catch (error) {
+        throw fromStoreError(error);
+      }
+    },
+
+    async importContacts(input) {
+      const parsed = parseContactFile(input.text, input.format);
+      const { rows, problems } = validateContactRecords(parsed.records, await store.listGroups());
+      const all = [...parsed.problems, ...problems].sort((a, b) => a.line - b.line);
+      if (all.length > 0) return { ok: false, problems: all };
+      const counts = await commit(() =>
+        store.importContacts(rows, {
+          source: input.source ?? 'import',
+          at: now(),
+          onCreated: contactAddingEvents,
+          onChanged: membershipEvents,
+          onProgress: input.onProgress,
+        }),
+      );
+      return { ok: true, ...counts };
+    },
+
+    async createGroup(input) {
+      const parsed = parseInput(createGroupSchema, input);
+      try {
+        return await store.createGroup(parsed, now());
+      } catch (error) {
+        throw fromStoreError(error);
+      }
+    },
+
+    listGroups(listOptions = {}) {
+      return store.listGroups(listOptions);
+    },
+  };
+}
