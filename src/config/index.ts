@@ -79,7 +79,8 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookConcurrency: number;
   webhookEndpointConcurrency: number;
-  /** Retry delays in milliseconds (after the first attempt), or undefined for the standard schedule. */
+  /** Retry delays in ms, the shape of webhooks' `retrySchedule` (entry n = the wait before attempt n+1, so it
+   * usually starts with 0); undefined for the standard schedule. */
   retryScheduleMs: number[] | undefined;
   runWorker: boolean;
   log: 'silent' | 'error' | 'info' | 'debug';
