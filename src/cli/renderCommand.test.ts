@@ -1,0 +1,164 @@
+/** @module Tests of `unsub render`, run in process against temp files and a temp key file. */
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KeyRing, tokenFromLink } from '../links/index.js';
+import { main } from './index.js';
+
+const examples = path.resolve(import.meta.dirname, '../../examples');
+const newsletter = path.join(examples, 'newsletter.hbs');
+const groups = path.join(examples, 'groups.json');
+let dir: string;
+const saved: Record<string, string | undefined> = {};
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'unsub-cli-render-'));
+  for (const name of ['UNSUB_KEYS_FILE', 'UNSUB_BASE_URL']) saved[name] = process.env[name];
+  process.env.UNSUB_KEYS_FILE = path.join(dir, 'keys.json');
+  process.env.UNSUB_BASE_URL = 'https://unsub.example.com';
+});
+afterEach(async () => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'unsub', ...args]);
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+async function file(name: string, text: string): Promise<string> {
+  const full = path.join(dir, name);
+  await writeFile(full, text);
+  return full;
+}
+
+describe('unsub render', () => {
+  it('renders one recipient (JSON object) to stdout, creating a key file with a warning', async () => {
+    const data = await file(
+      'one.json',
+      JSON.stringify({ contactId: 17, first_name: 'Zoë', email: 'z@example.com' }),
+    );
+    const result = await run('render', newsletter, '--data', data, '--groups', groups);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('Hello Zoë,');
+    expect(result.err).toMatch(/warning: no keys file, so a new signing key was created at .*keys\.json/);
+    const ring = await KeyRing.load(path.join(dir, 'keys.json'));
+    const href = /href="(https:\/\/unsub\.example\.com\/u\/[^"]+)">Unsubscribe from all/.exec(
+      result.out,
+    )![1]!;
+    expect(ring.verifyLink(tokenFromLink(href)!.token)).toMatchObject({
+      ok: true,
+      claims: { action: 'unsubscribe', contactId: 17, groupIds: [] },
+    });
+  });
+
+  it('--format json prints {html, headers, links} with the RFC 8058 headers', async () => {
+    const data = await file('one.json', JSON.stringify({ contactId: 3 }));
+    const result = await run(
+      'render',
+      newsletter,
+      '--data',
+      data,
+      '--groups',
+      groups,
+      '--format',
+      'json',
+      '--message-uid',
+      'm-1',
+    );
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.out);
+    expect(parsed.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(parsed.headers['List-Unsubscribe']).toMatch(/^<https:\/\/unsub\.example\.com\/u\/.+>$/);
+    expect(parsed.links.map((link: { action: string }) => link.action)).toEqual([
+      'unsubscribe_groups',
+      'manage',
+      'unsubscribe',
+      'unsubscribe',
+    ]);
+  });
+
+  it('renders an NDJSON batch as NDJSON lines, and a CSV batch into --out files', async () => {
+    const ndjson = await file(
+      'batch.ndjson',
+      '{"contactId":1,"first_name":"A"}\n\n{"id":2,"first_name":"B"}\n',
+    );
+    const lines = await run('render', newsletter, '--data', ndjson, '--groups', groups);
+    expect(lines.code).toBe(0);
+    const rows = lines.out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(rows.map((row) => row.contactId)).toEqual([1, 2]);
+    expect(rows[1].html).toContain('Hello B,');
+    expect(lines.err).not.toContain('ETA'); // stderr is not a terminal here
+
+    const csv = await file('batch.txt', 'contactId,first_name,vip\n5,Eve,true\n6,"O\'Neil, Pat",\n');
+    const out = path.join(dir, 'out');
+    const files = await run(
+      'render',
+      newsletter,
+      '--data',
+      csv,
+      '--groups',
+      groups,
+      '--out',
+      out,
+      '--format',
+      'json',
+    );
+    expect(files.code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['5.json', '6.json']);
+    const six = JSON.parse(await readFile(path.join(out, '6.json'), 'utf8'));
+    expect(six.html).toContain('Hello O&#x27;Neil, Pat,');
+  });
+
+  it('refuses the whole batch, listing every bad line, and renders nothing', async () => {
+    const bad = await file(
+      'bad.ndjson',
+      '{"contactId":1}\n{"contactId":0}\nnot json\n{"name":"x"}\n{"contactId":1}\n',
+    );
+    const out = path.join(dir, 'out');
+    const result = await run('render', newsletter, '--data', bad, '--groups', groups, '--out', out);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('bad.ndjson:2: contactId must be a positive integer, got 0');
+    expect(result.err).toContain('bad.ndjson:3: invalid JSON');
+    expect(result.err).toContain('bad.ndjson:4: missing contactId (or id)');
+    expect(result.err).toContain('bad.ndjson:5: contactId 1 repeats line 1');
+    expect(result.err).toContain('nothing was rendered');
+    await expect(readdir(out)).rejects.toThrow();
+  });
+
+  it('prints template errors as FILE:LINE:COL CODE message and exits 1', async () => {
+    const data = await file('one.json', '{"contactId":1}');
+    const result = await run('render', newsletter, '--data', data); // no --groups: names cannot resolve
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/newsletter\.hbs:\d+:\d+ unknown_group group 'promo' cannot be resolved/);
+    expect(result.out).toBe('');
+  });
+
+  it('reports a bad group catalog by file and item', async () => {
+    const catalog = await file('groups.json', '[{"id":1,"name":"A","systemName":"a","channel":"fax"}]');
+    const data = await file('one.json', '{"contactId":1}');
+    const result = await run('render', newsletter, '--data', data, '--groups', catalog);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/groups\.json: group catalog \[0\]\.channel: /);
+  });
+});

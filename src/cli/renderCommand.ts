@@ -1,0 +1,131 @@
+/**
+ * @module `unsub render TEMPLATE --data FILE`: renders one recipient (a JSON object) to stdout, or a
+ * batch (JSON array, NDJSON, CSV) to `--out DIR` or as NDJSON on stdout. Every row is validated
+ * before anything renders, so a bad file never leaves a half-rendered batch.
+ */
+import { once } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { KeyRing, type Channel } from '../links/index.js';
+import {
+  compile,
+  render,
+  type CompiledTemplate,
+  type Recipient,
+  type RenderOptions,
+} from '../template/index.js';
+import { formatProblem, loadGroupCatalog } from './lintCommand.js';
+import { createProgressBar } from './progressBar.js';
+import { detectRecipientFormat, readRecipientRows, validateRecipientRows } from './recipientRows.js';
+
+interface RenderCommandOptions {
+  data: string;
+  groups?: string;
+  format: 'html' | 'json';
+  out?: string;
+  channel: Channel;
+  messageUid?: string;
+}
+
+/** Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory). */
+async function writeOut(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+/** Compiles the template file or prints its problems and returns undefined. */
+async function compileFile(
+  file: string,
+  groupsFile: string | undefined,
+): Promise<CompiledTemplate | undefined> {
+  const groups = groupsFile === undefined ? undefined : await loadGroupCatalog(groupsFile);
+  const source = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const result = compile(source, { groups });
+  for (const warning of result.warnings) process.stderr.write(`${formatProblem(file, warning, 'warning')}\n`);
+  if (result.ok) return result.template;
+  for (const error of result.errors) process.stderr.write(`${formatProblem(file, error, 'error')}\n`);
+  return undefined;
+}
+
+/** The per-recipient render options: a message uid in the row (`message_uid`/`messageUid`) wins. */
+function optionsFor(recipient: Recipient, base: RenderOptions): RenderOptions {
+  const uid = recipient.message_uid ?? recipient.messageUid;
+  return typeof uid === 'string' && uid !== '' ? { ...base, messageUid: uid } : base;
+}
+
+async function run(templateFile: string, options: RenderCommandOptions): Promise<void> {
+  const config = loadConfig();
+  const template = await compileFile(templateFile, options.groups);
+  if (template === undefined) {
+    process.exitCode = 1;
+    return;
+  }
+  const format = await detectRecipientFormat(options.data);
+  const { count, problems } = await validateRecipientRows(options.data, format);
+  if (problems.length > 0) {
+    for (const { where, problem } of problems) {
+      process.stderr.write(`${options.data}:${where.replace(/^line /, '')}: ${problem}\n`);
+    }
+    process.stderr.write(`unsub: ${problems.length} bad row(s) in ${options.data}; nothing was rendered\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const keyRing = await KeyRing.load(config.keysFile, {
+    create: true,
+    maxAgeDays: config.linkMaxAgeDays,
+    onCreate: (file) =>
+      process.stderr.write(
+        `unsub: warning: no keys file, so a new signing key was created at ${file}; keep it secret and back it up (links die with it)\n`,
+      ),
+  });
+  if (config.baseUrlFromDefault) {
+    process.stderr.write(`unsub: warning: UNSUB_BASE_URL is not set; links point at ${config.baseUrl}\n`);
+  }
+  const base: RenderOptions = { keyRing, baseUrl: config.baseUrl, channel: options.channel };
+  if (options.messageUid !== undefined) base.messageUid = options.messageUid;
+  if (options.out !== undefined) await mkdir(options.out, { recursive: true });
+  const extension = options.format === 'json' ? 'json' : 'html';
+  const single = format === 'object';
+  const progress = createProgressBar({ total: count, stream: process.stderr, label: 'rendering' });
+
+  for await (const row of readRecipientRows(options.data, format)) {
+    if (!('recipient' in row)) continue; // validated above; cannot happen unless the file changed
+    const { recipient } = row;
+    const result = render(template, recipient, undefined, optionsFor(recipient, base));
+    if (options.out !== undefined) {
+      const body = extension === 'json' ? `${JSON.stringify(result, null, 2)}\n` : result.html;
+      await writeFile(path.join(options.out, `${recipient.contactId}.${extension}`), body);
+    } else if (single) {
+      await writeOut(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : result.html);
+    } else {
+      await writeOut(`${JSON.stringify({ contactId: recipient.contactId, ...result })}\n`);
+    }
+    if (!single) progress.tick();
+  }
+  if (!single) progress.done();
+  if (options.out !== undefined) {
+    process.stderr.write(`rendered ${count} recipient(s) into ${options.out}\n`);
+  }
+}
+
+/** The `render` command. */
+export function renderCommand(): Command {
+  return new Command('render')
+    .description('render a template for one recipient (JSON object) or a batch (JSON array, NDJSON, CSV)')
+    .argument('<template>', 'template file (Handlebars with unsubscribe tags)')
+    .requiredOption('--data <file>', 'recipient data: a JSON object, or a JSON array / NDJSON / CSV batch')
+    .option('--groups <file>', 'group catalog (groups.json) to resolve group names against')
+    .addOption(
+      new Option('--format <format>', 'single recipient or --out files: html, or json {html, headers, links}')
+        .choices(['html', 'json'])
+        .default('html'),
+    )
+    .option('--out <dir>', 'write one file per recipient (<contactId>.html or .json) into this directory')
+    .addOption(
+      new Option('--channel <channel>', 'channel of the message').choices(['email', 'sms']).default('email'),
+    )
+    .option('--message-uid <uid>', 'message uid carried in the links (a row’s message_uid field wins)')
+    .exitOverride()
+    .action(run);
+}

@@ -1,0 +1,134 @@
+/**
+ * @module `compile`: template source → a `CompiledTemplate` (a Handlebars function plus the link
+ * slot table), or every problem found with its line and column. Compile once, render many.
+ */
+import Handlebars from 'handlebars';
+import { parseTemplate, type TagError, type TagNode } from '../../grammar/index.js';
+import { checkHandlebars } from './checkHandlebars.js';
+import { GroupResolver, type GroupCatalog } from './groupCatalog.js';
+import { buildSlotTable, type LinkSlot } from './linkSlots.js';
+import { linkHelperName, rewriteTags } from './rewriteTags.js';
+
+/** Options of `compile`. */
+export interface CompileOptions {
+  /** Groups that tags may name (by system or display name). Without it only numeric ids resolve. */
+  groups?: GroupCatalog;
+  /**
+   * Report a template without any unsubscribe link as the error `missing_unsubscribe` (lint does;
+   * bulk mail must carry one). Otherwise it compiles, and only the List-Unsubscribe header links.
+   */
+  requireUnsubscribe?: boolean;
+}
+
+/** The per-render state the link helper reads from Handlebars' `@data` (set by `render`). */
+export interface LinkHelperState {
+  link(slot: number): string;
+}
+
+/** A compiled template. Immutable; safe to render any number of times. */
+export interface CompiledTemplate {
+  /** The source as given. */
+  readonly source: string;
+  /** The distinct links the template can produce. */
+  readonly slots: readonly LinkSlot[];
+  /** The slot whose URL goes into `List-Unsubscribe`. */
+  readonly headerSlot: number;
+  /** The template's tags in source order. */
+  readonly tags: readonly TagNode[];
+  /** Problems that did not stop compilation. */
+  readonly warnings: readonly TagError[];
+  /** @internal Renders a context; `render` supplies the link state. */
+  readonly run: (context: object, state: LinkHelperState) => string;
+}
+
+/** What `compile` returns: never throws for a bad template. */
+export type CompileResult =
+  | { ok: true; template: CompiledTemplate; warnings: TagError[] }
+  | { ok: false; errors: TagError[]; warnings: TagError[] };
+
+/** Each template gets its own Handlebars environment, so nothing registered elsewhere leaks in. */
+function createEnvironment(): typeof Handlebars {
+  const env = Handlebars.create();
+  env.registerHelper(linkHelperName, function (slot: unknown, options: Handlebars.HelperOptions) {
+    return (options.data as { unsub: LinkHelperState }).unsub.link(slot as number);
+  });
+  return env;
+}
+
+const byPosition = (a: TagError, b: TagError) => a.line - b.line || a.column - b.column;
+
+/**
+ * Compiles a template: tags become calls of the link helper (so they work inside `{{#if}}`,
+ * `{{#each}}` and attributes), group names resolve through `options.groups`, and the Handlebars
+ * syntax is checked. Merge fields are HTML-escaped as Handlebars does.
+ * @throws TypeError only for a programmer error (source not a string).
+ */
+export function compile(source: string, options: CompileOptions = {}): CompileResult {
+  const parsed = parseTemplate(source);
+  const tags = parsed.ast.nodes.filter((node): node is TagNode => node.kind === 'tag');
+  const table = buildSlotTable(tags, new GroupResolver(options.groups), options.groups);
+  const errors = [...parsed.errors, ...table.errors];
+  const warnings = [...parsed.warnings, ...table.warnings];
+  const env = createEnvironment();
+  let rewritten = source;
+  if (parsed.errors.length === 0) {
+    rewritten = rewriteTags(
+      source,
+      tags.map((tag, index) => ({
+        start: tag.start,
+        end: tag.end,
+        slot: Math.max(0, table.tagSlots[index]!),
+      })),
+    );
+    const check = checkHandlebars(env, rewritten);
+    errors.push(...check.errors);
+    warnings.push(...check.warnings);
+    if (check.anyLink && !check.unconditionalLink) {
+      warnings.push({
+        code: 'conditional_unsubscribe',
+        message: 'every unsubscribe link is inside a {{#…}} block, so some recipients may get none',
+        line: tags[0]!.position.line,
+        column: tags[0]!.position.column,
+        hint: 'put one link outside all blocks (the List-Unsubscribe header is always sent)',
+      });
+    }
+  }
+  if (tags.length === 0 && parsed.errors.length === 0) {
+    const missing: TagError = {
+      code: 'missing_unsubscribe',
+      message: 'the template has no unsubscribe link',
+      line: 1,
+      column: 1,
+      hint: 'add <<link_unsubscribe>> or <<link_unsubscribe_manager>>; bulk mail must carry one',
+    };
+    (options.requireUnsubscribe ? errors : warnings).push(missing);
+  }
+  errors.sort(byPosition);
+  warnings.sort(byPosition);
+  if (errors.length > 0) return { ok: false, errors, warnings };
+
+  const fn = env.compile(rewritten, { knownHelpers: { [linkHelperName]: true }, strict: false });
+  const template: CompiledTemplate = Object.freeze({
+    source,
+    // Frozen down to the group id arrays: rendered links share them instead of copying.
+    slots: Object.freeze(
+      table.slots.map((slot) => Object.freeze({ ...slot, groupIds: Object.freeze(slot.groupIds) })),
+    ),
+    headerSlot: table.headerSlot,
+    tags: Object.freeze(tags),
+    warnings: Object.freeze(warnings),
+    run: (context: object, state: LinkHelperState) => fn(context, { data: { unsub: state } }),
+  });
+  // Handlebars compiles lazily on the first call; do it now, so render never pays or fails for it.
+  try {
+    template.run({}, { link: () => '' });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      errors: [{ code: 'handlebars_syntax', message: `Handlebars: ${message}`, line: 1, column: 1 }],
+      warnings,
+    };
+  }
+  return { ok: true, template, warnings };
+}
