@@ -1,0 +1,133 @@
+/* The console's progressive script (served as a file: the CSP allows no inline script).
+ * - Settings ➔ Webhooks: Test posts the row in the background and shows the result inline; Save is
+ *   enabled only while the URL in the field is the one that passed. Without this script the forms
+ *   post normally and the server renders the same result (and enforces test-before-save anyway).
+ * - Settings ➔ Unsubscribe pages: the preview frames follow the form as the sender types. */
+/* global document, window */
+'use strict';
+
+(function () {
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function details(summary, text, className, open) {
+    var box = el('details');
+    if (open) box.open = true;
+    box.appendChild(el('summary', '', summary));
+    box.appendChild(el('pre', className, text));
+    return box;
+  }
+
+  function showResult(container, result) {
+    container.textContent = '';
+    var verdict = el(
+      'p',
+      'verdict ' + (result.ok ? 'ok' : 'bad'),
+      (result.ok ? 'Passed' : 'Failed') +
+        ': ' +
+        (result.status ? 'HTTP ' + result.status : 'no response') +
+        ' in ' +
+        result.durationMs +
+        ' ms',
+    );
+    container.appendChild(verdict);
+    if (result.error) container.appendChild(el('p', 'small', result.error));
+    container.appendChild(details('Response', result.responseExcerpt, 'excerpt', !result.ok));
+    container.appendChild(details('Sample body sent', result.sent, 'sent', true));
+  }
+
+  function showError(container, message) {
+    container.textContent = '';
+    container.appendChild(el('p', 'verdict bad', message));
+  }
+
+  function setUpSlot(form) {
+    var input = form.querySelector('input[name="url"]');
+    var save = form.querySelector('button.save');
+    var test = form.querySelector('button.test');
+    var result = form.querySelector('.result');
+    if (!input || !save || !test || !result) return;
+
+    function update() {
+      var passed = form.getAttribute('data-passed-url');
+      save.disabled = passed === null || input.value.trim() !== passed;
+    }
+    input.addEventListener('input', update);
+    update();
+
+    form.addEventListener('submit', function (event) {
+      if (event.submitter !== test) return;
+      event.preventDefault();
+      var tested = input.value.trim();
+      form.removeAttribute('data-passed-url');
+      update();
+      test.disabled = true;
+      test.setAttribute('aria-busy', 'true');
+      showError(result, 'Testing…');
+      result.firstChild.className = 'verdict';
+      fetch(form.getAttribute('data-test-action'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(new FormData(form)),
+      })
+        .then(function (response) {
+          var type = response.headers.get('content-type') || '';
+          if (type.indexOf('application/json') === -1) {
+            // Signed out meanwhile: the answer is the sign-in page.
+            window.location.assign(response.url);
+            return undefined;
+          }
+          return response.json().then(function (body) {
+            if (!response.ok) {
+              showError(result, (body && body.error && body.error.message) || 'The test could not be run.');
+              return;
+            }
+            showResult(result, body);
+            if (body.ok && input.value.trim() === tested) form.setAttribute('data-passed-url', tested);
+            update();
+          });
+        })
+        .catch(function () {
+          showError(result, 'The console did not answer; check the connection and try again.');
+        })
+        .then(function () {
+          test.disabled = false;
+          test.removeAttribute('aria-busy');
+        });
+    });
+  }
+
+  function setUpPreview(form) {
+    var frames = document.querySelectorAll('iframe.preview-frame');
+    var timer;
+    function refresh() {
+      var params = new URLSearchParams(new FormData(form));
+      params.delete('_csrf');
+      params.set('draft', '1');
+      for (var i = 0; i < frames.length; i++) {
+        frames[i].src = frames[i].getAttribute('data-base') + '?' + params.toString();
+      }
+    }
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    }
+    form.addEventListener('input', schedule);
+    form.addEventListener('change', schedule);
+  }
+
+  function start() {
+    var slots = document.querySelectorAll('form.slot-form');
+    for (var i = 0; i < slots.length; i++) setUpSlot(slots[i]);
+    var branding = document.getElementById('branding-form');
+    if (branding) setUpPreview(branding);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

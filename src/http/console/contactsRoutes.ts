@@ -1,0 +1,195 @@
+/**
+ * @module Contacts: find one by e-mail (or browse them by id), see its memberships per channel and
+ * change them. Changes go through the subscription commands — join the ticked groups, then apply
+ * the ticked set — so every changed group emits its `mailing group subscribe`/`unsubscribe` event,
+ * exactly as the admin API's `PUT /contacts/:id/groups` does. The contact page also offers the
+ * contact's own signed links, to see the public pages as this recipient does.
+ */
+import { Router, type Response } from 'express';
+import { UnsubError } from '../../errors/index.js';
+import { linkUrl } from '../../links/index.js';
+import { channels, type Channel, type Contact } from '../../store/index.js';
+import { emailSchema } from '../../subscriptions/index.js';
+import { methodNotAllowed } from '../errors.js';
+import {
+  field,
+  fieldList,
+  parseId,
+  queryParam,
+  requireForm,
+  requirePage,
+  sendPage,
+  setConsoleHeaders,
+  type ConsoleContext,
+} from './consoleContext.js';
+import { formatTime } from './consoleViews.js';
+
+/** Contacts per page of the list. */
+export const contactsPageSize = 50;
+
+/** Where console changes come from, as recorded on memberships. */
+export const consoleSource = 'console';
+
+/** The contact routes. */
+export function contactsRoutes(context: ConsoleContext): Router {
+  const router = Router();
+  const { store, subscriptions } = context;
+
+  router.get('/contacts', requirePage(context), async (req, res) => {
+    const email = queryParam(req, 'email').trim();
+    let notFound: string | undefined;
+    let invalid: string | undefined;
+    if (email !== '') {
+      const parsed = emailSchema.safeParse(email);
+      if (!parsed.success) {
+        invalid = `"${email}" ${parsed.error.issues[0]?.message ?? 'is not an e-mail address'}`;
+      } else {
+        const contact = await store.findContactByEmail(parsed.data);
+        if (contact) {
+          setConsoleHeaders(res);
+          res.redirect(303, `${context.basePath}/contacts/${contact.id}`);
+          return;
+        }
+        notFound = parsed.data;
+      }
+    }
+    const afterId = parseId(queryParam(req, 'after')) ?? 0;
+    const contacts = await store.listContacts({ afterId, limit: contactsPageSize + 1 });
+    const shown = contacts.slice(0, contactsPageSize);
+    sendPage(
+      context,
+      res,
+      'contacts',
+      { title: 'Contacts', section: 'contacts' },
+      {
+        email,
+        notFound,
+        invalid,
+        contacts: shown.map((contact) => ({ ...contact, name: nameOf(contact) })),
+        paged: afterId > 0,
+        nextPage: contacts.length > contactsPageSize ? `/contacts?after=${shown.at(-1)?.id ?? 0}` : undefined,
+      },
+      invalid ? 422 : notFound ? 404 : 200,
+    );
+  });
+
+  const renderContact = async (
+    res: Response,
+    contact: Contact,
+    extra: { saved?: { channel: string; joined: number; left: number }; error?: string } = {},
+    status = 200,
+  ) => {
+    const memberships = await store.getMemberships(contact.id);
+    const groups = await store.listGroups({});
+    const sections = channels.map((channel) => ({
+      channel,
+      label: channel === 'sms' ? 'SMS' : 'E-mail',
+      groups: groups
+        .filter((group) => group.channel === channel)
+        .map((group) => {
+          const membership = memberships.find((m) => m.group.id === group.id);
+          return {
+            ...group,
+            checked: membership?.state === 'subscribed',
+            state: membership?.state ?? 'never subscribed',
+            changed: membership ? `${formatTime(membership.changedAt)} by ${membership.source}` : '',
+          };
+        }),
+      saved: extra.saved?.channel === channel ? extra.saved : undefined,
+    }));
+    const link = (action: 'unsubscribe' | 'manage', channel: Channel) => {
+      const claims = { action, contactId: contact.id, channel, groupIds: [] };
+      return linkUrl(context.baseUrl, claims, context.keyRing.signLink(claims));
+    };
+    sendPage(
+      context,
+      res,
+      'contact',
+      { title: contact.email, section: 'contacts' },
+      {
+        contact: { ...contact, name: nameOf(contact), extraJson: JSON.stringify(contact.extra, null, 2) },
+        hasExtra: Object.keys(contact.extra).length > 0,
+        sections,
+        error: extra.error,
+        links: {
+          manage: link('manage', 'email'),
+          unsubscribe: link('unsubscribe', 'email'),
+          manageSms: contact.phone ? link('manage', 'sms') : undefined,
+        },
+      },
+      status,
+    );
+  };
+
+  const notFound = (res: Response, id: unknown) =>
+    sendPage(
+      context,
+      res,
+      'error',
+      { title: 'Not found', section: 'contacts' },
+      { heading: 'No such contact', message: `There is no contact ${String(id ?? '')}.` },
+      404,
+    );
+
+  router.get('/contacts/:id', requirePage(context), async (req, res) => {
+    const id = parseId(req.params.id);
+    const contact = id === undefined ? undefined : await store.getContact(id);
+    if (!contact) return notFound(res, req.params.id);
+    const channel = queryParam(req, 'saved');
+    const saved = (channels as readonly string[]).includes(channel)
+      ? {
+          channel,
+          joined: Number(parseId(queryParam(req, 'joined')) ?? 0),
+          left: Number(parseId(queryParam(req, 'left')) ?? 0),
+        }
+      : undefined;
+    await renderContact(res, contact, saved ? { saved } : {});
+  });
+
+  router
+    .route('/contacts/:id/memberships')
+    .post(...requireForm(context, (req) => `/contacts/${parseId(req.params.id) ?? ''}`), async (req, res) => {
+      const id = parseId(req.params.id);
+      const contact = id === undefined ? undefined : await store.getContact(id);
+      if (!contact || id === undefined) return notFound(res, req.params.id);
+      const channel = channels.find((value) => value === field(req, 'channel'));
+      const ticked = fieldList(req, 'group').map((value) => parseId(value));
+      if (!channel || ticked.some((value) => value === undefined)) {
+        await renderContact(res, contact, { error: 'The form names an unknown channel or group.' }, 400);
+        return;
+      }
+      const subscribed = ticked as number[];
+      try {
+        // `setSubscriptions` only accepts groups the contact already belongs to (it serves the
+        // manager page), so join the ticked groups first, then apply the whole set.
+        const joined = await subscriptions.subscribe({
+          contactId: id,
+          channel,
+          groupIds: subscribed,
+          source: consoleSource,
+        });
+        const set = await subscriptions.setSubscriptions({
+          contactId: id,
+          channel,
+          subscribedGroupIds: subscribed,
+          source: consoleSource,
+        });
+        setConsoleHeaders(res);
+        res.redirect(
+          303,
+          `${context.basePath}/contacts/${id}?saved=${channel}&joined=${joined.length + set.joined.length}&left=${set.left.length}`,
+        );
+      } catch (error) {
+        if (!(error instanceof UnsubError) || error.field === undefined) throw error;
+        await renderContact(res, contact, { error: error.message }, 422);
+      }
+    })
+    .all(methodNotAllowed(['POST']));
+
+  return router;
+}
+
+/** "Ann Smith", or '' without names. */
+function nameOf(contact: Contact): string {
+  return [contact.firstName, contact.lastName].filter(Boolean).join(' ');
+}

@@ -1,0 +1,119 @@
+/**
+ * @module `createConsoleRouter`: the sender's console, an Express router mounted at `/` — sign-in
+ * with the admin token, Settings ➔ Webhooks, Deliveries, Settings ➔ Unsubscribe pages, Groups and
+ * Contacts as server-rendered pages with a small progressive script — plus the generated OpenAPI
+ * document and its page (`/api/openapi.json`, `/api/docs`, public).
+ */
+import { Router, type ErrorRequestHandler } from 'express';
+import type { KeyRing } from '../../links/index.js';
+import type { Store } from '../../store/index.js';
+import type { Subscriptions } from '../../subscriptions/index.js';
+import type { WebhookSettings } from '../../webhooks/index.js';
+import type { AdminTokenVerifier } from '../admin/index.js';
+import { basePathOf } from '../createApp.js';
+import { createPages } from '../createPages.js';
+import { errorPageTitle, isApiRequest, toHttpProblem } from '../errors.js';
+import { openApiRouter } from '../openapi/index.js';
+import { brandingRoutes } from './brandingRoutes.js';
+import { consoleHome, sendPage, setConsoleHeaders, type ConsoleContext } from './consoleContext.js';
+import { createSessionManager } from './consoleSession.js';
+import { createConsoleViews } from './consoleViews.js';
+import { contactsRoutes } from './contactsRoutes.js';
+import { deliveriesRoutes } from './deliveriesRoutes.js';
+import { groupsRoutes } from './groupsRoutes.js';
+import { signInRoutes } from './signInRoutes.js';
+import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
+
+/** Options of {@link createConsoleRouter}. */
+export interface ConsoleRouterOptions {
+  store: Store;
+  /** The subscription commands (group creation and membership changes emit their events). */
+  subscriptions: Subscriptions;
+  /** The webhook settings service (`createWebhookSettings`), the same one `/api/webhooks` uses. */
+  webhookSettings: WebhookSettings;
+  /** Signs a contact's own links on its page. */
+  keyRing: KeyRing;
+  /** Public base URL (UNSUB_BASE_URL): its path prefixes every console URL and the cookie path. */
+  baseUrl: string;
+  /** The admin token check of the API (`resolveAdminToken(...).verify`, or `adminTokenVerifier`). */
+  verifyAdminToken: AdminTokenVerifier;
+  /** HS256 key of the session cookies (≥ 32 bytes); default random per process. */
+  sessionKey?: Uint8Array;
+  /** Clock in ms (session expiry, settings timestamps); default `Date.now`. */
+  now?: () => number;
+  /** Always mark the session cookie Secure; otherwise only when the request is https (`req.secure`). */
+  secureCookies?: boolean;
+  /** The app's confirmation default (UNSUB_CONFIRM), shown and previewed when the branding has none. */
+  confirm?: boolean;
+  /** Told when deliveries became due by Retry, Replay or Enable, e.g. `() => dispatcher.wake()`. */
+  wake?: () => void;
+  /** Receives unexpected errors of console pages; default `console`. */
+  logger?: Pick<Console, 'error'>;
+}
+
+/**
+ * The console router. Mount it at `/` BEFORE the admin API router (whose bearer check covers all of
+ * `/api`), so `/api/openapi.json` and `/api/docs` stay public. Reads and compiles its views at once.
+ */
+export function createConsoleRouter(options: ConsoleRouterOptions): Router {
+  const now = options.now ?? Date.now;
+  const basePath = basePathOf(options.baseUrl);
+  const logger = options.logger ?? console;
+  const views = createConsoleViews({ basePath });
+  const context: ConsoleContext = {
+    store: options.store,
+    subscriptions: options.subscriptions,
+    webhookSettings: options.webhookSettings,
+    keyRing: options.keyRing,
+    baseUrl: options.baseUrl,
+    basePath,
+    now,
+    views,
+    sessions: createSessionManager({
+      ...(options.sessionKey ? { sessionKey: options.sessionKey } : {}),
+      now,
+      secureCookies: options.secureCookies ?? false,
+      cookiePath: basePath === '' ? '/' : basePath,
+    }),
+    publicPages: createPages({ basePath }),
+    wake: options.wake ?? (() => undefined),
+  };
+
+  const router = Router();
+  for (const asset of views.assets) {
+    router.get(asset.path, (_req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      res.type(asset.type).send(asset.body);
+    });
+  }
+  router.get(['/console', '/settings'], (_req, res) => {
+    setConsoleHeaders(res);
+    res.redirect(303, `${basePath}${consoleHome}`);
+  });
+  router.use(signInRoutes(context, options.verifyAdminToken));
+  router.use(webhookSettingsRoutes(context));
+  router.use(deliveriesRoutes(context));
+  router.use(brandingRoutes(context, options.confirm ?? true));
+  router.use(groupsRoutes(context));
+  router.use(contactsRoutes(context));
+  router.use(openApiRouter({ stylesheetHref: views.assets[0]?.href ?? '', serverUrl: options.baseUrl }));
+
+  // Errors of console pages as console pages (signed in: with the navigation); `/api` errors go on
+  // to the app's JSON error handler.
+  const consoleErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (isApiRequest(req) || res.headersSent) return next(error);
+    const problem = toHttpProblem(error, 'page');
+    if (problem.unexpected) logger.error(`unsub: console ${req.method} ${req.path} failed:`, error);
+    if (problem.headers) res.set(problem.headers);
+    sendPage(
+      context,
+      res,
+      'error',
+      { title: errorPageTitle(problem) },
+      { heading: errorPageTitle(problem), message: problem.message },
+      problem.status,
+    );
+  };
+  router.use(consoleErrors);
+  return router;
+}

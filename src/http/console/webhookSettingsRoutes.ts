@@ -1,0 +1,240 @@
+/**
+ * @module Settings ➔ Webhooks: one row per event type of the catalog plus the common URL, each with
+ * a URL field, Test, Save (enabled only once that exact URL passed a test), Remove, the signing
+ * secret on request and Rotate. Everything goes through `webhookSettings`, the same service the
+ * `/api/webhooks` routes use, so the server enforces test-before-save here too (409 on the page).
+ *
+ * Test works both ways: the progressive script POSTs the row with `Accept: application/json` and
+ * shows the result inline; without script the form posts and the page re-renders with the result.
+ */
+import { Router, type Request, type Response } from 'express';
+import { UnsubError } from '../../errors/index.js';
+import { eventTypes } from '../../events/index.js';
+import type {
+  WebhookEndpointSettings,
+  WebhookSettingsView,
+  WebhookTestResult,
+} from '../../webhooks/index.js';
+import { methodNotAllowed } from '../errors.js';
+import {
+  field,
+  queryParam,
+  requireForm,
+  requirePage,
+  sendPage,
+  setConsoleHeaders,
+  wantsJson,
+  type ConsoleContext,
+} from './consoleContext.js';
+
+/** A slot as the forms name it: `common` or an event type. */
+type SlotName = 'common' | (typeof eventTypes)[number];
+
+const slotNames: readonly SlotName[] = ['common', ...eventTypes];
+
+/** The row anchor of a slot (`slot-mailing-group-unsubscribe`). */
+export function slotAnchor(slot: string): string {
+  return `slot-${slot.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
+/** A test result as the page and the script show it. */
+export interface TestResultJson {
+  url: string;
+  ok: boolean;
+  status: number | null;
+  durationMs: number;
+  responseExcerpt: string;
+  error: string | null;
+  /** The exact body (or bodies, for the common URL) that was sent, as pretty JSON. */
+  sent: string;
+}
+
+function resultJson(url: string, result: WebhookTestResult): TestResultJson {
+  return {
+    url,
+    ok: result.ok,
+    status: result.status,
+    durationMs: result.duration_ms,
+    responseExcerpt: result.response_excerpt,
+    error: result.error ? `${result.error.code}: ${result.error.message}` : null,
+    sent: JSON.stringify(result.sent, null, 2),
+  };
+}
+
+/** What one row shows besides the saved endpoint. */
+interface RowState {
+  value?: string;
+  result?: TestResultJson;
+  error?: string;
+  notice?: string;
+}
+
+function slotOf(value: string): SlotName | undefined {
+  return slotNames.find((slot) => slot === value);
+}
+
+function endpointOf(view: WebhookSettingsView, slot: SlotName): WebhookEndpointSettings | null {
+  return slot === 'common' ? view.common : (view.events[slot] ?? null);
+}
+
+/** The HTTP status of a settings error shown on the page (the service's own table, by code). */
+function statusOf(error: UnsubError<string>): number {
+  return error.code === 'url_not_tested' ? 409 : error.code === 'endpoint_not_found' ? 404 : 422;
+}
+
+/** The settings routes. */
+export function webhookSettingsRoutes(context: ConsoleContext): Router {
+  const router = Router();
+  const { webhookSettings } = context;
+
+  const render = async (res: Response, states: Partial<Record<SlotName, RowState>>, status = 200) => {
+    const view = await webhookSettings.get();
+    const rows = slotNames.map((slot) => {
+      const endpoint = endpointOf(view, slot);
+      const state = states[slot] ?? {};
+      return {
+        slot,
+        anchor: slotAnchor(slot),
+        label: slot === 'common' ? 'Common URL' : slot,
+        common: slot === 'common',
+        endpoint,
+        usesCommon: slot !== 'common' && !endpoint && view.common !== null,
+        value: state.value ?? endpoint?.url ?? '',
+        result: state.result,
+        error: state.error,
+        notice: state.notice,
+        // Without script, Save is usable right after a passed test of the URL now in the field.
+        canSave: state.result?.ok === true && state.result.url === state.value,
+      };
+    });
+    sendPage(context, res, 'webhooks', { title: 'Webhooks', section: 'webhooks' }, { rows }, status);
+  };
+
+  /** The row's slot from the form, or a 400 page / JSON. */
+  const formSlot = (req: Request, res: Response): SlotName | undefined => {
+    const slot = slotOf(field(req, 'slot'));
+    if (slot) return slot;
+    const message = 'slot must be "common" or an event type of the catalog';
+    setConsoleHeaders(res);
+    if (wantsJson(req)) res.status(400).json({ error: { code: 'invalid_input', message, field: 'slot' } });
+    else sendPage(context, res, 'error', { title: 'Bad form' }, { heading: 'Bad form', message }, 400);
+    return undefined;
+  };
+
+  /** Re-renders the page with an error on the row, or rethrows what is not a settings error. */
+  const showError = async (res: Response, slot: SlotName, value: string | undefined, error: unknown) => {
+    if (!(error instanceof UnsubError) || error.field === undefined) throw error;
+    const state: RowState = value === undefined ? { error: error.message } : { value, error: error.message };
+    await render(res, { [slot]: state }, statusOf(error));
+  };
+
+  router.get('/settings/webhooks', requirePage(context), async (req, res) => {
+    const states: Partial<Record<SlotName, RowState>> = {};
+    for (const [param, text] of [
+      ['saved', 'Saved.'],
+      ['removed', 'Removed: events of this type go to the common URL, if any.'],
+      ['rotated', 'New signing secret made; the previous one keeps signing for 24 hours.'],
+      ['enabled', 'Enabled: new events are delivered again; replay its disabled deliveries on Deliveries.'],
+    ] as const) {
+      const slot = slotOf(queryParam(req, param));
+      if (slot) states[slot] = { notice: text };
+    }
+    await render(res, states);
+  });
+
+  router
+    .route('/settings/webhooks/test')
+    .post(...requireForm(context, '/settings/webhooks'), async (req, res) => {
+      const slot = formSlot(req, res);
+      if (!slot) return;
+      const url = field(req, 'url').trim();
+      let result: WebhookTestResult;
+      try {
+        result = await webhookSettings.test({ url, ...(slot === 'common' ? {} : { event: slot }) });
+      } catch (error) {
+        if (!(error instanceof UnsubError) || !wantsJson(req)) return showError(res, slot, url, error);
+        setConsoleHeaders(res);
+        res.status(statusOf(error)).json({ error: { code: error.code, message: error.message } });
+        return;
+      }
+      const json = resultJson(url, result);
+      if (wantsJson(req)) {
+        setConsoleHeaders(res);
+        res.json(json);
+        return;
+      }
+      await render(res, { [slot]: { value: url, result: json } });
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/settings/webhooks/save')
+    .post(...requireForm(context, '/settings/webhooks'), async (req, res) => {
+      const slot = formSlot(req, res);
+      if (!slot) return;
+      const url = field(req, 'url').trim();
+      try {
+        await webhookSettings.save(slot === 'common' ? { common: url } : { events: { [slot]: url } });
+      } catch (error) {
+        return showError(res, slot, url, error);
+      }
+      setConsoleHeaders(res);
+      res.redirect(
+        303,
+        `${context.basePath}/settings/webhooks?saved=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
+      );
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/settings/webhooks/remove')
+    .post(...requireForm(context, '/settings/webhooks'), async (req, res) => {
+      const slot = formSlot(req, res);
+      if (!slot) return;
+      await webhookSettings.save(slot === 'common' ? { common: null } : { events: { [slot]: null } });
+      setConsoleHeaders(res);
+      res.redirect(
+        303,
+        `${context.basePath}/settings/webhooks?removed=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
+      );
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/settings/webhooks/rotate')
+    .post(...requireForm(context, '/settings/webhooks'), async (req, res) => {
+      const slot = formSlot(req, res);
+      if (!slot) return;
+      try {
+        await webhookSettings.rotateSecret(slot);
+      } catch (error) {
+        return showError(res, slot, undefined, error);
+      }
+      setConsoleHeaders(res);
+      res.redirect(
+        303,
+        `${context.basePath}/settings/webhooks?rotated=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
+      );
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/settings/webhooks/enable')
+    .post(...requireForm(context, '/settings/webhooks'), async (req, res) => {
+      const slot = formSlot(req, res);
+      if (!slot) return;
+      const endpoint = endpointOf(await webhookSettings.get(), slot);
+      if (endpoint) {
+        await context.store.enableEndpoint(endpoint.id, context.now());
+        context.wake();
+      }
+      setConsoleHeaders(res);
+      res.redirect(
+        303,
+        `${context.basePath}/settings/webhooks?enabled=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
+      );
+    })
+    .all(methodNotAllowed(['POST']));
+
+  return router;
+}

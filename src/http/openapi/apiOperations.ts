@@ -1,0 +1,381 @@
+/**
+ * @module The API's operations and named schemas, from which the OpenAPI document is generated.
+ * Request schemas are the zod schemas the routes validate with (the subscription commands' input
+ * schemas, the page branding schema, the webhooks API's body and query schemas, the event catalog);
+ * response schemas are in `responseSchemas.ts`, checked against the routes' types.
+ */
+import { z } from 'zod';
+import { eventSchemas, eventTypes, type EventType } from '../../events/index.js';
+import {
+  channelSchema,
+  contactPatchSchema,
+  createContactSchema,
+  createGroupSchema,
+  emailSchema,
+  groupIdsSchema,
+  subscribeSchema,
+  unsubscribeSchema,
+} from '../../subscriptions/index.js';
+import { pageBrandingSchema } from '../pageBranding.js';
+import {
+  listDeliveriesQuerySchema,
+  maxEventsPerRequest,
+  putWebhooksSchema,
+  replaySchema,
+  rotateWebhookSchema,
+  testWebhookSchema,
+} from '../webhooksApi/index.js';
+import {
+  attemptJsonSchema,
+  contactJsonSchema,
+  contactListSchema,
+  deliveryDetailJsonSchema,
+  deliveryJsonSchema,
+  deliveryListSchema,
+  endpointJsonSchema,
+  errorSchema,
+  eventsAcceptedSchema,
+  eventsErrorSchema,
+  groupJsonSchema,
+  groupListSchema,
+  jsonValueSchema,
+  mailingEventSchema,
+  membershipChangeSchema,
+  membershipJsonSchema,
+  replayResultSchema,
+  webhookEndpointSettingsSchema,
+  webhookSettingsViewSchema,
+  webhookTestResultSchema,
+} from './responseSchemas.js';
+
+/** `message sent` → `MessageSentEvent`. */
+export function eventSchemaName(type: EventType): string {
+  return `${type.replace(/(^|\s)(\p{L})/gu, (_match, _space: string, letter: string) => letter.toUpperCase())}Event`;
+}
+
+/**
+ * The named schemas (OpenAPI `components.schemas`): request bodies read as input (`io: 'input'`,
+ * what a client sends), responses as output.
+ */
+export const apiSchemas: Readonly<
+  Record<string, { schema: z.ZodType; io: 'input' | 'output'; description?: string }>
+> = {
+  Error: { schema: errorSchema, io: 'output', description: 'Every error answer of the API.' },
+  EventsError: { schema: eventsErrorSchema, io: 'output', description: '422 of POST /events: every issue.' },
+  JsonValue: { schema: jsonValueSchema, io: 'input', description: 'Any JSON value (extra fields).' },
+  Channel: { schema: channelSchema, io: 'input' },
+  NewGroup: { schema: createGroupSchema.strict(), io: 'input' },
+  Group: { schema: groupJsonSchema, io: 'output' },
+  GroupList: { schema: groupListSchema, io: 'output' },
+  NewContact: { schema: createContactSchema.strict(), io: 'input' },
+  ContactPatch: { schema: contactPatchSchema.strict(), io: 'input' },
+  Contact: { schema: contactJsonSchema, io: 'output' },
+  ContactList: { schema: contactListSchema, io: 'output' },
+  Membership: { schema: membershipJsonSchema, io: 'output' },
+  SetGroups: {
+    schema: z.strictObject({ channel: channelSchema, subscribed: groupIdsSchema }),
+    io: 'input',
+    description: 'The whole wanted set of subscribed groups of one channel.',
+  },
+  Unsubscribe: { schema: unsubscribeSchema.pick({ channel: true, groupIds: true }).strict(), io: 'input' },
+  Subscribe: { schema: subscribeSchema.pick({ channel: true, groupIds: true }).strict(), io: 'input' },
+  MembershipChange: { schema: membershipChangeSchema, io: 'output' },
+  PageBranding: {
+    schema: pageBrandingSchema,
+    io: 'input',
+    description: 'Branding of the public pages; missing fields take the defaults.',
+  },
+  WebhookSettings: { schema: webhookSettingsViewSchema, io: 'output' },
+  WebhookEndpointSettings: { schema: webhookEndpointSettingsSchema, io: 'output' },
+  WebhookSettingsPatch: {
+    schema: putWebhooksSchema,
+    io: 'input',
+    description: 'A URL sets a slot (after a passed test of that URL), null empties it, absent keeps it.',
+  },
+  WebhookTest: { schema: testWebhookSchema, io: 'input' },
+  WebhookTestResult: { schema: webhookTestResultSchema, io: 'output' },
+  WebhookRotate: { schema: rotateWebhookSchema, io: 'input' },
+  MailingEvent: { schema: mailingEventSchema, io: 'input', description: 'One event of the catalog.' },
+  ...Object.fromEntries(
+    eventTypes.map((type) => [eventSchemaName(type), { schema: eventSchemas[type], io: 'input' as const }]),
+  ),
+  EventsIngest: {
+    schema: z.union([mailingEventSchema, z.array(mailingEventSchema).min(1).max(maxEventsPerRequest)]),
+    io: 'input',
+    description: 'One event, or an array of events (all or nothing).',
+  },
+  EventsAccepted: { schema: eventsAcceptedSchema, io: 'output' },
+  Delivery: { schema: deliveryJsonSchema, io: 'output' },
+  DeliveryDetail: { schema: deliveryDetailJsonSchema, io: 'output' },
+  DeliveryAttempt: { schema: attemptJsonSchema, io: 'output' },
+  DeliveryList: { schema: deliveryListSchema, io: 'output' },
+  Endpoint: { schema: endpointJsonSchema, io: 'output' },
+  Replay: { schema: replaySchema, io: 'input', description: 'The window [from, to) of delivery creation.' },
+  ReplayResult: { schema: replayResultSchema, io: 'output' },
+};
+
+/** HTTP methods the API uses. */
+export type ApiMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** One response of an operation: a description and, for a body, a named schema. */
+export interface ApiResponse {
+  description: string;
+  schema?: string;
+}
+
+/** One operation of the API. */
+export interface ApiOperation {
+  method: ApiMethod;
+  /** OpenAPI path with `{param}`s, including `/api`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** A query schema (zod object): each property is one query parameter. */
+  query?: z.ZodObject;
+  /** The named request body schema. */
+  body?: string;
+  responses: Record<string, ApiResponse>;
+}
+
+const error = (description: string): ApiResponse => ({ description, schema: 'Error' });
+const notFound = error('Not found');
+const invalid = error('Invalid input: `field` names the request field at fault');
+
+/** Every operation, in the order the documentation lists them. */
+export const apiOperations: readonly ApiOperation[] = [
+  {
+    method: 'get',
+    path: '/api/groups',
+    tag: 'Groups',
+    summary: 'List mailing groups',
+    query: z.strictObject({ channel: channelSchema.optional() }),
+    responses: { 200: { description: 'The groups, by id', schema: 'GroupList' }, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/groups',
+    tag: 'Groups',
+    summary: 'Create a mailing group',
+    body: 'NewGroup',
+    responses: {
+      201: { description: 'Created (Location names it)', schema: 'Group' },
+      409: error('The system name is taken'),
+      422: invalid,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/groups/{id}',
+    tag: 'Groups',
+    summary: 'Get a mailing group',
+    responses: { 200: { description: 'The group', schema: 'Group' }, 404: notFound },
+  },
+  {
+    method: 'get',
+    path: '/api/contacts',
+    tag: 'Contacts',
+    summary: 'Find a contact by e-mail, or list contacts by id',
+    query: z.strictObject({
+      email: emailSchema.optional(),
+      afterId: z.coerce.number().int().min(0).optional(),
+      limit: z.coerce.number().int().min(1).max(500).optional(),
+    }),
+    responses: { 200: { description: 'Matching contacts', schema: 'ContactList' }, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/contacts',
+    tag: 'Contacts',
+    summary: 'Create a contact (emits `contact adding`)',
+    body: 'NewContact',
+    responses: {
+      201: { description: 'Created, with memberships', schema: 'Contact' },
+      404: error('A group in groupIds does not exist'),
+      409: error('The e-mail address is taken'),
+      422: invalid,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/contacts/{id}',
+    tag: 'Contacts',
+    summary: 'Get a contact with its memberships',
+    responses: { 200: { description: 'The contact', schema: 'Contact' }, 404: notFound },
+  },
+  {
+    method: 'patch',
+    path: '/api/contacts/{id}',
+    tag: 'Contacts',
+    summary: 'Update a contact (present fields replace the stored ones)',
+    body: 'ContactPatch',
+    responses: {
+      200: { description: 'The contact', schema: 'Contact' },
+      404: notFound,
+      409: error('The e-mail address is taken'),
+      422: invalid,
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/contacts/{id}',
+    tag: 'Contacts',
+    summary: 'Delete a contact and its memberships',
+    responses: { 204: { description: 'Deleted' }, 404: notFound },
+  },
+  {
+    method: 'put',
+    path: '/api/contacts/{id}/groups',
+    tag: 'Contacts',
+    summary: "Set a contact's subscribed groups of one channel (one event per changed group)",
+    body: 'SetGroups',
+    responses: {
+      200: { description: 'What changed', schema: 'MembershipChange' },
+      404: notFound,
+      422: invalid,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/contacts/{id}/unsubscribe',
+    tag: 'Contacts',
+    summary: 'Unsubscribe a contact from groups, or "all" of a channel',
+    body: 'Unsubscribe',
+    responses: {
+      200: { description: 'What changed', schema: 'MembershipChange' },
+      404: notFound,
+      422: invalid,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/contacts/{id}/subscribe',
+    tag: 'Contacts',
+    summary: 'Subscribe a contact to groups',
+    body: 'Subscribe',
+    responses: {
+      200: { description: 'What changed', schema: 'MembershipChange' },
+      404: notFound,
+      422: invalid,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/settings/pages',
+    tag: 'Page settings',
+    summary: 'Get the branding of the public pages',
+    responses: { 200: { description: 'The branding', schema: 'PageBranding' } },
+  },
+  {
+    method: 'put',
+    path: '/api/settings/pages',
+    tag: 'Page settings',
+    summary: 'Replace the branding of the public pages',
+    body: 'PageBranding',
+    responses: { 200: { description: 'The branding saved', schema: 'PageBranding' }, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/webhooks',
+    tag: 'Webhooks',
+    summary: 'Get the webhook settings: the common URL and per-event URLs with their secrets',
+    responses: { 200: { description: 'The settings', schema: 'WebhookSettings' } },
+  },
+  {
+    method: 'put',
+    path: '/api/webhooks',
+    tag: 'Webhooks',
+    summary: 'Change webhook URLs (each new URL must have passed a test in the last 15 minutes)',
+    body: 'WebhookSettingsPatch',
+    responses: {
+      200: { description: 'The new settings', schema: 'WebhookSettings' },
+      409: error('A URL has not passed a recent test'),
+      422: invalid,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/webhooks/test',
+    tag: 'Webhooks',
+    summary: "Test a URL with an event's sample body (no event: every sample, for the common URL)",
+    description: 'Answers 200 whatever the target answered; `ok` says whether it passed (2xx in time).',
+    body: 'WebhookTest',
+    responses: { 200: { description: 'The test result', schema: 'WebhookTestResult' }, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/webhooks/rotate',
+    tag: 'Webhooks',
+    summary: "Rotate a slot's signing secret (the old one keeps signing for 24 h)",
+    body: 'WebhookRotate',
+    responses: {
+      200: { description: 'The endpoint with its new secret', schema: 'WebhookEndpointSettings' },
+      404: error('The slot has no URL'),
+      422: invalid,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/events',
+    tag: 'Events',
+    summary: 'Report events from other services (one or an array; all or nothing)',
+    description: 'The Cyrillic spelling `сomplaint` is accepted and normalised to `complaint`.',
+    body: 'EventsIngest',
+    responses: {
+      202: {
+        description: 'Stored in the outbox; delivered to the configured URLs',
+        schema: 'EventsAccepted',
+      },
+      413: error('Too many events in one request'),
+      422: { description: 'Some event is not valid; nothing was stored', schema: 'EventsError' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/deliveries',
+    tag: 'Deliveries',
+    summary: 'List deliveries, newest first (pass `next` as `before` for the next page)',
+    query: listDeliveriesQuerySchema,
+    responses: { 200: { description: 'A page of deliveries', schema: 'DeliveryList' }, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/deliveries/{id}',
+    tag: 'Deliveries',
+    summary: 'Get a delivery with its body and attempts',
+    responses: { 200: { description: 'The delivery', schema: 'DeliveryDetail' }, 404: notFound },
+  },
+  {
+    method: 'post',
+    path: '/api/deliveries/{id}/retry',
+    tag: 'Deliveries',
+    summary: 'Retry a delivery now (a new round of attempts)',
+    responses: {
+      200: { description: 'The delivery, due now', schema: 'Delivery' },
+      404: notFound,
+      409: error('It is being attempted right now'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/endpoints/{id}/replay',
+    tag: 'Deliveries',
+    summary: "Replay an endpoint's failed and disabled deliveries created in a time window",
+    body: 'Replay',
+    responses: { 200: { description: 'How many', schema: 'ReplayResult' }, 404: notFound, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/endpoints/{id}/enable',
+    tag: 'Deliveries',
+    summary: 'Enable a disabled endpoint',
+    responses: { 200: { description: 'The endpoint', schema: 'Endpoint' }, 404: notFound },
+  },
+  {
+    method: 'post',
+    path: '/api/endpoints/{id}/disable',
+    tag: 'Deliveries',
+    summary: 'Disable an endpoint',
+    responses: { 200: { description: 'The endpoint', schema: 'Endpoint' }, 404: notFound },
+  },
+];

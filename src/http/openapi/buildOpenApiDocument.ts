@@ -1,0 +1,213 @@
+/**
+ * @module `buildOpenApiDocument`: the OpenAPI 3.1 document of the API, generated from the zod schemas
+ * of `apiOperations.ts` with zod 4's `z.toJSONSchema` (JSON Schema draft 2020-12, which OpenAPI 3.1
+ * uses as is). Each named schema becomes a component; schemas nested in it that have a name of their
+ * own become `$ref`s to their component; unnamed recursive parts are hoisted beside it.
+ */
+import { z } from 'zod';
+import { apiOperations, apiSchemas, type ApiOperation } from './apiOperations.js';
+
+/** A JSON Schema (draft 2020-12) object as `z.toJSONSchema` returns it. */
+export type JsonSchema = Record<string, unknown>;
+
+/** The OpenAPI document (the parts we produce). */
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  servers?: { url: string }[];
+  tags: { name: string }[];
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    securitySchemes: Record<string, Record<string, unknown>>;
+  };
+}
+
+/** One operation object of the document. */
+export interface OpenApiOperation {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  description?: string;
+  parameters: OpenApiParameter[];
+  requestBody?: { required: true; content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<
+    string,
+    { description: string; content?: { 'application/json': { schema: JsonSchema } } }
+  >;
+}
+
+/** A path or query parameter. */
+export interface OpenApiParameter {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+/** Options of {@link buildOpenApiDocument}. */
+export interface OpenApiOptions {
+  version: string;
+  /** The server's URL (UNSUB_BASE_URL), listed under `servers`. */
+  serverUrl?: string;
+}
+
+/** `#/components/schemas/Name` of a component. */
+export function componentRef(name: string): string {
+  return `#/components/schemas/${name}`;
+}
+
+/** Replaces every `$ref` of `value` through `rename` (deep copy). */
+function rewriteRefs(value: unknown, rename: (ref: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => rewriteRefs(item, rename));
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] = key === '$ref' && typeof item === 'string' ? rename(item) : rewriteRefs(item, rename);
+  }
+  return copy;
+}
+
+/** Converts zod schemas to components, sharing one metadata registry so names become `$ref`s. */
+function createConverter() {
+  const registry = z.registry<{ id: string; description?: string }>();
+  for (const [name, entry] of Object.entries(apiSchemas)) {
+    registry.add(entry.schema, {
+      id: name,
+      ...(entry.description ? { description: entry.description } : {}),
+    });
+  }
+  const components: Record<string, JsonSchema> = {};
+
+  const put = (name: string, schema: JsonSchema) => {
+    const existing = components[name];
+    if (existing && JSON.stringify(existing) !== JSON.stringify(schema)) {
+      // A programmer error: one name, two shapes (e.g. a schema with a transform used both ways).
+      throw new Error(`openapi: the schema ${name} converts differently in two places`);
+    }
+    components[name] = schema;
+  };
+
+  /**
+   * Converts `schema`; its `$defs` become components (named ones under their name, unnamed ones as
+   * `<owner>_<n>`), and the rest is returned with its refs pointing at the components.
+   */
+  const convert = (schema: z.ZodType, io: 'input' | 'output', owner: string): JsonSchema => {
+    const json = z.toJSONSchema(schema, {
+      metadata: registry,
+      io,
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+    }) as JsonSchema;
+    const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+    const nameOf = (key: string) => (key in apiSchemas ? key : `${owner}_${key.replace(/^__schema/, '')}`);
+    const rename = (ref: string) => (ref.startsWith('#/$defs/') ? componentRef(nameOf(ref.slice(8))) : ref);
+    for (const [key, def] of Object.entries(defs)) put(nameOf(key), rewriteRefs(def, rename) as JsonSchema);
+    const rest: JsonSchema = {};
+    for (const [key, value] of Object.entries(json))
+      if (key !== '$defs' && key !== '$schema') rest[key] = value;
+    return rewriteRefs(rest, rename) as JsonSchema;
+  };
+
+  for (const [name, entry] of Object.entries(apiSchemas)) {
+    const root = convert(entry.schema, entry.io, name);
+    // A registered root converts to `{ $ref: its own name }` plus the def (already placed).
+    if (root.$ref !== componentRef(name)) put(name, root);
+  }
+  return { components, convert };
+}
+
+/** `post /api/contacts/{id}/unsubscribe` → `postContactsIdUnsubscribe`. */
+export function operationId(operation: Pick<ApiOperation, 'method' | 'path'>): string {
+  const words = operation.path
+    .replace(/^\/api\//, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+  return operation.method + words.map((word) => word[0]?.toUpperCase() + word.slice(1)).join('');
+}
+
+const ref = (name: string): JsonSchema => ({ $ref: componentRef(name) });
+
+/** Builds the document. Pure apart from zod's conversion; cheap enough to build once at start-up. */
+export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
+  const { components, convert } = createConverter();
+  const paths: OpenApiDocument['paths'] = {};
+  const tags: string[] = [];
+
+  for (const operation of apiOperations) {
+    if (!tags.includes(operation.tag)) tags.push(operation.tag);
+    const parameters: OpenApiParameter[] = [];
+    for (const match of operation.path.matchAll(/\{([A-Za-z]+)\}/g)) {
+      parameters.push({
+        name: match[1] as string,
+        in: 'path',
+        required: true,
+        description: 'A positive integer id',
+        schema: { type: 'integer', minimum: 1 },
+      });
+    }
+    if (operation.query) {
+      const query = convert(operation.query, 'input', `${operationId(operation)}Query`);
+      const properties = (query.properties ?? {}) as Record<string, JsonSchema>;
+      const required = (query.required ?? []) as string[];
+      for (const [name, schema] of Object.entries(properties)) {
+        parameters.push({ name, in: 'query', required: required.includes(name), schema });
+      }
+    }
+    const responses: OpenApiOperation['responses'] = {};
+    for (const [status, response] of Object.entries(operation.responses)) {
+      responses[status] = response.schema
+        ? {
+            description: response.description,
+            content: { 'application/json': { schema: ref(response.schema) } },
+          }
+        : { description: response.description };
+    }
+    responses['401'] = {
+      description: 'The bearer token is missing or wrong',
+      content: { 'application/json': { schema: ref('Error') } },
+    };
+    const entry: OpenApiOperation = {
+      operationId: operationId(operation),
+      tags: [operation.tag],
+      summary: operation.summary,
+      ...(operation.description ? { description: operation.description } : {}),
+      parameters,
+      ...(operation.body
+        ? {
+            requestBody: { required: true, content: { 'application/json': { schema: ref(operation.body) } } },
+          }
+        : {}),
+      responses,
+    };
+    (paths[operation.path] ??= {})[operation.method] = entry;
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'unsub API',
+      version: options.version,
+      description:
+        'The admin API of unsub: groups, contacts and their subscriptions, page branding, webhook ' +
+        'settings with test-before-save, event ingestion and the delivery log. Every operation needs ' +
+        '`Authorization: Bearer <UNSUB_ADMIN_TOKEN>`. Errors are `{ "error": { "code", "message", "field"? } }`.',
+    },
+    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    tags: tags.map((name) => ({ name })),
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The admin token: UNSUB_ADMIN_TOKEN, or the one printed on the first start',
+        },
+      },
+    },
+  };
+}

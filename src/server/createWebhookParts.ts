@@ -1,0 +1,89 @@
+/**
+ * @module The webhook side of a server process, built from the configuration: one SSRF-guarded
+ * sender, the settings service (shared by `/api/webhooks` and the console), the metrics registry
+ * and, unless `UNSUB_WORKER=false`, the durable dispatcher woken by committed events.
+ */
+import { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Store } from '../store/index.js';
+import {
+  createAddressPolicy,
+  createDispatcher,
+  createWebhookSender,
+  createWebhookSettings,
+  type Dispatcher,
+  type DispatcherLogger,
+  type DispatcherOptions,
+  type WebhookSender,
+  type WebhookSettings,
+} from '../webhooks/index.js';
+
+/** The dispatcher options every process (`serve`, `worker`) derives from the configuration. */
+export function dispatcherOptionsFromConfig(
+  config: Config,
+): Pick<DispatcherOptions, 'allow' | 'timeoutMs' | 'concurrency' | 'perEndpointConcurrency' | 'schedule'> {
+  return {
+    allow: config.webhookAllow,
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    perEndpointConcurrency: config.webhookEndpointConcurrency,
+    ...(config.retryScheduleMs ? { schedule: config.retryScheduleMs } : {}),
+  };
+}
+
+/** What `createWebhookParts` builds. */
+export interface WebhookParts {
+  /** The sender of test POSTs (the dispatcher has its own pool, sized by its concurrency). */
+  sender: WebhookSender;
+  settings: WebhookSettings;
+  registry: Registry;
+  /** Undefined when this process does not dispatch (`UNSUB_WORKER=false`). */
+  dispatcher: Dispatcher | undefined;
+  /** Pokes the dispatcher (no-op without one). */
+  wake(): void;
+  /** Starts the dispatcher (if any). */
+  start(): void;
+  /** Stops the dispatcher (finishing attempts in flight) and closes the sender. */
+  stop(): Promise<void>;
+}
+
+/** Builds the webhook parts of a process; nothing runs until `start()`. */
+export function createWebhookParts(options: {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  now: () => number;
+  logger: DispatcherLogger;
+}): WebhookParts {
+  const { config, store, bus, now } = options;
+  const policy = createAddressPolicy({ allow: config.webhookAllow });
+  const sender = createWebhookSender({ policy, timeoutMs: config.webhookTimeoutMs, now });
+  const settings = createWebhookSettings({ store, sender, now });
+  const registry = new Registry();
+  const dispatcher = config.runWorker
+    ? createDispatcher({
+        store,
+        ...dispatcherOptionsFromConfig(config),
+        now,
+        metrics: registry,
+        bus,
+        logger: options.logger,
+      })
+    : undefined;
+  return {
+    sender,
+    settings,
+    registry,
+    dispatcher,
+    wake: () => dispatcher?.wake(),
+    start: () => dispatcher?.start(),
+    stop: async () => {
+      try {
+        await dispatcher?.stop();
+      } finally {
+        await sender.close();
+      }
+    },
+  };
+}
