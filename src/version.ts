@@ -14,7 +14,9 @@ export const packageRoot: string = (() => {
   return dir;
 })();
 
-const packageJson = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+const packageJson = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 /** unsub's version, e.g. `0.1.0`. */
 export const version: string = packageJson.version;

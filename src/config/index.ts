@@ -43,7 +43,10 @@ const envSchema = z.object({
     })
     .optional(),
   UNSUB_BASE_URL: absoluteHttpUrl.optional(),
-  UNSUB_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters (e.g. `openssl rand -hex 24`)').optional(),
+  UNSUB_ADMIN_TOKEN: z
+    .string()
+    .min(24, 'must be at least 24 characters (e.g. `openssl rand -hex 24`)')
+    .optional(),
   UNSUB_CONFIRM: booleanText.default(true),
   UNSUB_KEYS_FILE: z.string().min(1).optional(),
   UNSUB_LINK_MAX_AGE_DAYS: z.coerce

@@ -28,6 +28,28 @@ describe('parseEvent', () => {
     expect(parseEvent({ message_id: 4 })).toMatchObject({ ok: false, issues: [{ code: 'unknown_event' }] });
   });
 
+  it('names each unknown key in its own issue, with the key as the path', () => {
+    const result = parseEvent({ ...eventSamples['message sent'], extra_field: 1, other: 'x' });
+    expect(result).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: ['extra_field'],
+          code: 'unrecognized_keys',
+          message: '"extra_field" is not a field of "message sent" events; remove it',
+        },
+        expect.objectContaining({ path: ['other'], code: 'unrecognized_keys' }),
+      ],
+    });
+    const batch = parseEvents([
+      eventSamples['message open'],
+      { ...eventSamples.complaint, extra_field: true },
+    ]);
+    expect(!batch.ok && batch.issues.map(({ index, path }) => [index, ...path].join('.'))).toEqual([
+      '1.extra_field',
+    ]);
+  });
+
   it('never throws, whatever the input', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {

@@ -51,12 +51,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function fromZod(issues: z.core.$ZodIssue[]): EventIssue[] {
-  return issues.map((issue) => ({
-    path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
-    code: issue.code,
-    message: issue.message,
-  }));
+/**
+ * zod's issues as ours. An `unrecognized_keys` issue lists its keys with the path of the object that
+ * holds them; it becomes one issue per key with the key in the path, so callers can name the field
+ * (`0.extra_field`) as they do for every other problem.
+ */
+function fromZod(issues: z.core.$ZodIssue[], eventName: EventType): EventIssue[] {
+  return issues.flatMap((issue): EventIssue[] => {
+    const path = issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key));
+    if (issue.code !== 'unrecognized_keys') return [{ path, code: issue.code, message: issue.message }];
+    return issue.keys.map((key) => ({
+      path: [...path, key],
+      code: issue.code,
+      message: `"${key}" is not a field of "${eventName}" events; remove it`,
+    }));
+  });
 }
 
 /**
@@ -89,7 +98,7 @@ export function parseEvent(input: unknown): ParseEventResult {
   const parsed = eventSchemas[name].safeParse(name === input.event ? input : { ...input, event: name });
   return parsed.success
     ? { ok: true, event: parsed.data as MailingEvent }
-    : { ok: false, issues: fromZod(parsed.error.issues) };
+    : { ok: false, issues: fromZod(parsed.error.issues, name) };
 }
 
 /**

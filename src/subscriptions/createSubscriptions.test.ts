@@ -2,7 +2,7 @@
  * @module The subscription commands on every available store backend: exact event bodies,
  * idempotency, events and state in one transaction, bus after commit, clear input errors.
  */
-import { describe, expect, test, type TestContext } from 'vitest';
+import { describe, expect, test, vi, type TestContext } from 'vitest';
 import { openTestStore, testBackends } from '../../test/support/databases.js';
 import { eventSamples, eventSchemas, isEventType } from '../events/index.js';
 import type { Store } from '../store/index.js';
@@ -97,12 +97,14 @@ describe.each(backends)('subscriptions on $name', (backend) => {
       left: [offers],
     });
     const other = await subscriptions.createGroup({ name: 'Other', systemName: 'other', channel: 'email' });
-    await expect(
-      subscriptions.setSubscriptions({ ...base, subscribedGroupIds: [other.id] }),
-    ).rejects.toMatchObject({
-      code: 'invalid_input',
-      field: 'subscribedGroupIds',
-    });
+    for (const allowJoin of [undefined, false]) {
+      await expect(
+        subscriptions.setSubscriptions({ ...base, subscribedGroupIds: [other.id], allowJoin }),
+      ).rejects.toMatchObject({
+        code: 'invalid_input',
+        field: 'subscribedGroupIds',
+      });
+    }
     await expect(
       subscriptions.setSubscriptions({ ...base, subscribedGroupIds: [sms.id] }),
     ).rejects.toMatchObject({
@@ -111,6 +113,58 @@ describe.each(backends)('subscriptions on $name', (backend) => {
     await expect(
       subscriptions.setSubscriptions({ ...base, contactId: 9999, subscribedGroupIds: [] }),
     ).rejects.toMatchObject({ code: 'contact_not_found' });
+  });
+
+  test('setSubscriptions with allowJoin joins new groups and leaves unticked ones in one call', async (context) => {
+    const { subscriptions, store, emitted, news, offers, sms, ann, bodies } = await setUp(context);
+    const other = await subscriptions.createGroup({ name: 'Other', systemName: 'other', channel: 'email' });
+    const base = { contactId: ann.id, channel: 'email' as const, source: 'api' };
+    const before = await bodies();
+    const changeMemberships = vi.spyOn(store, 'changeMemberships');
+    expect(
+      await subscriptions.setSubscriptions({
+        ...base,
+        subscribedGroupIds: [other.id, offers.id],
+        allowJoin: true,
+      }),
+    ).toEqual({ joined: [other], left: [news] });
+    expect(changeMemberships).toHaveBeenCalledTimes(1);
+    const event = (name: string, group: { id: number; name: string }) => ({
+      event: `mailing group ${name}`,
+      email: 'user@gmail.com',
+      group_id: group.id,
+      group_name: group.name,
+      channel: 'email',
+    });
+    expect(emitted).toEqual([event('subscribe', other), event('unsubscribe', news)]);
+    expect((await bodies()).slice(before.length).map((body) => JSON.parse(body))).toEqual(emitted);
+    // A repeat changes nothing and emits nothing.
+    expect(
+      await subscriptions.setSubscriptions({
+        ...base,
+        subscribedGroupIds: [other.id, offers.id],
+        allowJoin: true,
+      }),
+    ).toEqual({ joined: [], left: [] });
+    expect(emitted).toHaveLength(2);
+    // The store still checks the groups; its errors name the command's field.
+    await expect(
+      subscriptions.setSubscriptions({ ...base, subscribedGroupIds: [sms.id], allowJoin: true }),
+    ).rejects.toMatchObject({ code: 'channel_mismatch', field: 'subscribedGroupIds' });
+    await expect(
+      subscriptions.setSubscriptions({ ...base, subscribedGroupIds: [9999], allowJoin: true }),
+    ).rejects.toMatchObject({ code: 'group_not_found', field: 'subscribedGroupIds' });
+    await expect(
+      subscriptions.setSubscriptions({ ...base, contactId: 9999, subscribedGroupIds: [], allowJoin: true }),
+    ).rejects.toMatchObject({ code: 'contact_not_found', field: 'contactId' });
+    await expect(
+      subscriptions.setSubscriptions({
+        ...base,
+        subscribedGroupIds: [],
+        allowJoin: 'yes' as unknown as boolean,
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input', field: 'allowJoin' });
+    expect(emitted).toHaveLength(2);
   });
 
   test('createContact emits one contact adding with the seed types and no subscribe events', async (context) => {

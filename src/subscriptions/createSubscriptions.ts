@@ -63,6 +63,12 @@ export interface SetSubscriptionsInput {
   /** Ticked groups; every other group of `channel` the contact belongs to is left. */
   subscribedGroupIds: number[];
   source: string;
+  /**
+   * Also join ticked groups the contact never belonged to (the admin API's `PUT …/groups`, whose
+   * body is the whole wanted set). Default false: the manager page only shows the contact's own
+   * groups, so a foreign id there means a tampered form and is refused.
+   */
+  allowJoin?: boolean;
 }
 
 /** Input of `createContact`. */
@@ -116,9 +122,9 @@ export interface Subscriptions {
   /** Joins (or re-joins) groups; returns the groups actually joined. */
   subscribe(input: SubscribeInput): Promise<Group[]>;
   /**
-   * Applies the manager's ticked set: joins the ticked groups, leaves the other groups of the
-   * channel the contact is subscribed to. Ticked groups must be groups the contact has a
-   * membership in (the manager only shows those), else `invalid_input`.
+   * Applies the manager's ticked set in one transaction: joins the ticked groups, leaves the other
+   * groups of the channel the contact is subscribed to. Unless `allowJoin`, ticked groups must be
+   * groups the contact has a membership in (the manager only shows those), else `invalid_input`.
    */
   setSubscriptions(input: SetSubscriptionsInput): Promise<{ joined: Group[]; left: Group[] }>;
   /** Creates a contact in its initial groups; emits one `contact adding`. */
@@ -134,6 +140,12 @@ export interface Subscriptions {
   importContacts(input: ImportContactsCommand): Promise<ImportContactsOutcome>;
   createGroup(input: CreateGroupCommand): Promise<Group>;
   listGroups(options?: { channel?: Channel }): Promise<Group[]>;
+}
+
+/** `error` naming `from` as its field, re-made to name `to` (the store's names are not the caller's). */
+function renameField(error: unknown, from: string, to: string): unknown {
+  if (!(error instanceof SubscriptionError) || error.field !== from) return error;
+  return new SubscriptionError(error.code, error.message, { field: to, cause: error.cause ?? error });
 }
 
 /** Builds the subscription commands over a store. */
@@ -196,27 +208,34 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     },
 
     async setSubscriptions(input) {
-      const { contactId, channel, subscribedGroupIds, source } = parseInput(setSubscriptionsSchema, input);
-      if (!(await store.getContact(contactId))) {
-        throw new SubscriptionError('contact_not_found', `contact ${contactId} does not exist`, {
-          field: 'contactId',
-        });
+      const { contactId, channel, subscribedGroupIds, source, allowJoin } = parseInput(
+        setSubscriptionsSchema,
+        input,
+      );
+      if (!allowJoin) {
+        if (!(await store.getContact(contactId))) {
+          throw new SubscriptionError('contact_not_found', `contact ${contactId} does not exist`, {
+            field: 'contactId',
+          });
+        }
+        const own = new Set((await store.getMemberships(contactId, channel)).map((m) => m.group.id));
+        const foreign = subscribedGroupIds.filter((id) => !own.has(id));
+        if (foreign.length > 0) {
+          throw new SubscriptionError(
+            'invalid_input',
+            `subscribedGroupIds: group ${foreign.join(', ')} is not one of the contact's ${channel} groups`,
+            { field: 'subscribedGroupIds' },
+          );
+        }
       }
-      const own = new Set((await store.getMemberships(contactId, channel)).map((m) => m.group.id));
-      const foreign = subscribedGroupIds.filter((id) => !own.has(id));
-      if (foreign.length > 0) {
-        throw new SubscriptionError(
-          'invalid_input',
-          `subscribedGroupIds: group ${foreign.join(', ')} is not one of the contact's ${channel} groups`,
-          { field: 'subscribedGroupIds' },
-        );
-      }
+      // One store call: joins and leaves commit together, one event per group that really changed
+      // (the store checks the contact, the groups' existence and their channel inside it).
       const changes = await commit(() =>
         store.changeMemberships(
           { contactId, channel, subscribe: subscribedGroupIds, unsubscribe: 'all', source, at: now() },
           membershipEvents,
         ),
-      );
+      ).catch((error: unknown) => Promise.reject(renameField(error, 'groupIds', 'subscribedGroupIds')));
       return { joined: groupsIn(changes, 'subscribed'), left: groupsIn(changes, 'unsubscribed') };
     },
 

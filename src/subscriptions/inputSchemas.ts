@@ -109,6 +109,8 @@ export const setSubscriptionsSchema = z.object({
   channel: channelSchema,
   subscribedGroupIds: groupIdsSchema,
   source: sourceSchema,
+  /** Also join ticked groups the contact never belonged to (admin API); the manager page must not. */
+  allowJoin: z.boolean({ error: 'must be true or false' }).default(false),
 });
 
 /**

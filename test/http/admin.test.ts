@@ -354,6 +354,20 @@ describe.each(backends)('admin API on $name', (backend) => {
     });
     expect(form.status).toBe(415);
     expect(form.body.error).toMatchObject({ code: 'unsupported_media_type', field: 'Content-Type' });
+    // No body at all reads as {}: the route names the missing field instead of answering 415.
+    const id = (await api('POST', '/api/contacts', { email: 'user@gmail.com' })).body.id;
+    const noBody = await api('POST', `/api/contacts/${id}/subscribe`);
+    expect(noBody.status).toBe(422);
+    expect(noBody.body.error).toMatchObject({ code: 'invalid_input', field: 'channel' });
+    const emptyJson = await api('POST', `/api/contacts/${id}/subscribe`, undefined, { raw: '' });
+    expect(emptyJson.status).toBe(422);
+    expect(emptyJson.body.error.field).toBe('channel');
+    const text = await api('POST', `/api/contacts/${id}/subscribe`, undefined, {
+      raw: 'channel=email',
+      type: 'text/plain',
+    });
+    expect(text.status).toBe(415);
+    expect(text.body.error).toMatchObject({ code: 'unsupported_media_type', field: 'Content-Type' });
     const notAnObject = await api('POST', '/api/groups', [1, 2]);
     expect(notAnObject.status).toBe(422);
     expect(notAnObject.body.error.field).toBe('body');

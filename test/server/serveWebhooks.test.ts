@@ -102,7 +102,11 @@ describe('unsub serve with webhooks', () => {
       'webhook-timestamp': String(delivered.headers['webhook-timestamp']),
       'webhook-signature': String(delivered.headers['webhook-signature']),
     });
-    expect(verified).toMatchObject({ event: 'mailing group unsubscribe', email: 'demo@example.com', channel: 'email' });
+    expect(verified).toMatchObject({
+      event: 'mailing group unsubscribe',
+      email: 'demo@example.com',
+      channel: 'email',
+    });
     expect(String(delivered.headers['user-agent'])).toMatch(/^unsub\//);
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

@@ -109,22 +109,19 @@ export function contactsRoutes(store: Store, subscriptions: Subscriptions): Rout
 
   router.put('/contacts/:id/groups', async (req, res) => {
     const { channel, subscribed } = parseAdminInput(setGroupsBodySchema, req.body);
-    // The PUT body is the whole wanted set, which may name groups the contact never belonged to;
-    // `setSubscriptions` only accepts groups it already has (it serves the manager page), so join
-    // those first, then apply the set. Each changed group still emits exactly one event.
+    // The PUT body is the whole wanted set, which may name groups the contact never belonged to:
+    // `allowJoin` joins those too, in the same transaction as the leaves (one event per change).
     const { id, value } = await command(
       req,
       { groupIds: 'subscribed', subscribedGroupIds: 'subscribed' },
-      async (contactId) => {
-        const joined = await subscriptions.subscribe({ contactId, channel, groupIds: subscribed, source });
-        const set = await subscriptions.setSubscriptions({
+      (contactId) =>
+        subscriptions.setSubscriptions({
           contactId,
           channel,
           subscribedGroupIds: subscribed,
           source,
-        });
-        return { joined: [...joined, ...set.joined], left: set.left };
-      },
+          allowJoin: true,
+        }),
     );
     res.json(await changed(id, value.joined, value.left));
   });

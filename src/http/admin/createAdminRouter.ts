@@ -3,7 +3,7 @@
  * then the group, contact and page-settings routes. It answers its own errors and unknown paths as
  * JSON through `http/errors.ts`, so it behaves the same whether or not the app's handler follows.
  */
-import express, { Router, type ErrorRequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request } from 'express';
 import type { Store } from '../../store/index.js';
 import type { Subscriptions } from '../../subscriptions/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
@@ -35,12 +35,23 @@ export interface AdminRouterOptions {
   logger?: Pick<Console, 'error'>;
 }
 
-/** Methods whose requests must carry a JSON body. */
+/** Methods whose requests may carry a body, which must then be JSON. */
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
+ * True when the request carries body bytes: a chunked body, or a length above 0. Commands such as
+ * `POST /deliveries/:id/retry` need no input, so callers may send nothing at all (fetch sends
+ * `Content-Length: 0` for a POST without a body, curl `-X POST` no length).
+ */
+function carriesBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  // Node's parser has already refused a malformed length, so this is a number.
+  return Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
  * The admin API as an Express router, to mount at `/api`. Every route needs
- * `Authorization: Bearer <token>`; bodies are JSON (≤ 256 KB); errors are
+ * `Authorization: Bearer <token>`; bodies are JSON (≤ 256 KB; none at all reads as `{}`); errors are
  * `{ error: { code, message, field? } }` with 401/404/409/413/415/422 as `http/errors.ts` maps them.
  */
 export function createAdminRouter(options: AdminRouterOptions): Router {
@@ -62,20 +73,23 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(requireAdminToken(verify));
   router.use(express.json({ limit: adminBodyLimit }));
   router.use((req, _res, next) => {
-    if (bodyMethods.has(req.method) && req.body === undefined) {
-      next(
-        new HttpError(
-          'unsupported_media_type',
-          'send the body as JSON with "Content-Type: application/json"',
-          {
-            status: 415,
-            field: 'Content-Type',
-          },
-        ),
-      );
+    if (!bodyMethods.has(req.method) || req.body !== undefined) {
+      next();
       return;
     }
-    next();
+    // No body at all reads as an empty object, so routes validate it and name the missing field;
+    // a body that is present but not JSON (a form, text) is refused.
+    if (!carriesBody(req)) {
+      req.body = {};
+      next();
+      return;
+    }
+    next(
+      new HttpError('unsupported_media_type', 'send the body as JSON with "Content-Type: application/json"', {
+        status: 415,
+        field: 'Content-Type',
+      }),
+    );
   });
   router.use(groupsRoutes(store, subscriptions));
   router.use(contactsRoutes(store, subscriptions));
