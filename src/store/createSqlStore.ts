@@ -9,6 +9,7 @@ import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
+import { createWebhooksVerbs } from './verbs/webhooksVerbs.js';
 
 /** The store over an executor whose migrations have run. */
 export function createSqlStore(executor: SqlExecutor): Store {
@@ -19,6 +20,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createMembershipsVerbs(executor),
     ...createOutboxVerbs(executor),
     ...createSettingsVerbs(executor),
+    ...createWebhooksVerbs(executor),
     close: () => executor.close(),
   };
 }

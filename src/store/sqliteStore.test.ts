@@ -13,8 +13,10 @@ import { openStore } from './openStore.js';
 import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
 import { runStoreContract } from './storeContract.js';
+import { runWebhooksContract } from './webhooksContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 
 const storeEntry = fileURLToPath(new URL('./index.ts', import.meta.url));
 /** The repository root: `--import tsx` resolves tsx from the working directory. */
@@ -40,7 +42,9 @@ test('sqlite: two processes opening one fresh file at once both migrate and writ
       { system_name: 'one' },
       { system_name: 'two' },
     ]);
-    expect(await executor.all('SELECT id FROM schema_migrations')).toEqual([{ id: 1 }]);
+    expect(await executor.all('SELECT id FROM schema_migrations ORDER BY id')).toEqual(
+      migrations.map((migration) => ({ id: migration.id })),
+    );
   } finally {
     await executor.close();
   }
@@ -55,8 +59,11 @@ test('sqlite: creates the parent directory and records migrations once', async (
   const executor = openSqliteExecutor(nested);
   try {
     expect(await runMigrations(executor, migrations)).toEqual([]);
-    const rows = await executor.all('SELECT id, name FROM schema_migrations');
-    expect(rows).toEqual([{ id: 1, name: 'core' }]);
+    const rows = await executor.all('SELECT id, name FROM schema_migrations ORDER BY id');
+    expect(rows).toEqual([
+      { id: 1, name: 'core' },
+      { id: 2, name: 'webhooks' },
+    ]);
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   } finally {
     await executor.close();
@@ -67,10 +74,10 @@ test('sqlite: a failing migration names itself and applies nothing', async (cont
   const { sqlitePath } = await sqliteTestDatabase(context);
   const executor = openSqliteExecutor(sqlitePath ?? '');
   try {
-    const broken = { id: 2, name: 'broken', sql: { sqlite: 'CREATE TABLE nope (;', postgres: '' } };
+    const broken = { id: 99, name: 'broken', sql: { sqlite: 'CREATE TABLE nope (;', postgres: '' } };
     await expect(runMigrations(executor, [...migrations, broken])).rejects.toMatchObject({
       code: 'migration_failed',
-      message: expect.stringContaining('migration 2 (broken)'),
+      message: expect.stringContaining('migration 99 (broken)'),
     });
     expect(await executor.all("SELECT name FROM sqlite_master WHERE name = 'contacts'")).toEqual([]);
   } finally {

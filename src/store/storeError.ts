@@ -13,6 +13,7 @@ export type StoreErrorCode =
   | 'channel_mismatch'
   | 'invalid_input'
   | 'invalid_option'
+  | 'endpoint_not_found'
   | 'migration_failed'
   | 'unavailable';
 

@@ -275,6 +275,338 @@ export interface SettingsStore {
   deleteSetting(key: string): Promise<boolean>;
 }
 
+/**
+ * Webhook terms, defined once:
+ * - **endpoint** — where events of one *slot* go: the slot is an event type (`mailing group
+ *   unsubscribe`, …) or `null` for the common URL that receives every type without its own endpoint
+ *   (per-event wins over common). It has a URL, signing secrets, and may be disabled (410 Gone, five
+ *   days of nothing but failures, or by the sender).
+ * - **delivery** — one outbox event bound for one endpoint, with a `webhook-id` (`msg_…`) that stays
+ *   the same on every retry. At most one delivery per (event, endpoint).
+ * - **attempt** — one POST of a delivery: its time, HTTP status or error, duration and the start of
+ *   the response (≤ 20 KB).
+ * - **lease** — a worker's claim on a delivery (`leaseOwner` until `leaseExpiresAt`): a worker that
+ *   dies simply lets the lease expire, and another worker (or the restarted one) claims it again.
+ */
+
+/** One signing secret of an endpoint. */
+export interface WebhookSecret {
+  /** `whsec_…`. */
+  secret: string;
+  createdAt: number;
+  /** When it stops signing (set on the old secret by a rotation: 24 h later); null = current. */
+  expiresAt: number | null;
+}
+
+/** A webhook endpoint (one slot: an event type, or `null` for the common URL). */
+export interface WebhookEndpoint {
+  id: number;
+  /** The event type this endpoint serves, or null for the common URL (every type without its own). */
+  eventType: string | null;
+  url: string;
+  /**
+   * Signing secrets, newest first. `secrets[0]` is the current one (shown by `GET /api/webhooks`);
+   * older ones carry `expiresAt` and keep signing beside it until then. Filter with `activeSecrets`.
+   */
+  secrets: WebhookSecret[];
+  /** Set while disabled: deliveries are not attempted (new ones are recorded as `disabled`). */
+  disabledAt: number | null;
+  /** Why it was disabled, e.g. `gone` (410), `failing` (5 days of failures), `manual`. */
+  disabledReason: string | null;
+  /** Start of the current run of failed attempts (null after any success): the 5-day rule. */
+  firstFailureAt: number | null;
+  /** Set once removed from its slot (the row stays so the delivery log can name it). */
+  removedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Input of `putEndpoint`. */
+export interface PutEndpointInput {
+  /** The slot: an event type, or null for the common URL. */
+  eventType: string | null;
+  url: string;
+  /**
+   * The signing secret for a NEW endpoint (a fresh `generateSecret()`); ignored when the slot
+   * already has an endpoint, which keeps its secrets (receivers keep verifying).
+   */
+  secret: string;
+  at: number;
+}
+
+/** Input of `rotateEndpointSecret`. */
+export interface RotateSecretInput {
+  /** The new current secret (`generateSecret()`). */
+  secret: string;
+  at: number;
+  /** How long the previous secrets keep signing (default 24 h). */
+  overlapMs?: number;
+}
+
+/** A recorded test-before-save of a URL. */
+export interface EndpointTest {
+  url: string;
+  ok: boolean;
+  /** HTTP status, or null when there was no response. */
+  status: number | null;
+  durationMs: number;
+  at: number;
+}
+
+/**
+ * Status of a delivery:
+ * - `pending` — waiting for its next attempt at `nextAttemptAt`;
+ * - `delivering` — claimed by a worker (lease held until `leaseExpiresAt`; after that, if the worker
+ *   died, it stays `delivering` until another worker claims it again);
+ * - `succeeded` — got a 2xx;
+ * - `failed` — out of attempts, or a permanent failure (3xx, 4xx, refused address); replayable;
+ * - `disabled` — its endpoint is (or was, when it was fanned out) disabled; replayable.
+ */
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'disabled';
+
+/** Every delivery status, in a stable order (validation, metrics). */
+export const deliveryStatuses: readonly DeliveryStatus[] = [
+  'pending',
+  'delivering',
+  'succeeded',
+  'failed',
+  'disabled',
+];
+
+/** One delivery: an outbox event bound for one endpoint. */
+export interface Delivery {
+  id: number;
+  /** The outbox event delivered. */
+  eventId: number;
+  /** The event's type (the outbox row's `type`). */
+  eventType: string;
+  endpointId: number;
+  /** The Standard Webhooks `webhook-id`, `msg_…`, identical on every attempt. */
+  webhookId: string;
+  status: DeliveryStatus;
+  /** Attempts made in the current round (the retry schedule position); retry/replay start a new round. */
+  attempts: number;
+  /**
+   * When the next (or, while `delivering`, the current) attempt is due; null once finished or
+   * parked. A `delivering` delivery becomes claimable again when `leaseExpiresAt` passes.
+   */
+  nextAttemptAt: number | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** HTTP status of the last attempt, null when it got no response (or none was made). */
+  lastStatus: number | null;
+  /** Error code of the last attempt without a (complete) response, e.g. `timeout`. */
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One attempt of a delivery. */
+export interface DeliveryAttempt {
+  id: number;
+  deliveryId: number;
+  /** When the POST started. */
+  at: number;
+  /** HTTP status, null when no response arrived. */
+  status: number | null;
+  durationMs: number;
+  /** Why there was no (complete) response: `code: message`, or null. */
+  error: string | null;
+  /** The start of the response body, ≤ 20 KB of UTF-8. */
+  responseExcerpt: string;
+  /** The worker that made it (its lease owner id). */
+  worker: string;
+}
+
+/** A delivery with its event body and attempt log (oldest attempt first). */
+export interface DeliveryDetail extends Delivery {
+  body: string;
+  attemptLog: DeliveryAttempt[];
+}
+
+/** A claimed delivery with everything one attempt needs. */
+export interface ClaimedDelivery extends Delivery {
+  status: 'delivering';
+  /** The event JSON, exactly as it will be POSTed. */
+  body: string;
+  /** The endpoint's URL at claim time. */
+  url: string;
+  /** The endpoint's secrets (filter with `activeSecrets` at send time). */
+  secrets: WebhookSecret[];
+  /** The endpoint's current failure run start (for the 5-day rule). */
+  endpointFirstFailureAt: number | null;
+}
+
+/** Input of `claimDeliveries`. */
+export interface ClaimDeliveriesInput {
+  /** This worker's id; written as `leaseOwner` and checked by `completeAttempts` (fencing). */
+  owner: string;
+  now: number;
+  /** Lease length: longer than one attempt's timeout, so a live worker never loses its lease. */
+  leaseMs: number;
+  /** Most deliveries to claim in this call. */
+  limit: number;
+  /**
+   * Most deliveries per endpoint this worker may hold at once (default: `limit`). Endpoints share
+   * `limit` fairly, so one endpoint's backlog never takes every slot.
+   */
+  perEndpointLimit?: number;
+  /** Deliveries this worker already holds per endpoint id (subtracted from `perEndpointLimit`). */
+  inFlight?: ReadonlyMap<number, number>;
+}
+
+/** What the dispatcher decided after one attempt. */
+export interface CompleteAttemptInput {
+  deliveryId: number;
+  /** Must still hold the lease, or nothing is written (another worker took the delivery over). */
+  owner: string;
+  /** The attempt to log. */
+  attempt: {
+    at: number;
+    status: number | null;
+    durationMs: number;
+    error: string | null;
+    responseExcerpt: string;
+  };
+  /** `succeeded`, `pending` (retry at `nextAttemptAt`) or `failed`. */
+  outcome: 'succeeded' | 'pending' | 'failed';
+  /** For `pending`: when the next attempt is due. */
+  nextAttemptAt?: number | null;
+  /** Disable the endpoint too (410 Gone, or the 5-day rule), with this reason. */
+  disableEndpoint?: string;
+  /** When the result is recorded. */
+  at: number;
+}
+
+/** Filter of `listDeliveries` (newest first, keyset pagination by id). */
+export interface ListDeliveriesFilter {
+  eventType?: string;
+  eventId?: number;
+  endpointId?: number;
+  status?: DeliveryStatus;
+  /** Only deliveries with an id below this one (the previous page's last id). */
+  beforeId?: number;
+  /** Page size (default 50, at most 500). */
+  limit?: number;
+}
+
+/** Input of `replayDeliveries`: every `failed` or `disabled` delivery of an endpoint created in [from, to). */
+export interface ReplayDeliveriesInput {
+  endpointId: number;
+  from: number;
+  to: number;
+  at: number;
+}
+
+/** Counts for metrics and health. */
+export interface DeliveryStats {
+  byStatus: Record<DeliveryStatus, number>;
+  /** Outbox events not yet fanned out to endpoints. */
+  undispatchedEvents: number;
+  /**
+   * Creation time of the oldest unfinished work: a `pending`/`delivering` delivery or an
+   * undispatched outbox event; null when there is none.
+   */
+  oldestPendingAt: number | null;
+}
+
+/** What one `fanOutPending` call did. */
+export interface FanOutResult {
+  /** Outbox events marked dispatched. */
+  events: number;
+  /** Deliveries created (pending or, for a disabled endpoint, disabled). */
+  deliveries: number;
+}
+
+/** Webhooks: endpoints, URL tests, deliveries with leases, attempts. */
+export interface WebhooksStore {
+  /** Every live endpoint, enabled or not (common first, then by event type). */
+  listEndpoints(): Promise<WebhookEndpoint[]>;
+  /** By id, removed ones included (see `removedAt`). */
+  getEndpoint(id: number): Promise<WebhookEndpoint | undefined>;
+  /** The endpoint of exactly this slot (an event type, or null for the common URL). */
+  findEndpoint(eventType: string | null): Promise<WebhookEndpoint | undefined>;
+  /** Where an event of this type goes: its own endpoint, else the common one (enabled or not). */
+  endpointFor(eventType: string): Promise<WebhookEndpoint | undefined>;
+  /**
+   * Sets the slot's URL: creates the endpoint (with `secret`) or changes its URL, keeping its
+   * secrets. Either way it is enabled and its failure run cleared (saving follows a passed test).
+   * Pending deliveries go to the new URL.
+   */
+  putEndpoint(input: PutEndpointInput): Promise<WebhookEndpoint>;
+  /**
+   * Removes the slot's endpoint; its unfinished deliveries become `disabled`, and the delivery log
+   * stays readable. False when the slot was empty.
+   */
+  removeEndpoint(eventType: string | null, at: number): Promise<boolean>;
+  /**
+   * Makes `secret` the current one; the others keep signing until `at + overlapMs` (secrets
+   * already expired are dropped). @throws StoreError `endpoint_not_found` (field `endpointId`).
+   */
+  rotateEndpointSecret(endpointId: number, input: RotateSecretInput): Promise<WebhookEndpoint>;
+  /**
+   * Disables an endpoint: its `pending` deliveries become `disabled` (in-flight ones finish).
+   * Returns the endpoint, or undefined when there is none. Disabling a disabled one changes nothing.
+   */
+  disableEndpoint(
+    endpointId: number,
+    input: { reason: string; at: number },
+  ): Promise<WebhookEndpoint | undefined>;
+  /** Enables it again (clears the failure run); replay its `disabled` deliveries with `replayDeliveries`. */
+  enableEndpoint(endpointId: number, at: number): Promise<WebhookEndpoint | undefined>;
+
+  /** Records a test-before-save of a URL. */
+  recordEndpointTest(test: EndpointTest): Promise<void>;
+  /** The newest test of exactly this URL (only passed ones with `passed: true`). */
+  lastEndpointTest(url: string, options?: { passed?: boolean }): Promise<EndpointTest | undefined>;
+
+  /**
+   * Fans out up to `limit` undispatched outbox events (oldest first): one delivery per matching
+   * endpoint (`pending`, due at `at`; `disabled` when the endpoint is disabled; none when no
+   * endpoint matches), and marks them dispatched — all in ONE transaction. Safe under concurrent
+   * callers: each event is fanned out once.
+   */
+  fanOutPending(at: number, limit: number): Promise<FanOutResult>;
+  /**
+   * Claims due deliveries (`pending` with `nextAttemptAt <= now`, or `delivering` whose lease
+   * expired) of enabled endpoints, oldest due first and fairly across endpoints; sets the lease.
+   * Concurrent workers never claim the same delivery.
+   */
+  claimDeliveries(input: ClaimDeliveriesInput): Promise<ClaimedDelivery[]>;
+  /**
+   * Records attempts and their outcomes in ONE transaction. Each is applied only while its owner
+   * still holds the delivery's lease (fencing: a worker whose lease expired cannot overwrite the
+   * work of the worker that took over). Returns, per input, whether it was applied.
+   */
+  completeAttempts(results: readonly CompleteAttemptInput[]): Promise<boolean[]>;
+  /**
+   * Gives leases back without an attempt (graceful stop before sending): the deliveries are due
+   * again at `at`. Only leases `owner` holds.
+   */
+  releaseDeliveries(ids: readonly number[], owner: string, at: number): Promise<number>;
+
+  /** Deliveries, newest first. */
+  listDeliveries(filter?: ListDeliveriesFilter): Promise<Delivery[]>;
+  /** One delivery with its body and attempts. */
+  getDelivery(id: number): Promise<DeliveryDetail | undefined>;
+  /**
+   * Makes a delivery due now in a new round (attempt count 0), whatever its status, except while
+   * a worker holds it (`delivering`, returned unchanged). Undefined when there is none.
+   */
+  retryDelivery(id: number, at: number): Promise<Delivery | undefined>;
+  /** Retries every `failed`/`disabled` delivery of the endpoint created in [from, to); returns how many. */
+  replayDeliveries(input: ReplayDeliveriesInput): Promise<number>;
+  /** Counts for `/metrics`. */
+  deliveryStats(): Promise<DeliveryStats>;
+}
+
+/** The secrets that sign at `now`: the current one plus rotated ones not yet expired. */
+export function activeSecrets(endpoint: { secrets: readonly WebhookSecret[] }, now: number): string[] {
+  return endpoint.secrets
+    .filter((secret) => secret.expiresAt === null || secret.expiresAt > now)
+    .map((secret) => secret.secret);
+}
+
 /** Which backend a store runs on, and what it can do (see `BackendCapabilities`). */
 export type BackendName = 'sqlite' | 'postgres';
 
@@ -301,7 +633,8 @@ export interface BackendCapabilities {
 }
 
 /** The store: every verb group plus lifecycle. */
-export interface Store extends ContactsStore, GroupsStore, MembershipsStore, OutboxStore, SettingsStore {
+export interface Store
+  extends ContactsStore, GroupsStore, MembershipsStore, OutboxStore, SettingsStore, WebhooksStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

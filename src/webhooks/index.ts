@@ -51,3 +51,38 @@ export {
   type WebhookTestResult,
   type WebhookTestAttempt,
 } from './testWebhookUrl.js';
+export {
+  createWebhookSettings,
+  WebhookSettingsError,
+  webhookSettingsErrorStatus,
+  normalizeWebhookUrl,
+  parseSlot,
+  pendingSecretKey,
+  type WebhookSettings,
+  type WebhookSettingsOptions,
+  type WebhookSettingsView,
+  type WebhookSettingsPatch,
+  type WebhookEndpointSettings,
+  type WebhookUrlTestInput,
+  type WebhookSlotName,
+  type WebhookSettingsErrorCode,
+} from './webhookSettings.js';
+export {
+  createDispatcher,
+  type Dispatcher,
+  type DispatcherOptions,
+  type DispatcherLogger,
+  type DispatchRound,
+} from './createDispatcher.js';
+export { createDispatcherMetrics, type DispatcherMetrics } from './createDispatcherMetrics.js';
+export {
+  decideAttempt,
+  type AttemptDecision,
+  type AttemptResultLabel,
+  type DecideAttemptInput,
+} from './decideAttempt.js';
+export {
+  createCompletionBatcher,
+  type CompletionBatcher,
+  type CompletionBatcherOptions,
+} from './createCompletionBatcher.js';

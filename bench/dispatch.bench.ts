@@ -1,0 +1,316 @@
+/**
+ * @module `npm run bench:dispatch`: sustained webhook deliveries/s of the durable dispatcher against
+ * the floor — a raw undici `Pool.request` loop POSTing the same bodies to the same receiver at the
+ * same concurrency, with no store at all.
+ *
+ * - SQLite (durable: WAL file, every attempt recorded): the dispatcher in this process, fan-out
+ *   included (events are appended first, untimed). Ours and the floor alternate over rounds;
+ *   `sqlite_ratio` is the median of the per-round ratios (both measured back to back, so slow
+ *   drifts of other load on a shared machine cancel out).
+ * - PostgreSQL with 1 and 3 `unsub worker` processes (each at the same concurrency), when the
+ *   server is reachable; their ratios use the floor measured beside them.
+ * - Latency at low load: event committed (and announced on the bus) → its first attempt arriving
+ *   at an in-process receiver, p50/p99 in ms.
+ * The receiver of the throughput runs is a separate process. The last line is one JSON object;
+ * `sqlite_cpu_ratio` is the same comparison in CPU time per delivery of this process (the raw
+ * loop's ÷ ours), which other load on a shared machine disturbs far less than wall-clock rates.
+ *
+ * Knobs: BENCH_ROUNDS (3), BENCH_EVENTS (4000), BENCH_CONCURRENCY (64), UNSUB_TEST_DATABASE_URL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { createEventBus } from '../src/events/index.js';
+import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const events = Number(process.env.BENCH_EVENTS ?? 4_000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const postgresUrl = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'unsub-bench-dispatch-'));
+const children: ChildProcess[] = [];
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const format = (n: number) => Math.round(n).toLocaleString('en-US');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const body = (n: number) =>
+  JSON.stringify({
+    event: 'mailing group unsubscribe',
+    email: `user${n}@example.com`,
+    group_id: 4,
+    channel: 'email',
+  });
+
+/** Spawns `node --import tsx <script>` in the repository; resolves with the child. */
+function spawnScript(script: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return child;
+}
+
+/** Waits for the first stdout (or stderr) line matching `pattern`. */
+function lineOf(
+  child: ChildProcess,
+  pattern: RegExp,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child[stream]?.setEncoding('utf8');
+    child[stream]?.on('data', (chunk: string) => {
+      text += chunk;
+      const match = pattern.exec(text);
+      if (match) resolve(match[0]);
+    });
+    child.on('exit', (code) =>
+      reject(new Error(`${String(child.spawnargs.at(-1))} exited (${code}): ${text}`)),
+    );
+  });
+}
+
+/** Appends `count` events in transactions of 1,000 (untimed set-up). */
+async function appendEvents(store: Store, count: number, offset: number): Promise<void> {
+  for (let start = 0; start < count; start += 1_000) {
+    const batch = Array.from({ length: Math.min(1_000, count - start) }, (_, i) =>
+      outboxEvent(JSON.parse(body(offset + start + i)) as { event: string }),
+    );
+    await store.appendEvents(batch, Date.now());
+  }
+}
+
+/** CPU milliseconds this process used since `since` (user + system). */
+const cpuMsSince = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+/** CPU ms per request of the last `rawLoop` (this process only; the receiver has its own). */
+let rawCpuMsPerRequest = 0;
+
+/** Raw floor: `concurrency` loops of undici `Pool.request` for `count` POSTs; deliveries/s. */
+async function rawLoop(origin: string, count: number): Promise<number> {
+  const cpu = process.cpuUsage();
+  const pool = new Pool(origin, { connections: concurrency });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const n = next++;
+        const response = await pool.request({
+          method: 'POST',
+          path: '/hook',
+          headers: { 'content-type': 'application/json' },
+          body: body(n),
+        });
+        await response.body.dump();
+        if (response.statusCode !== 204) throw new Error(`receiver answered ${response.statusCode}`);
+      }
+    }),
+  );
+  const rate = count / ((performance.now() - started) / 1000);
+  rawCpuMsPerRequest = cpuMsSince(cpu) / count;
+  await pool.close();
+  return rate;
+}
+
+/** Successful attempts counted by a dispatcher's metrics (cheap to poll, unlike a COUNT query). */
+async function succeededAttempts(metrics: ReturnType<typeof createDispatcher>['metrics']): Promise<number> {
+  const { values } = await metrics.attempts.get();
+  return values.find((value) => value.labels.outcome === 'succeeded')?.value ?? 0;
+}
+
+/** Polls the store until `target` deliveries succeeded; returns when that happened (ms). */
+async function untilSucceeded(store: Store, target: number, everyMs: number): Promise<number> {
+  while ((await store.deliveryStats()).byStatus.succeeded < target) await sleep(everyMs);
+  return performance.now();
+}
+
+// --- receiver (own process) ----------------------------------------------------------------------
+const receiver = spawnScript('bench/dispatchReceiver.ts');
+const origin = `http://127.0.0.1:${(await lineOf(receiver, /^\d+\n/)).trim()}`;
+await rawLoop(origin, 500); // warm-up
+
+// --- SQLite: the dispatcher in this process against the raw loop, alternating ---------------------
+const sqlite = await openStore({ sqlitePath: path.join(dir, 'unsub.db') });
+await sqlite.putEndpoint({
+  eventType: null,
+  url: `${origin}/hook`,
+  secret: generateSecret(),
+  at: Date.now(),
+});
+const dispatcher = createDispatcher({
+  store: sqlite,
+  allow: ['127.0.0.0/8'],
+  concurrency,
+  perEndpointConcurrency: concurrency,
+  pollMs: 50,
+});
+dispatcher.start();
+await appendEvents(sqlite, 500, -500); // warm-up
+dispatcher.wake();
+await untilSucceeded(sqlite, 500, 20);
+const sqliteRates: number[] = [];
+const rawRates: number[] = [];
+const sqliteRatios: number[] = [];
+const sqliteCpuRatios: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const done = 500 + (round + 1) * events;
+  await appendEvents(sqlite, events, round * events);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  dispatcher.wake();
+  // Progress from the metrics counter (a COUNT over the growing table every few ms would cost the
+  // dispatcher's own CPU); the store then confirms every delivery is recorded as succeeded.
+  while ((await succeededAttempts(dispatcher.metrics)) < done) await sleep(2);
+  const finished = await untilSucceeded(sqlite, done, 1);
+  const ours = events / ((finished - started) / 1000);
+  const oursCpuMs = cpuMsSince(cpu) / events;
+  const raw = await rawLoop(origin, events);
+  sqliteCpuRatios.push(rawCpuMsPerRequest / oursCpuMs);
+  sqliteRates.push(ours);
+  rawRates.push(raw);
+  sqliteRatios.push(ours / raw);
+}
+
+// --- latency at low load: event committed → first attempt received --------------------------------
+const arrivals = new Map<string, number>();
+const latencyServer = http.createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    arrivals.set(String(request.headers['webhook-id']), performance.now());
+    response.writeHead(204).end();
+  });
+});
+await new Promise<void>((resolve) => latencyServer.listen(0, '127.0.0.1', resolve));
+const latencyOrigin = `http://127.0.0.1:${(latencyServer.address() as AddressInfo).port}`;
+await dispatcher.stop();
+const latencyStore = await openStore({ sqlitePath: path.join(dir, 'latency.db') });
+await latencyStore.putEndpoint({
+  eventType: null,
+  url: `${latencyOrigin}/`,
+  secret: generateSecret(),
+  at: Date.now(),
+});
+const bus = createEventBus();
+const latencyDispatcher = createDispatcher({ store: latencyStore, bus, allow: ['127.0.0.0/8'], pollMs: 250 });
+latencyDispatcher.start();
+const latencies: number[] = [];
+for (let n = 0; n < 200; n++) {
+  const [event] = await latencyStore.appendEvents(
+    [outboxEvent(JSON.parse(body(n)) as { event: string })],
+    Date.now(),
+  );
+  const committed = performance.now();
+  bus.emit(JSON.parse(event?.body ?? '{}') as { event: string });
+  const before = arrivals.size;
+  while (arrivals.size === before) await sleep(0.5);
+  latencies.push([...arrivals.values()].at(-1)! - committed);
+  await sleep(5);
+}
+await latencyDispatcher.stop();
+await latencyStore.close();
+latencyServer.close();
+
+// --- PostgreSQL: 1 and 3 worker processes ----------------------------------------------------------
+async function postgresRun(workers: number): Promise<{ rate: number; raw: number } | undefined> {
+  const schema = `bench_dispatch_${randomBytes(4).toString('hex')}`;
+  let store: Store;
+  try {
+    store = await openStore({ databaseUrl: postgresUrl, schema, poolSize: 4 });
+  } catch (error) {
+    process.stdout.write(`postgres: skipped (${(error as Error).message})\n`);
+    return undefined;
+  }
+  try {
+    await store.putEndpoint({
+      eventType: null,
+      url: `${origin}/hook`,
+      secret: generateSecret(),
+      at: Date.now(),
+    });
+    const processes = Array.from({ length: workers }, () =>
+      spawnScript('bench/dispatchWorker.ts', {
+        UNSUB_DATABASE_URL: postgresUrl,
+        BENCH_SCHEMA: schema,
+        UNSUB_DATA_DIR: dir,
+        UNSUB_LOG: 'info',
+        UNSUB_WEBHOOK_ALLOW: '127.0.0.0/8',
+        UNSUB_WEBHOOK_CONCURRENCY: String(concurrency),
+        UNSUB_WEBHOOK_ENDPOINT_CONCURRENCY: String(concurrency),
+      }),
+    );
+    await Promise.all(processes.map((child) => lineOf(child, /webhook dispatcher \S+ started/, 'stderr')));
+    await appendEvents(store, 500, -500); // warm-up
+    await untilSucceeded(store, 500, 20);
+    await appendEvents(store, events, 0);
+    const started = performance.now();
+    const finished = await untilSucceeded(store, 500 + events, 50);
+    const rate = events / ((finished - started) / 1000);
+    const raw = await rawLoop(origin, events);
+    for (const child of processes) child.kill('SIGTERM');
+    await Promise.all(processes.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    return { rate, raw };
+  } finally {
+    await store.close();
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+const pg1 = await postgresRun(1);
+const pg3 = pg1 ? await postgresRun(3) : undefined;
+
+await sqlite.close();
+receiver.kill('SIGTERM');
+rmSync(dir, { recursive: true, force: true });
+
+const sqlitePerSecond = median(sqliteRates);
+const rawPerSecond = median(rawRates);
+const result = {
+  sqlite_ratio: round3(median(sqliteRatios)),
+  pg1_ratio: pg1 ? round3(pg1.rate / pg1.raw) : null,
+  pg3_ratio: pg3 ? round3(pg3.rate / pg3.raw) : null,
+  sqlite_cpu_ratio: round3(median(sqliteCpuRatios)),
+  sqlite_per_s: Math.round(sqlitePerSecond),
+  raw_per_s: Math.round(rawPerSecond),
+  pg1_per_s: pg1 ? Math.round(pg1.rate) : null,
+  pg3_per_s: pg3 ? Math.round(pg3.rate) : null,
+  pg_raw_per_s: pg3 ? Math.round(pg3.raw) : pg1 ? Math.round(pg1.raw) : null,
+  latency_p50_ms: round3(median(latencies)),
+  latency_p99_ms: round3([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)] ?? 0),
+  concurrency,
+  events_per_round: events,
+  rounds,
+};
+process.stdout.write(
+  `sqlite: ${format(sqlitePerSecond)} deliveries/s vs ${format(rawPerSecond)}/s raw undici loop → ratio ${result.sqlite_ratio} ` +
+    `(CPU per delivery: ratio ${result.sqlite_cpu_ratio})\n`,
+);
+if (pg1)
+  process.stdout.write(
+    `postgres, 1 worker: ${format(pg1.rate)}/s vs ${format(pg1.raw)}/s → ratio ${result.pg1_ratio}\n`,
+  );
+if (pg3)
+  process.stdout.write(
+    `postgres, 3 workers: ${format(pg3.rate)}/s vs ${format(pg3.raw)}/s → ratio ${result.pg3_ratio}\n`,
+  );
+process.stdout.write(
+  `latency event → first attempt: p50 ${result.latency_p50_ms} ms, p99 ${result.latency_p99_ms} ms\n`,
+);
+process.stdout.write(`${JSON.stringify(result)}\n`);

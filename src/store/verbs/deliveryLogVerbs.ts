@@ -1,0 +1,127 @@
+/**
+ * @module The delivery log: list deliveries (newest first, keyset pages), one delivery with its
+ * attempts, retry one, replay the failed ones of an endpoint, counts for metrics.
+ */
+import type { SqlExecutor, SqlValue } from '../sqlExecutor.js';
+import { deliveryStatuses, type DeliveryStats, type DeliveryStatus, type WebhooksStore } from '../types.js';
+import {
+  attemptColumns,
+  attemptFromRow,
+  deliveryColumns,
+  deliveryFromRow,
+  type AttemptRow,
+  type DeliveryRow,
+} from './webhookRows.js';
+
+/** The delivery log verbs of `WebhooksStore`. */
+export type DeliveryLogVerbs = Pick<
+  WebhooksStore,
+  'listDeliveries' | 'getDelivery' | 'retryDelivery' | 'replayDeliveries' | 'deliveryStats'
+>;
+
+/** Default and largest page of `listDeliveries`. */
+const defaultPage = 50;
+const maxPage = 500;
+
+/**
+ * Makes deliveries due now in a new round. Only for endpoints that are live and enabled (a retry
+ * to a disabled endpoint would sit unclaimed), and never while a worker holds the delivery.
+ */
+const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
+    lease_expires_at = NULL, updated_at = ?
+  WHERE (lease_expires_at IS NULL OR lease_expires_at <= ?)
+    AND endpoint_id IN (SELECT id FROM endpoints WHERE disabled_at IS NULL AND removed_at IS NULL)`;
+
+/** The delivery log verbs on one executor. */
+export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs {
+  const deliveryById = async (id: number) => {
+    const rows = await executor.all<DeliveryRow>(`SELECT ${deliveryColumns()} FROM deliveries WHERE id = ?`, [
+      id,
+    ]);
+    return rows[0] ? deliveryFromRow(rows[0]) : undefined;
+  };
+
+  return {
+    async listDeliveries(filter = {}) {
+      const where: string[] = [];
+      const params: SqlValue[] = [];
+      const add = (condition: string, value: SqlValue | undefined) => {
+        if (value === undefined) return;
+        where.push(condition);
+        params.push(value);
+      };
+      add('event_type = ?', filter.eventType);
+      add('event_id = ?', filter.eventId);
+      add('endpoint_id = ?', filter.endpointId);
+      // `delivering` is a pending row under a lease (see migration 2).
+      if (filter.status === 'delivering') where.push("status = 'pending' AND lease_owner IS NOT NULL");
+      else if (filter.status === 'pending') where.push("status = 'pending' AND lease_owner IS NULL");
+      else add('status = ?', filter.status);
+      add('id < ?', filter.beforeId);
+      const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? defaultPage)), maxPage);
+      const rows = await executor.all<DeliveryRow>(
+        `SELECT ${deliveryColumns()} FROM deliveries
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY id DESC LIMIT ?`,
+        [...params, limit],
+      );
+      return rows.map(deliveryFromRow);
+    },
+
+    async getDelivery(id) {
+      const rows = await executor.all<DeliveryRow & { body: string }>(
+        `SELECT ${deliveryColumns('d')}, o.body AS body FROM deliveries d JOIN outbox o ON o.id = d.event_id
+         WHERE d.id = ?`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const attempts = await executor.all<AttemptRow>(
+        `SELECT ${attemptColumns} FROM attempts WHERE delivery_id = ? ORDER BY id`,
+        [id],
+      );
+      return { ...deliveryFromRow(row), body: row.body, attemptLog: attempts.map(attemptFromRow) };
+    },
+
+    async retryDelivery(id, at) {
+      await executor.run(`${retrySql} AND id = ?`, [at, at, at, id]);
+      return deliveryById(id);
+    },
+
+    replayDeliveries(input) {
+      return executor.run(
+        `${retrySql} AND endpoint_id = ? AND status IN ('failed', 'disabled') AND created_at >= ? AND created_at < ?`,
+        [input.at, input.at, input.at, input.endpointId, input.from, input.to],
+      );
+    },
+
+    async deliveryStats(): Promise<DeliveryStats> {
+      const byStatus = Object.fromEntries(deliveryStatuses.map((status) => [status, 0])) as Record<
+        DeliveryStatus,
+        number
+      >;
+      const counts = await executor.all<{ status: string; n: number; leased: number }>(
+        'SELECT status, COUNT(*) AS n, COUNT(lease_owner) AS leased FROM deliveries GROUP BY status',
+      );
+      for (const row of counts) byStatus[row.status as DeliveryStatus] = Number(row.n) - Number(row.leased);
+      byStatus.delivering = counts.reduce((sum, row) => sum + Number(row.leased), 0);
+      const [outbox] = await executor.all<{ n: number; oldest: number | null }>(
+        'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE dispatched_at IS NULL',
+      );
+      // Outbox ids grow with time, so the unfinished delivery of the smallest event id belongs to the
+      // oldest event; with the (status, event_id) index this MIN reads one index entry.
+      const [oldestDelivery] = await executor.all<{ oldest: number | null }>(
+        `SELECT created_at AS oldest FROM outbox
+         WHERE id = (SELECT MIN(event_id) FROM deliveries WHERE status = 'pending')`,
+      );
+      const candidates = [outbox?.oldest, oldestDelivery?.oldest]
+        .filter((value): value is number => value !== null && value !== undefined)
+        .map(Number);
+      return {
+        byStatus,
+        undispatchedEvents: Number(outbox?.n ?? 0),
+        oldestPendingAt: candidates.length > 0 ? Math.min(...candidates) : null,
+      };
+    },
+  };
+}

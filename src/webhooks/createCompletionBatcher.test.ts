@@ -1,0 +1,58 @@
+/** @module Unit tests of the completion batcher: group commit, retry after a failure, fencing. */
+import { expect, test } from 'vitest';
+import type { CompleteAttemptInput } from '../store/index.js';
+import { createCompletionBatcher } from './createCompletionBatcher.js';
+
+const input = (deliveryId: number): CompleteAttemptInput => ({
+  deliveryId,
+  owner: 'w',
+  outcome: 'succeeded',
+  at: 1,
+  attempt: { at: 1, status: 204, durationMs: 1, error: null, responseExcerpt: '' },
+});
+
+test('results arriving during a commit go together in the next one', async () => {
+  const batches: number[][] = [];
+  let release: () => void = () => undefined;
+  const batcher = createCompletionBatcher({
+    async complete(batch) {
+      batches.push(batch.map((item) => item.deliveryId));
+      // Hold the first commit until the others are queued.
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return batch.map((item) => item.deliveryId !== 3);
+    },
+  });
+  const first = batcher.add(input(1));
+  const rest = [2, 3, 4].map((id) => batcher.add(input(id)));
+  expect(batcher.size).toBe(4);
+  release();
+  expect(await first).toBe(true);
+  expect(await Promise.all(rest)).toEqual([true, false, true]);
+  expect(batches).toEqual([[1], [2, 3, 4]]);
+  expect(batcher.size).toBe(0);
+});
+
+test('a failed commit is retried; drain can give up (the leases then expire)', async () => {
+  let calls = 0;
+  const errors: unknown[] = [];
+  const batcher = createCompletionBatcher({
+    retryDelayMs: 1,
+    async complete(batch) {
+      calls += 1;
+      if (calls < 3) throw new Error('database restarting');
+      return batch.map(() => true);
+    },
+    onError: (error) => errors.push(error),
+  });
+  expect(await batcher.add(input(1))).toBe(true);
+  expect(calls).toBe(3);
+  expect(errors).toHaveLength(2);
+
+  const broken = createCompletionBatcher({
+    retryDelayMs: 1,
+    complete: () => Promise.reject(new Error('gone')),
+  });
+  const result = broken.add(input(2));
+  await broken.drain({ giveUpAfter: 2 });
+  expect(await result).toBe(false);
+});

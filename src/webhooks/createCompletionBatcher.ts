@@ -1,0 +1,122 @@
+/**
+ * @module Group commit of attempt results: while one `completeAttempts` transaction runs, the
+ * results that finish meanwhile queue up and go together in the next one. Under load this turns
+ * one transaction per delivery into one per batch (the main cost on SQLite and PostgreSQL alike)
+ * without a timer that would add latency when idle.
+ */
+import type { CompleteAttemptInput } from '../store/index.js';
+
+/** Options of {@link createCompletionBatcher}. */
+export interface CompletionBatcherOptions {
+  /** Records one batch; resolves with, per input, whether it was applied (see `completeAttempts`). */
+  complete(batch: readonly CompleteAttemptInput[]): Promise<boolean[]>;
+  /** Told about a failed batch (it is retried after `retryDelayMs`). */
+  onError?(error: unknown, batch: readonly CompleteAttemptInput[]): void;
+  /** Told about results dropped by the lease check (another worker had taken the delivery over). */
+  onFenced?(input: CompleteAttemptInput): void;
+  /** Wait before retrying a failed batch (default 250 ms). */
+  retryDelayMs?: number;
+  /** Largest batch (default 500). */
+  maxBatch?: number;
+  /**
+   * How long the first result of a batch waits for company before the commit starts (default 0:
+   * at once). A few ms under load turn many tiny transactions into a few larger ones; the cost is
+   * only that the log is written that much later (the POST has already happened).
+   */
+  lingerMs?: number;
+}
+
+/** Queues results and commits them in batches. */
+export interface CompletionBatcher {
+  /** Queues one result; resolves once committed (true) or fenced out (false). */
+  add(input: CompleteAttemptInput): Promise<boolean>;
+  /**
+   * Resolves when everything queued so far is committed. With `giveUpAfter` failed tries, the
+   * rest is dropped: their leases expire and another attempt is made (at least once, never lost).
+   */
+  drain(options?: { giveUpAfter?: number }): Promise<void>;
+  /** Results waiting or being committed. */
+  readonly size: number;
+}
+
+interface Entry {
+  input: CompleteAttemptInput;
+  resolve(applied: boolean): void;
+}
+
+/** Creates a batcher over `completeAttempts`. */
+export function createCompletionBatcher(options: CompletionBatcherOptions): CompletionBatcher {
+  const retryDelayMs = options.retryDelayMs ?? 250;
+  const maxBatch = options.maxBatch ?? 500;
+  const lingerMs = options.lingerMs ?? 0;
+  let queue: Entry[] = [];
+  let inProgress = 0;
+  let flushing: Promise<void> | undefined;
+  let failures = 0;
+  let giveUpAfter = Number.POSITIVE_INFINITY;
+
+  async function flushAll(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      inProgress = batch.length;
+      try {
+        const applied = await options.complete(batch.map((entry) => entry.input));
+        failures = 0;
+        batch.forEach((entry, index) => {
+          const ok = applied[index] ?? false;
+          if (!ok) options.onFenced?.(entry.input);
+          entry.resolve(ok);
+        });
+      } catch (error) {
+        failures += 1;
+        options.onError?.(
+          error,
+          batch.map((entry) => entry.input),
+        );
+        if (failures >= giveUpAfter) {
+          for (const entry of [...batch, ...queue]) entry.resolve(false);
+          queue = [];
+        } else {
+          // Put the batch back in front and try again shortly (the store may be restarting).
+          queue = [...batch, ...queue];
+          await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        }
+      } finally {
+        inProgress = 0;
+      }
+    }
+  }
+
+  function kick(linger: boolean): Promise<void> {
+    flushing ??= (async () => {
+      if (linger && lingerMs > 0 && queue.length < maxBatch) {
+        await new Promise((resolve) => setTimeout(resolve, lingerMs));
+      }
+      await flushAll();
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  return {
+    add(input) {
+      return new Promise<boolean>((resolve) => {
+        queue.push({ input, resolve });
+        void kick(true);
+      });
+    },
+    async drain(drainOptions = {}) {
+      giveUpAfter = drainOptions.giveUpAfter ?? Number.POSITIVE_INFINITY;
+      try {
+        while (flushing || queue.length > 0) await kick(false);
+      } finally {
+        giveUpAfter = Number.POSITIVE_INFINITY;
+      }
+    },
+    get size() {
+      return queue.length + inProgress;
+    },
+  };
+}

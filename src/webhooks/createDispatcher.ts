@@ -1,0 +1,370 @@
+/**
+ * @module The durable webhook dispatcher: fans outbox events out to endpoint deliveries, claims
+ * due deliveries under a lease, POSTs each one signed (Standard Webhooks), and records the attempt
+ * and what follows from it (done, retry at the scheduled time, failed, endpoint disabled).
+ *
+ * Durability comes from the store: a claim is a lease, so a worker that dies leaves deliveries
+ * that become claimable when the lease expires, and the restarted worker (or another one) sends
+ * them again — at least once. Throughput comes from batching: one transaction claims a batch, and
+ * results finishing while a transaction runs are committed together in the next one.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Registry } from 'prom-client';
+import type { EventBus } from '../events/index.js';
+import { activeSecrets, type ClaimedDelivery, type WebhooksStore } from '../store/index.js';
+import { createAddressPolicy } from './createAddressPolicy.js';
+import { createCompletionBatcher } from './createCompletionBatcher.js';
+import { createDeliveryQueue } from './createDeliveryQueue.js';
+import { createDispatcherMetrics, type DispatcherMetrics } from './createDispatcherMetrics.js';
+import { createWebhookSender, type SendResult, type WebhookSender } from './createWebhookSender.js';
+import { decideAttempt } from './decideAttempt.js';
+import { retrySchedule } from './nextAttemptAt.js';
+import { signWebhook } from './signWebhook.js';
+
+/** Where the dispatcher reports (the server's log fits). */
+export interface DispatcherLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/** Options of {@link createDispatcher}. */
+export interface DispatcherOptions {
+  /** The store (its webhook verbs). */
+  store: WebhooksStore;
+  /** The HTTP sender; by default one is created from `allow`/`timeoutMs` and closed by `stop()`. */
+  sender?: WebhookSender;
+  /** CIDR ranges the default sender may call despite the SSRF guard (`UNSUB_WEBHOOK_ALLOW`). */
+  allow?: readonly string[];
+  /** Deadline of one attempt for the default sender (default 15 s). */
+  timeoutMs?: number;
+  /** Most attempts in flight in this process (default 64). */
+  concurrency?: number;
+  /** Most attempts in flight per endpoint in this process (default 8). */
+  perEndpointConcurrency?: number;
+  /** Lease length (default twice the timeout plus 1 s: an attempt never outlives its deadline, so a live worker keeps its lease). */
+  leaseMs?: number;
+  /** How often to look for work when idle and not woken (default 250 ms). */
+  pollMs?: number;
+  /** Outbox events fanned out per transaction (default 500). */
+  fanOutBatch?: number;
+  /** Retry delays (`retrySchedule`, or a compressed one from `UNSUB_RETRY_SCHEDULE`). */
+  schedule?: readonly number[];
+  /** The 5-day rule's window (compressed in tests). */
+  disableAfterMs?: number;
+  /** Clock in ms (default `Date.now`). */
+  now?: () => number;
+  /** Randomness for jitter (default `Math.random`). */
+  random?: () => number;
+  /**
+   * This worker's id (default host, pid and a random part). Each claim leases as `<owner>#<n>`, so
+   * that even this same worker, re-claiming a delivery whose lease it let expire, fences off its
+   * own stale result; the attempt log's `worker` shows that lease id.
+   */
+  owner?: string;
+  logger?: DispatcherLogger;
+  /** Metrics, or a registry to create them in (default: a new registry). */
+  metrics?: DispatcherMetrics | Registry;
+  /** Wake up at once when a committed event is announced here (low latency without fast polling). */
+  bus?: Pick<EventBus, 'on'>;
+}
+
+/** What one {@link Dispatcher.runOnce} did. */
+export interface DispatchRound {
+  /** Outbox events fanned out. */
+  fannedOut: number;
+  /** Deliveries attempted (all finished and recorded when `runOnce` resolves). */
+  attempted: number;
+}
+
+/** A running (or stoppable) dispatcher. */
+export interface Dispatcher {
+  /** The lease owner id of this worker. */
+  readonly owner: string;
+  readonly metrics: DispatcherMetrics;
+  /** Starts the loop in the background (idempotent). */
+  start(): void;
+  /** Stops taking work, lets attempts in flight finish and records them, closes its own sender. */
+  stop(): Promise<void>;
+  /** Looks for work now (e.g. an event was just committed). */
+  wake(): void;
+  /** One round without the loop (tests, tools): fan out, claim, send, record. Not while started. */
+  runOnce(): Promise<DispatchRound>;
+}
+
+const silentLogger: DispatcherLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** A default owner id: readable in the attempt log, unique per process start. */
+function defaultOwner(): string {
+  return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates a dispatcher; call `start()` to run it. */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? silentLogger;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const concurrency = Math.max(1, options.concurrency ?? 64);
+  const perEndpoint = Math.max(1, options.perEndpointConcurrency ?? 8);
+  const leaseMs = options.leaseMs ?? timeoutMs * 2 + 1_000;
+  const pollMs = options.pollMs ?? 250;
+  const fanOutBatch = options.fanOutBatch ?? 500;
+  const schedule = options.schedule ?? retrySchedule;
+  const owner = options.owner ?? defaultOwner();
+  const ownSender = options.sender === undefined;
+  const sender =
+    options.sender ??
+    createWebhookSender({
+      policy: createAddressPolicy({ allow: [...(options.allow ?? [])] }),
+      timeoutMs,
+      maxConnectionsPerOrigin: perEndpoint,
+      now,
+    });
+  const metrics =
+    options.metrics && 'attempts' in options.metrics
+      ? options.metrics
+      : createDispatcherMetrics(options.metrics as Registry | undefined);
+  if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats(), now);
+
+  const batcher = createCompletionBatcher({
+    complete: (batch) => store.completeAttempts(batch),
+    lingerMs: 5,
+    onError: (error, batch) =>
+      logger.error(`could not record ${batch.length} webhook attempts; retrying`, error),
+  });
+
+  /** Claimed deliveries waiting or in flight; every settled attempt may make room for a claim. */
+  let freedSinceClaim = 0;
+  const queue = createDeliveryQueue({
+    concurrency,
+    perEndpoint,
+    run: (delivery) => attempt(delivery),
+    onSettled: () => {
+      freedSinceClaim += 1;
+      wake();
+    },
+  });
+  let running = false;
+  let loopDone: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let offBus: (() => void) | undefined;
+
+  // Wake-up signalling: a pending wake is remembered so that one arriving during a tick is not lost.
+  let woken = false;
+  let waiter: (() => void) | undefined;
+  let dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+
+  function wake(): void {
+    woken = true;
+    const resolve = waiter;
+    waiter = undefined;
+    resolve?.();
+  }
+
+  /** Waits for a wake-up (true) or `timeout` ms (false). */
+  function waitForWake(timeout: number): Promise<boolean> {
+    if (woken) {
+      woken = false;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), timeout);
+      const finish = (byWake: boolean) => {
+        clearTimeout(timer);
+        if (waiter === wakeUp) waiter = undefined;
+        woken = false;
+        resolve(byWake);
+      };
+      const wakeUp = () => finish(true);
+      waiter = wakeUp;
+    });
+  }
+
+  /** A retry due sooner than the next poll wakes the loop at its time (compressed schedules). */
+  function wakeAt(at: number): void {
+    const delay = at - now();
+    if (delay >= pollMs || !running) return;
+    if (dueTimer && dueTimer.at <= at) return;
+    if (dueTimer) clearTimeout(dueTimer.timer);
+    const timer = setTimeout(
+      () => {
+        dueTimer = undefined;
+        claimHint = true;
+        wake();
+      },
+      Math.max(0, delay),
+    );
+    timer.unref();
+    dueTimer = { at, timer };
+  }
+
+  /** One attempt of a claimed delivery; never rejects. */
+  async function attempt(delivery: ClaimedDelivery): Promise<void> {
+    const startedAt = now();
+    let result: SendResult;
+    try {
+      // A fresh timestamp per attempt; the id stays; every secret that still signs signs.
+      const headers = signWebhook({
+        id: delivery.webhookId,
+        timestamp: Math.floor(startedAt / 1000),
+        body: delivery.body,
+        secrets: activeSecrets(delivery, startedAt),
+      });
+      result = await sender.send({ url: delivery.url, headers, body: delivery.body });
+    } catch (error) {
+      // A bad stored secret: a configuration error the sender must fix; retrying cannot help.
+      result = {
+        durationMs: now() - startedAt,
+        responseExcerpt: '',
+        error: { code: 'invalid_url', message: `cannot sign: ${(error as Error).message}` },
+      };
+    }
+    const finishedAt = now();
+    const decision = decideAttempt({
+      delivery,
+      result,
+      now: finishedAt,
+      random,
+      schedule,
+      ...(options.disableAfterMs === undefined ? {} : { disableAfterMs: options.disableAfterMs }),
+    });
+    metrics.attempts.inc({ outcome: decision.label });
+    metrics.attemptDuration.observe({ outcome: decision.label }, result.durationMs / 1000);
+    if (decision.disableEndpoint) {
+      logger.warn(
+        `webhook endpoint ${delivery.endpointId} (${delivery.url}) disabled: ${
+          decision.disableEndpoint === 'gone' ? 'it answered 410 Gone' : 'it has only failed for 5 days'
+        }`,
+      );
+    }
+    if (decision.nextAttemptAt !== null) wakeAt(decision.nextAttemptAt);
+    void batcher.add({
+      deliveryId: delivery.id,
+      owner: delivery.leaseOwner ?? owner,
+      attempt: {
+        at: startedAt,
+        status: result.status ?? null,
+        durationMs: result.durationMs,
+        error: result.error ? `${result.error.code}: ${result.error.message}` : null,
+        responseExcerpt: result.responseExcerpt,
+      },
+      outcome: decision.outcome,
+      nextAttemptAt: decision.nextAttemptAt,
+      ...(decision.disableEndpoint ? { disableEndpoint: decision.disableEndpoint } : {}),
+      at: finishedAt,
+    });
+  }
+
+  // Fan-out runs when an event was announced, the last fan-out filled a batch, or the loop slept
+  // a whole poll period (events appended by other processes). Claims run when enough slots freed
+  // up to make a batch, when little is held, or on those same hints — not after every attempt,
+  // which would cost a write transaction per delivery.
+  let fanOutHint = true;
+  let claimHint = true;
+  let claimSeq = 0;
+  /** Claim once this many attempts settled since the last claim. */
+  const claimBatch = Math.max(1, Math.min(perEndpoint, Math.floor(concurrency / 2)));
+
+  /** Fans out and claims when due; returns what it did. */
+  async function tick(force: boolean): Promise<DispatchRound> {
+    let fannedOut = 0;
+    if (force || fanOutHint) {
+      fanOutHint = false;
+      fannedOut = (await store.fanOutPending(now(), fanOutBatch)).events;
+      if (fannedOut >= fanOutBatch) fanOutHint = true;
+    }
+    // The loop holds up to twice the caps (see createDeliveryQueue); `runOnce` claims one round.
+    const factor = force ? 1 : 2;
+    const room = factor * concurrency - queue.heldTotal;
+    const wanted =
+      force ||
+      claimHint ||
+      fannedOut > 0 ||
+      freedSinceClaim >= claimBatch ||
+      (freedSinceClaim > 0 && queue.heldTotal < claimBatch);
+    let claimed: ClaimedDelivery[] = [];
+    if (room > 0 && wanted) {
+      claimHint = false;
+      freedSinceClaim = 0;
+      claimSeq += 1;
+      claimed = await store.claimDeliveries({
+        owner: `${owner}#${claimSeq.toString(36)}`,
+        now: now(),
+        leaseMs,
+        limit: room,
+        perEndpointLimit: factor * perEndpoint,
+        inFlight: queue.held,
+      });
+      queue.add(claimed);
+    }
+    return { fannedOut, attempted: claimed.length };
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (running) {
+      let round: DispatchRound;
+      try {
+        round = await tick(false);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        logger.error(`the webhook dispatcher cannot reach the store (try ${failures}); retrying`, error);
+        await waitForWake(Math.min(pollMs * 2 ** failures, 10_000));
+        fanOutHint = claimHint = true;
+        continue;
+      }
+      if (!running) break;
+      if (round.attempted > 0 || round.fannedOut > 0) continue;
+      // Nothing to do now: sleep until woken (an announced event, a settled attempt, a retry
+      // falling due) or the poll period ends, after which both fan-out and claim run.
+      if (!(await waitForWake(pollMs))) fanOutHint = claimHint = true;
+    }
+  }
+
+  return {
+    owner,
+    metrics,
+    start() {
+      if (running || stopping) return;
+      running = true;
+      offBus = options.bus?.on('*', () => {
+        fanOutHint = claimHint = true;
+        wake();
+      });
+      logger.info(
+        `webhook dispatcher ${owner} started (concurrency ${concurrency}, ${perEndpoint} per endpoint)`,
+      );
+      loopDone = loop();
+    },
+    stop() {
+      stopping ??= (async () => {
+        running = false;
+        offBus?.();
+        wake();
+        await loopDone;
+        await queue.idle();
+        // Record what finished; if the store is gone, the leases expire and another worker retries.
+        await batcher.drain({ giveUpAfter: 3 });
+        if (dueTimer) clearTimeout(dueTimer.timer);
+        if (ownSender) await sender.close();
+      })();
+      return stopping;
+    },
+    wake,
+    async runOnce() {
+      if (running) throw new Error('runOnce() cannot run while the dispatcher is started');
+      const round = await tick(true);
+      await queue.idle();
+      await batcher.drain();
+      return round;
+    },
+  };
+}
