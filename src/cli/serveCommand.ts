@@ -1,6 +1,6 @@
 /**
- * @module `unsub serve [--demo]`: runs the public pages, the admin API and `/healthz` (and, once
- * registered, the dispatcher) in one process until SIGINT/SIGTERM. Configuration comes only from
+ * @module `unsub serve [--demo]`: runs the public pages, the admin API, the console, `/healthz`,
+ * `/metrics` and (unless UNSUB_WORKER=false) the webhook dispatcher in one process until SIGINT/SIGTERM. Configuration comes only from
  * `UNSUB_*` variables and `PORT`; a bad value stops it with the variable's name (exit status 1).
  */
 import { Command } from 'commander';
@@ -10,7 +10,9 @@ import { startServer } from '../server/index.js';
 /** The `serve` command. Resolves when the server has shut down. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('serve the unsubscribe pages, the admin API (/api) and /healthz until SIGINT/SIGTERM')
+    .description(
+      'serve the unsubscribe pages, the admin API, the console and the webhook dispatcher until SIGINT/SIGTERM',
+    )
     .option('--demo', 'seed demo groups and a demo contact and serve a clickable newsletter preview at /')
     .exitOverride()
     .action(async (options: { demo?: boolean }) => {

@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
-import { createDispatcher, type DispatcherLogger } from '../webhooks/index.js';
+import { createDispatcher, dispatcherOptionsFromConfig, type DispatcherLogger } from '../webhooks/index.js';
 
 /**
  * The worker's log on stderr, filtered by UNSUB_LOG like the server's (whose module is not imported
@@ -50,11 +50,7 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
   }
   const dispatcher = createDispatcher({
     store,
-    allow: config.webhookAllow,
-    timeoutMs: config.webhookTimeoutMs,
-    concurrency: config.webhookConcurrency,
-    perEndpointConcurrency: config.webhookEndpointConcurrency,
-    ...(config.retryScheduleMs ? { schedule: config.retryScheduleMs } : {}),
+    ...dispatcherOptionsFromConfig(config),
     logger: log,
   });
   await new Promise<void>((resolve) => {

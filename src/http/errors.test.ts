@@ -10,7 +10,7 @@ describe('toHttpProblem', () => {
       field: 'email',
     });
     expect(toHttpProblem(error, 'api')).toEqual({
-      status: 400,
+      status: 422,
       code: 'invalid_input',
       message: 'email must be an e-mail address',
       field: 'email',

@@ -12,25 +12,12 @@ import {
   createDispatcher,
   createWebhookSender,
   createWebhookSettings,
+  dispatcherOptionsFromConfig,
   type Dispatcher,
   type DispatcherLogger,
-  type DispatcherOptions,
   type WebhookSender,
   type WebhookSettings,
 } from '../webhooks/index.js';
-
-/** The dispatcher options every process (`serve`, `worker`) derives from the configuration. */
-export function dispatcherOptionsFromConfig(
-  config: Config,
-): Pick<DispatcherOptions, 'allow' | 'timeoutMs' | 'concurrency' | 'perEndpointConcurrency' | 'schedule'> {
-  return {
-    allow: config.webhookAllow,
-    timeoutMs: config.webhookTimeoutMs,
-    concurrency: config.webhookConcurrency,
-    perEndpointConcurrency: config.webhookEndpointConcurrency,
-    ...(config.retryScheduleMs ? { schedule: config.retryScheduleMs } : {}),
-  };
-}
 
 /** What `createWebhookParts` builds. */
 export interface WebhookParts {

@@ -13,5 +13,5 @@ export { consoleServerLog, type ServerLog } from './serverLog.js';
 export { ServerError, type ServerErrorCode } from './serverError.js';
 export { resolveAdminToken, adminTokenSettingKey, type ResolvedAdminToken } from './resolveAdminToken.js';
 export { seedDemo, resetDemo, demoEmail, demoGroupDefinitions, type DemoData } from './demo/seedDemo.js';
-export { createWebhookParts, dispatcherOptionsFromConfig, type WebhookParts } from './createWebhookParts.js';
+export { createWebhookParts, type WebhookParts } from './createWebhookParts.js';
 export { resolveSessionKey, sessionKeySettingKey } from './resolveSessionKey.js';

@@ -86,3 +86,4 @@ export {
   type CompletionBatcher,
   type CompletionBatcherOptions,
 } from './createCompletionBatcher.js';
+export { dispatcherOptionsFromConfig } from './dispatcherOptionsFromConfig.js';
