@@ -211,7 +211,6 @@ export async function startServer(config: Config, options: StartServerOptions = 
     if (options.demo) log.info(`demo: open ${url}/ and click through the newsletter's links`);
 
     webhooks.start();
-    if (webhooks.dispatcher) log.info('webhook dispatcher running (UNSUB_WORKER=false turns it off)');
     const stop = await options.onStarted?.({ ...context, url });
     if (stop) stops.push(stop);
 
