@@ -56,3 +56,20 @@ test('a failed commit is retried; drain can give up (the leases then expire)', a
   await broken.drain({ giveUpAfter: 2 });
   expect(await result).toBe(false);
 });
+
+test('a linger ends as soon as lingerBatch results wait, and drain ends it too', async () => {
+  const batches: number[][] = [];
+  const batcher = createCompletionBatcher({
+    lingerMs: 60_000,
+    lingerBatch: 2,
+    async complete(batch) {
+      batches.push(batch.map((item) => item.deliveryId));
+      return batch.map(() => true);
+    },
+  });
+  expect(await Promise.all([batcher.add(input(1)), batcher.add(input(2))])).toEqual([true, true]);
+  const third = batcher.add(input(3));
+  await batcher.drain();
+  expect(await third).toBe(true);
+  expect(batches).toEqual([[1, 2], [3]]);
+});

@@ -24,6 +24,11 @@ export interface CompletionBatcherOptions {
    * only that the log is written that much later (the POST has already happened).
    */
   lingerMs?: number;
+  /**
+   * The linger ends early once this many results wait (default `maxBatch`): under load a batch
+   * commits as soon as it is full enough, so `lingerMs` only bounds the wait when traffic is light.
+   */
+  lingerBatch?: number;
 }
 
 /** Queues results and commits them in batches. */
@@ -49,6 +54,9 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
   const retryDelayMs = options.retryDelayMs ?? 250;
   const maxBatch = options.maxBatch ?? 500;
   const lingerMs = options.lingerMs ?? 0;
+  const lingerBatch = Math.max(1, Math.min(options.lingerBatch ?? maxBatch, maxBatch));
+  /** Ends the current linger early (set while lingering). */
+  let endLinger: (() => void) | undefined;
   let queue: Entry[] = [];
   let inProgress = 0;
   let flushing: Promise<void> | undefined;
@@ -90,8 +98,16 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
 
   function kick(linger: boolean): Promise<void> {
     flushing ??= (async () => {
-      if (linger && lingerMs > 0 && queue.length < maxBatch) {
-        await new Promise((resolve) => setTimeout(resolve, lingerMs));
+      if (linger && lingerMs > 0 && queue.length < lingerBatch) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, lingerMs);
+          function done() {
+            clearTimeout(timer);
+            endLinger = undefined;
+            resolve();
+          }
+          endLinger = done;
+        });
       }
       await flushAll();
     })().finally(() => {
@@ -104,12 +120,14 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
     add(input) {
       return new Promise<boolean>((resolve) => {
         queue.push({ input, resolve });
+        if (endLinger && queue.length >= lingerBatch) endLinger();
         void kick(true);
       });
     },
     async drain(drainOptions = {}) {
       giveUpAfter = drainOptions.giveUpAfter ?? Number.POSITIVE_INFINITY;
       try {
+        endLinger?.();
         while (flushing || queue.length > 0) await kick(false);
       } finally {
         giveUpAfter = Number.POSITIVE_INFINITY;

@@ -69,26 +69,50 @@ describe('createWebhookSender', () => {
     expect(receiver.connections()).toBe(0);
   });
 
-  it('connects to the vetted address with the URL’s host, and re-vets on every send (DNS rebinding)', async () => {
+  it('connects to the vetted address with the URL’s host, and re-vets once the cached answer expires (DNS rebinding)', async () => {
     const answers = [['127.0.0.1'], ['10.0.0.5']];
     const lookups: string[] = [];
     const lookup: HostLookup = async (hostname) => {
       lookups.push(hostname);
       return (answers.shift() ?? []).map((address) => ({ address, family: 4 }));
     };
-    const { receiver, sender } = await setup(undefined, { lookup });
+    let clock = 1_000_000;
+    const { receiver, sender } = await setup(undefined, { lookup, now: () => clock, dnsCacheMs: 30_000 });
     // `.invalid` never resolves in real DNS: reaching the receiver proves the vetted address was used.
     const origin = `http://hooks.rebind.invalid:${receiver.port}`;
     expect(await post(sender, receiver, '/a', origin)).toMatchObject({ status: 204 });
     expect(receiver.requests[0]?.headers.host).toBe(`hooks.rebind.invalid:${receiver.port}`);
+    clock += 29_999; // within the cache period: the vetted address is reused, DNS is not asked
+    expect(await post(sender, receiver, '/a2', origin)).toMatchObject({ status: 204 });
+    expect(lookups).toEqual(['hooks.rebind.invalid']);
+    clock += 1;
     const second = await post(sender, receiver, '/b', origin);
     expect(second.error).toEqual({
       code: 'address_refused',
       message:
         'hooks.rebind.invalid resolves to 10.0.0.5, a private address; allow it with UNSUB_WEBHOOK_ALLOW',
     });
-    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests.map((request) => request.path)).toEqual(['/a', '/a2']);
     expect(lookups).toEqual(['hooks.rebind.invalid', 'hooks.rebind.invalid']);
+  });
+
+  it('re-vets on every send with dnsCacheMs 0, and never caches a refusal', async () => {
+    const answers = [['10.0.0.5'], ['127.0.0.1'], ['127.0.0.1'], ['127.0.0.1']];
+    const lookups: string[] = [];
+    const lookup: HostLookup = async (hostname) => {
+      lookups.push(hostname);
+      return (answers.shift() ?? []).map((address) => ({ address, family: 4 }));
+    };
+    const { receiver, sender } = await setup(undefined, { lookup });
+    const origin = `http://hooks.refused.invalid:${receiver.port}`;
+    expect((await post(sender, receiver, '/', origin)).error?.code).toBe('address_refused');
+    expect(await post(sender, receiver, '/', origin)).toMatchObject({ status: 204 });
+    expect(lookups).toHaveLength(2);
+    const uncached = createWebhookSender({ policy: loopback, lookup, dnsCacheMs: 0 });
+    opened.push(uncached);
+    expect(await post(uncached, receiver, '/', origin)).toMatchObject({ status: 204 });
+    expect(await post(uncached, receiver, '/', origin)).toMatchObject({ status: 204 });
+    expect(lookups).toHaveLength(4);
   });
 
   it('keeps the URL’s host as TLS server name (SNI) while connecting to the vetted address', async () => {

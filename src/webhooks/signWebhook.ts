@@ -37,6 +37,20 @@ const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * @throws WebhookSecretError when the secret is not valid base64 of at least 16 bytes.
  */
 export function decodeSecret(secret: string): Buffer {
+  const cached = decodedSecrets.get(secret);
+  if (cached) return cached;
+  const key = decodeSecretUncached(secret);
+  // The dispatcher signs every attempt with the same few secrets: decode each once. Bounded, since
+  // secrets rotate; a full cache simply starts over.
+  if (decodedSecrets.size >= maxCachedSecrets) decodedSecrets.clear();
+  decodedSecrets.set(secret, key);
+  return key;
+}
+
+const maxCachedSecrets = 1024;
+const decodedSecrets = new Map<string, Buffer>();
+
+function decodeSecretUncached(secret: string): Buffer {
   const encoded = secret.startsWith(prefix) ? secret.slice(prefix.length) : secret;
   const key = base64.test(encoded) && encoded.length % 4 === 0 ? Buffer.from(encoded, 'base64') : undefined;
   if (!key || key.length < 16) {
