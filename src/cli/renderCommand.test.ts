@@ -2,46 +2,27 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/runCli.js';
 import { KeyRing, tokenFromLink } from '../links/index.js';
-import { main } from './index.js';
 
 const examples = path.resolve(import.meta.dirname, '../../examples');
 const newsletter = path.join(examples, 'newsletter.hbs');
 const groups = path.join(examples, 'groups.json');
 let dir: string;
-const saved: Record<string, string | undefined> = {};
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'unsub-cli-render-'));
-  for (const name of ['UNSUB_KEYS_FILE', 'UNSUB_BASE_URL']) saved[name] = process.env[name];
-  process.env.UNSUB_KEYS_FILE = path.join(dir, 'keys.json');
-  process.env.UNSUB_BASE_URL = 'https://unsub.example.com';
 });
 afterEach(async () => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'unsub', ...args]);
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, out: out.join(''), err: err.join('') };
-}
+/** Runs `unsub ARGS…` with a temp key file and the example base URL. */
+const run = (...args: string[]) =>
+  runCli(args, {
+    env: { UNSUB_KEYS_FILE: path.join(dir, 'keys.json'), UNSUB_BASE_URL: 'https://unsub.example.com' },
+  });
 
 async function file(name: string, text: string): Promise<string> {
   const full = path.join(dir, name);
@@ -56,12 +37,12 @@ describe('unsub render', () => {
       JSON.stringify({ contactId: 17, first_name: 'Zoë', email: 'z@example.com' }),
     );
     const result = await run('render', newsletter, '--data', data, '--groups', groups);
-    expect(result.code).toBe(0);
-    expect(result.out).toContain('Hello Zoë,');
-    expect(result.err).toMatch(/warning: no keys file, so a new signing key was created at .*keys\.json/);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Hello Zoë,');
+    expect(result.stderr).toMatch(/warning: no keys file, so a new signing key was created at .*keys\.json/);
     const ring = await KeyRing.load(path.join(dir, 'keys.json'));
     const href = /href="(https:\/\/unsub\.example\.com\/u\/[^"]+)">Unsubscribe from all/.exec(
-      result.out,
+      result.stdout,
     )![1]!;
     expect(ring.verifyLink(tokenFromLink(href)!.token)).toMatchObject({
       ok: true,
@@ -83,8 +64,8 @@ describe('unsub render', () => {
       '--message-uid',
       'm-1',
     );
-    expect(result.code).toBe(0);
-    const parsed = JSON.parse(result.out);
+    expect(result.exitCode).toBe(0);
+    const parsed = JSON.parse(result.stdout);
     expect(parsed.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(parsed.headers['List-Unsubscribe']).toMatch(/^<https:\/\/unsub\.example\.com\/u\/.+>$/);
     expect(parsed.links.map((link: { action: string }) => link.action)).toEqual([
@@ -101,14 +82,14 @@ describe('unsub render', () => {
       '{"contactId":1,"first_name":"A"}\n\n{"id":2,"first_name":"B"}\n',
     );
     const lines = await run('render', newsletter, '--data', ndjson, '--groups', groups);
-    expect(lines.code).toBe(0);
-    const rows = lines.out
+    expect(lines.exitCode).toBe(0);
+    const rows = lines.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(rows.map((row) => row.contactId)).toEqual([1, 2]);
     expect(rows[1].html).toContain('Hello B,');
-    expect(lines.err).not.toContain('ETA'); // stderr is not a terminal here
+    expect(lines.stderr).not.toContain('ETA'); // stderr is not a terminal here
 
     const csv = await file('batch.txt', 'contactId,first_name,vip\n5,Eve,true\n6,"O\'Neil, Pat",\n');
     const out = path.join(dir, 'out');
@@ -124,7 +105,7 @@ describe('unsub render', () => {
       '--format',
       'json',
     );
-    expect(files.code).toBe(0);
+    expect(files.exitCode).toBe(0);
     expect((await readdir(out)).sort()).toEqual(['5.json', '6.json']);
     const six = JSON.parse(await readFile(path.join(out, '6.json'), 'utf8'));
     expect(six.html).toContain('Hello O&#x27;Neil, Pat,');
@@ -137,28 +118,28 @@ describe('unsub render', () => {
     );
     const out = path.join(dir, 'out');
     const result = await run('render', newsletter, '--data', bad, '--groups', groups, '--out', out);
-    expect(result.code).toBe(1);
-    expect(result.err).toContain('bad.ndjson:2: contactId must be a positive integer, got 0');
-    expect(result.err).toContain('bad.ndjson:3: invalid JSON');
-    expect(result.err).toContain('bad.ndjson:4: missing contactId (or id)');
-    expect(result.err).toContain('bad.ndjson:5: contactId 1 repeats line 1');
-    expect(result.err).toContain('nothing was rendered');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('bad.ndjson:2: contactId must be a positive integer, got 0');
+    expect(result.stderr).toContain('bad.ndjson:3: invalid JSON');
+    expect(result.stderr).toContain('bad.ndjson:4: missing contactId (or id)');
+    expect(result.stderr).toContain('bad.ndjson:5: contactId 1 repeats line 1');
+    expect(result.stderr).toContain('nothing was rendered');
     await expect(readdir(out)).rejects.toThrow();
   });
 
   it('prints template errors as FILE:LINE:COL CODE message and exits 1', async () => {
     const data = await file('one.json', '{"contactId":1}');
     const result = await run('render', newsletter, '--data', data); // no --groups: names cannot resolve
-    expect(result.code).toBe(1);
-    expect(result.err).toMatch(/newsletter\.hbs:\d+:\d+ unknown_group group 'promo' cannot be resolved/);
-    expect(result.out).toBe('');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/newsletter\.hbs:\d+:\d+ unknown_group group 'promo' cannot be resolved/);
+    expect(result.stdout).toBe('');
   });
 
   it('reports a bad group catalog by file and item', async () => {
     const catalog = await file('groups.json', '[{"id":1,"name":"A","systemName":"a","channel":"fax"}]');
     const data = await file('one.json', '{"contactId":1}');
     const result = await run('render', newsletter, '--data', data, '--groups', catalog);
-    expect(result.code).toBe(1);
-    expect(result.err).toMatch(/groups\.json: group catalog \[0\]\.channel: /);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/groups\.json: group catalog \[0\]\.channel: /);
   });
 });

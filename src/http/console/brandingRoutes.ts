@@ -24,10 +24,10 @@ import { renderSenderText } from '../renderSenderText.js';
 import {
   field,
   queryParam,
+  redirectTo,
   requireForm,
   requirePage,
   sendPage,
-  setConsoleHeaders,
   type ConsoleContext,
 } from './consoleContext.js';
 
@@ -155,8 +155,7 @@ export function brandingRoutes(context: ConsoleContext, confirmDefault: boolean)
       }
       // Stored without undefined members: the value is JSON (as the admin API stores it).
       await store.setSetting(brandingSettingKey, JSON.parse(JSON.stringify(parsed.data)), context.now());
-      setConsoleHeaders(res);
-      res.redirect(303, `${context.basePath}/settings/pages?saved=1`);
+      redirectTo(context, res, '/settings/pages?saved=1');
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
 

@@ -2,7 +2,7 @@
  * @module What every console route shares: its dependencies (`ConsoleContext`), the page headers
  * (a CSP that allows only our own script, style and frames), the guards — a page without a session
  * answers 303 to `/signin?next=…`, a form without a session the same, and a form without its CSRF
- * token a 403 page — and small helpers to read form fields and send pages.
+ * token a 403 page — and small helpers to read form fields and send pages and redirects.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { KeyRing } from '../../links/index.js';
@@ -11,7 +11,7 @@ import type { Subscriptions } from '../../subscriptions/index.js';
 import type { WebhookSettings } from '../../webhooks/index.js';
 import type { Pages } from '../createPages.js';
 import type { ConsoleSession, SessionManager } from './consoleSession.js';
-import type { ConsoleFrame, ConsoleViewName, ConsoleViews } from './consoleViews.js';
+import type { ConsoleFrame, ConsoleSection, ConsoleViewName, ConsoleViews } from './consoleViews.js';
 
 /** The dependencies of the console routes. */
 export interface ConsoleContext {
@@ -69,6 +69,33 @@ export function sendPage(
     .send(context.views.render(view, { ...frame, csrfToken: session?.csrfToken }, data));
 }
 
+/**
+ * The 303 to a console path (under the base path), with the console's headers: how a form that
+ * worked answers (post/redirect/get), and how sign-in and sign-out move the user on.
+ */
+export function redirectTo(context: ConsoleContext, res: Response, path: string): void {
+  setConsoleHeaders(res);
+  res.redirect(303, `${context.basePath}${path}`);
+}
+
+/** The 404 page of a record that does not exist: "No such contact" / "There is no contact 7." */
+export function sendNotFound(
+  context: ConsoleContext,
+  res: Response,
+  section: ConsoleSection,
+  noun: string,
+  id: unknown,
+): void {
+  sendPage(
+    context,
+    res,
+    'error',
+    { title: 'Not found', section },
+    { heading: `No such ${noun}`, message: `There is no ${noun} ${String(id ?? '')}.` },
+    404,
+  );
+}
+
 /** Where the console sends a signed-in user who asked for nothing in particular. */
 export const consoleHome = '/settings/webhooks';
 
@@ -82,8 +109,7 @@ export function safeNext(next: unknown): string {
 
 /** The 303 to sign-in, coming back to `next` afterwards. */
 function toSignIn(context: ConsoleContext, res: Response, next: string): void {
-  setConsoleHeaders(res);
-  res.redirect(303, `${context.basePath}/signin?next=${encodeURIComponent(safeNext(next))}`);
+  redirectTo(context, res, `/signin?next=${encodeURIComponent(safeNext(next))}`);
 }
 
 /** Guard of a console page (GET): signed in, or 303 to sign-in. */

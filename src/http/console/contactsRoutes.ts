@@ -16,10 +16,11 @@ import {
   fieldList,
   parseId,
   queryParam,
+  redirectTo,
   requireForm,
   requirePage,
+  sendNotFound,
   sendPage,
-  setConsoleHeaders,
   type ConsoleContext,
 } from './consoleContext.js';
 import { formatTime } from './consoleViews.js';
@@ -46,8 +47,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
       } else {
         const contact = await store.findContactByEmail(parsed.data);
         if (contact) {
-          setConsoleHeaders(res);
-          res.redirect(303, `${context.basePath}/contacts/${contact.id}`);
+          redirectTo(context, res, `/contacts/${contact.id}`);
           return;
         }
         notFound = parsed.data;
@@ -121,15 +121,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
     );
   };
 
-  const notFound = (res: Response, id: unknown) =>
-    sendPage(
-      context,
-      res,
-      'error',
-      { title: 'Not found', section: 'contacts' },
-      { heading: 'No such contact', message: `There is no contact ${String(id ?? '')}.` },
-      404,
-    );
+  const notFound = (res: Response, id: unknown) => sendNotFound(context, res, 'contacts', 'contact', id);
 
   router.get('/contacts/:id', requirePage(context), async (req, res) => {
     const id = parseId(req.params.id);
@@ -174,10 +166,10 @@ export function contactsRoutes(context: ConsoleContext): Router {
           subscribedGroupIds: subscribed,
           source: consoleSource,
         });
-        setConsoleHeaders(res);
-        res.redirect(
-          303,
-          `${context.basePath}/contacts/${id}?saved=${channel}&joined=${joined.length + set.joined.length}&left=${set.left.length}`,
+        redirectTo(
+          context,
+          res,
+          `/contacts/${id}?saved=${channel}&joined=${joined.length + set.joined.length}&left=${set.left.length}`,
         );
       } catch (error) {
         if (!(error instanceof UnsubError) || error.field === undefined) throw error;

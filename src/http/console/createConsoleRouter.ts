@@ -15,7 +15,7 @@ import { createPages } from '../createPages.js';
 import { errorPageTitle, isApiRequest, toHttpProblem } from '../errors.js';
 import { openApiRouter } from '../openapi/index.js';
 import { brandingRoutes } from './brandingRoutes.js';
-import { consoleHome, sendPage, setConsoleHeaders, type ConsoleContext } from './consoleContext.js';
+import { consoleHome, redirectTo, sendPage, type ConsoleContext } from './consoleContext.js';
 import { createSessionManager } from './consoleSession.js';
 import { createConsoleViews } from './consoleViews.js';
 import { contactsRoutes } from './contactsRoutes.js';
@@ -87,8 +87,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
     });
   }
   router.get(['/console', '/settings'], (_req, res) => {
-    setConsoleHeaders(res);
-    res.redirect(303, `${basePath}${consoleHome}`);
+    redirectTo(context, res, consoleHome);
   });
   router.use(signInRoutes(context, options.verifyAdminToken));
   router.use(webhookSettingsRoutes(context));

@@ -16,10 +16,11 @@ import {
   field,
   parseId,
   queryParam,
+  redirectTo,
   requireForm,
   requirePage,
+  sendNotFound,
   sendPage,
-  setConsoleHeaders,
   type ConsoleContext,
 } from './consoleContext.js';
 import { formatTime } from './consoleViews.js';
@@ -190,25 +191,14 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
       }
       const count = await store.replayDeliveries({ endpointId, from, to, at: context.now() });
       if (count > 0) context.wake();
-      setConsoleHeaders(res);
-      res.redirect(303, `${context.basePath}/deliveries?endpoint=${endpointId}&replayed=${count}`);
+      redirectTo(context, res, `/deliveries?endpoint=${endpointId}&replayed=${count}`);
     })
     .all(methodNotAllowed(['POST']));
 
   router.get('/deliveries/:id', requirePage(context), async (req, res) => {
     const id = parseId(req.params.id);
     const delivery = id === undefined ? undefined : await store.getDelivery(id);
-    if (!delivery) {
-      sendPage(
-        context,
-        res,
-        'error',
-        { title: 'Not found', section: 'deliveries' },
-        { heading: 'No such delivery', message: `There is no delivery ${req.params.id}.` },
-        404,
-      );
-      return;
-    }
+    if (!delivery) return sendNotFound(context, res, 'deliveries', 'delivery', req.params.id);
     const endpoint = await store.getEndpoint(delivery.endpointId);
     let body = delivery.body;
     try {
@@ -241,23 +231,10 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
       async (req, res) => {
         const id = parseId(req.params.id);
         const after = id === undefined ? undefined : await store.retryDelivery(id, context.now());
-        if (!after || id === undefined) {
-          sendPage(
-            context,
-            res,
-            'error',
-            { title: 'Not found', section: 'deliveries' },
-            { heading: 'No such delivery', message: `There is no delivery ${req.params.id}.` },
-            404,
-          );
-          return;
-        }
+        if (!after || id === undefined)
+          return sendNotFound(context, res, 'deliveries', 'delivery', req.params.id);
         if (after.status !== 'delivering') context.wake();
-        setConsoleHeaders(res);
-        res.redirect(
-          303,
-          `${context.basePath}/deliveries/${id}?retried=${after.status === 'delivering' ? 'busy' : '1'}`,
-        );
+        redirectTo(context, res, `/deliveries/${id}?retried=${after.status === 'delivering' ? 'busy' : '1'}`);
       },
     )
     .all(methodNotAllowed(['POST']));

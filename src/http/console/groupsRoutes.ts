@@ -10,10 +10,10 @@ import {
   field,
   parseId,
   queryParam,
+  redirectTo,
   requireForm,
   requirePage,
   sendPage,
-  setConsoleHeaders,
   type ConsoleContext,
 } from './consoleContext.js';
 
@@ -76,8 +76,7 @@ export function groupsRoutes(context: ConsoleContext): Router {
           ...(form.description.trim() === '' ? {} : { description: form.description }),
           channel: form.channel as 'email' | 'sms',
         });
-        setConsoleHeaders(res);
-        res.redirect(303, `${context.basePath}/groups?created=${group.id}`);
+        redirectTo(context, res, `/groups?created=${group.id}`);
       } catch (error) {
         if (!(error instanceof UnsubError) || error.field === undefined) throw error;
         const status = error.code === 'system_name_taken' ? 409 : 422;

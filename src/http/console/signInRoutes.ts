@@ -9,10 +9,10 @@ import { methodNotAllowed } from '../errors.js';
 import {
   field,
   queryParam,
+  redirectTo,
   requireForm,
   safeNext,
   sendPage,
-  setConsoleHeaders,
   type ConsoleContext,
 } from './consoleContext.js';
 
@@ -33,8 +33,7 @@ export function signInRoutes(context: ConsoleContext, verifyAdminToken: AdminTok
     .get(async (req, res) => {
       const next = safeNext(queryParam(req, 'next'));
       if (await context.sessions.read(req)) {
-        setConsoleHeaders(res);
-        res.redirect(303, `${context.basePath}${next}`);
+        redirectTo(context, res, next);
         return;
       }
       render(res, next);
@@ -53,8 +52,7 @@ export function signInRoutes(context: ConsoleContext, verifyAdminToken: AdminTok
         return;
       }
       await context.sessions.start(req, res);
-      setConsoleHeaders(res);
-      res.redirect(303, `${context.basePath}${next}`);
+      redirectTo(context, res, next);
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
 
@@ -62,8 +60,7 @@ export function signInRoutes(context: ConsoleContext, verifyAdminToken: AdminTok
     .route('/signout')
     .post(...requireForm(context, '/settings/webhooks'), async (req, res) => {
       context.sessions.end(req, res, await context.sessions.read(req));
-      setConsoleHeaders(res);
-      res.redirect(303, `${context.basePath}/signin`);
+      redirectTo(context, res, '/signin');
     })
     .all(methodNotAllowed(['POST']));
 

@@ -19,6 +19,7 @@ import { methodNotAllowed } from '../errors.js';
 import {
   field,
   queryParam,
+  redirectTo,
   requireForm,
   requirePage,
   sendPage,
@@ -121,6 +122,10 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
     return undefined;
   };
 
+  /** The 303 back to the page with a notice on the slot's row (`?saved=common#slot-common`). */
+  const backToRow = (res: Response, notice: 'saved' | 'removed' | 'rotated' | 'enabled', slot: SlotName) =>
+    redirectTo(context, res, `/settings/webhooks?${notice}=${encodeURIComponent(slot)}#${slotAnchor(slot)}`);
+
   /** Re-renders the page with an error on the row, or rethrows what is not a settings error. */
   const showError = async (res: Response, slot: SlotName, value: string | undefined, error: unknown) => {
     if (!(error instanceof UnsubError) || error.field === undefined) throw error;
@@ -178,11 +183,7 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
       } catch (error) {
         return showError(res, slot, url, error);
       }
-      setConsoleHeaders(res);
-      res.redirect(
-        303,
-        `${context.basePath}/settings/webhooks?saved=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
-      );
+      backToRow(res, 'saved', slot);
     })
     .all(methodNotAllowed(['POST']));
 
@@ -192,11 +193,7 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
       const slot = formSlot(req, res);
       if (!slot) return;
       await webhookSettings.save(slot === 'common' ? { common: null } : { events: { [slot]: null } });
-      setConsoleHeaders(res);
-      res.redirect(
-        303,
-        `${context.basePath}/settings/webhooks?removed=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
-      );
+      backToRow(res, 'removed', slot);
     })
     .all(methodNotAllowed(['POST']));
 
@@ -210,11 +207,7 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
       } catch (error) {
         return showError(res, slot, undefined, error);
       }
-      setConsoleHeaders(res);
-      res.redirect(
-        303,
-        `${context.basePath}/settings/webhooks?rotated=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
-      );
+      backToRow(res, 'rotated', slot);
     })
     .all(methodNotAllowed(['POST']));
 
@@ -228,11 +221,7 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
         await context.store.enableEndpoint(endpoint.id, context.now());
         context.wake();
       }
-      setConsoleHeaders(res);
-      res.redirect(
-        303,
-        `${context.basePath}/settings/webhooks?enabled=${encodeURIComponent(slot)}#${slotAnchor(slot)}`,
-      );
+      backToRow(res, 'enabled', slot);
     })
     .all(methodNotAllowed(['POST']));
 
