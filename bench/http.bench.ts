@@ -2,7 +2,7 @@
  * @module `npm run bench:http`: req/s and p99 of `GET /u/:token` (confirm page) and of the RFC 8058
  * one-click `POST /u/:token` (a real SQLite write plus its outbox event, a distinct contact per
  * request), each against a bare Express route returning a small page, served from the same process
- * set-up. The load comes from a child process (undici Pool, fixed concurrency). Floor and ours
+ * set-up (the floor's POST reads and parses its form body, as ours does). The load comes from a child process (undici Pool, fixed concurrency). Floor and ours
  * alternate over several rounds of a fixed duration; each ratio is the median over rounds of the
  * ratio within a round (floor and ours measured back to back, so slow drifts of other load on the
  * machine cancel out); req/s and p99 are medians too. The last line is one JSON object whose
@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { createApp } from '../src/http/index.js';
+import { createApp, isOneClick, parseFormBody } from '../src/http/index.js';
 import { KeyRing } from '../src/links/index.js';
 import { openStore } from '../src/store/index.js';
 import { contactAddingEvents, createSubscriptions, membershipEvents } from '../src/subscriptions/index.js';
@@ -75,8 +75,18 @@ const bare = express();
 bare.get('/u/:token', (_req, res) => {
   res.send(smallPage);
 });
-bare.post('/u/:token', (_req, res) => {
-  res.type('text/plain').send('Unsubscribed.\n');
+// The floor's POST does the HTTP work every real form handler does and ours does: read the body and
+// parse it as a form (with our parser, so that the difference measured is the unsubscribe itself).
+bare.post('/u/:token', (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const fields = parseFormBody(req.get('content-type'), Buffer.concat(chunks));
+    res
+      .status(isOneClick(fields) ? 200 : 400)
+      .type('text/plain')
+      .send('Unsubscribed.\n');
+  });
 });
 const ours = createApp({ store, subscriptions, keyRing, baseUrl: 'http://127.0.0.1' });
 
@@ -191,6 +201,7 @@ for (let round = 0; round < rounds; round++) {
   results.get.push(await load(getJob(oursServer.origin, durationMs)));
   check('GET /u/:token', results.get.at(-1) as LoadResult, 200);
   results.postFloor.push(await load(postFloorJob(durationMs)));
+  check('floor POST', results.postFloor.at(-1) as LoadResult, 200);
   results.post.push(await oneClickRun(durationMs));
   check('one-click POST', results.post.at(-1) as LoadResult, 200);
 }

@@ -26,7 +26,10 @@ export interface SqlExecutor extends SqlSession {
   readonly capabilities: BackendCapabilities;
   /**
    * Runs `fn` in one write transaction: committed when it resolves, rolled back when it throws.
-   * Transactions do not nest.
+   * The returned promise settles only after the COMMIT that holds `fn`'s changes. Transactions do
+   * not nest. SQLite may run concurrent calls inside one database transaction (group commit, each
+   * in its own savepoint), and runs `fn` again when another call's error rolled that whole
+   * transaction back: so `fn` must have no effects outside `tx` that are unsafe to repeat.
    */
   transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>;
   /**

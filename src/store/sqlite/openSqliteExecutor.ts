@@ -7,6 +7,9 @@
  * goes through one in-process queue. Across processes, `BEGIN IMMEDIATE` takes SQLite's write lock
  * at the start (not at the first write), so two writers never deadlock upgrading read locks, and
  * `busy_timeout` makes the second one wait instead of failing with SQLITE_BUSY.
+ *
+ * Concurrent transactions share one commit (group commit, see `openConnection`): one-click
+ * unsubscribes arrive many at a time, and a commit costs more than the few statements of each.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,15 +31,77 @@ export const sqliteCapabilities: BackendCapabilities = {
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 const busyTimeoutMs = 5_000;
 
+/**
+ * Prepared statements kept per connection. Bounded: verbs build SQL with one placeholder per id
+ * (`IN (?, ?, …)`, multi-row INSERTs), so the number of distinct texts grows with the sizes seen,
+ * and an unbounded cache would hold every one for the life of the process.
+ */
+const statementCacheSize = 500;
+
+/**
+ * `prepare` through a least-recently-used cache of `size` statements (a Map iterates in insertion
+ * order: a hit is moved to the end, and the first entry is the one to evict). An evicted statement
+ * is simply dropped; better-sqlite3 finalizes it when it is garbage-collected.
+ */
+export function preparedStatementCache(
+  db: Database.Database,
+  size: number,
+): (sql: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (statement) {
+      statements.delete(sql);
+    } else {
+      statement = db.prepare(sql);
+      if (statements.size >= size) statements.delete(statements.keys().next().value as string);
+    }
+    statements.set(sql, statement);
+    return statement;
+  };
+}
+
+/**
+ * Most transactions one commit holds. Bounds how long the write lock is held (other processes
+ * wait for it) and how much one slow batch delays the requests in it.
+ */
+const maxBatchSize = 64;
+
+/** A `transaction` call waiting for its batch. */
+interface WaitingTransaction {
+  fn: (tx: SqlSession) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Serialises async work on the one connection (FIFO). */
 class ConnectionQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Tasks queued or running. */
+  private active = 0;
+  private readonly settled = () => {
+    this.active -= 1;
+  };
 
   run<T>(task: () => Promise<T>): Promise<T> {
+    this.active += 1;
     const result = this.tail.then(task, task);
     // The queue continues whatever the outcome; the caller sees the outcome.
-    this.tail = result.catch(() => undefined);
+    this.tail = result.then(this.settled, this.settled);
     return result;
+  }
+
+  /**
+   * Runs a synchronous `task` at once when nothing is queued or running (it would run next
+   * anyway, and the hot single-statement reads skip two promise hops), else queues it.
+   */
+  runSync<T>(task: () => T): Promise<T> {
+    if (this.active > 0) return this.run(async () => task());
+    try {
+      return Promise.resolve(task());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
@@ -88,15 +153,11 @@ function openConnection(file: string): SqlExecutor {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
 
-  const statements = new Map<string, Database.Statement>();
-  const prepare = (sql: string): Database.Statement => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepare = preparedStatementCache(db, statementCacheSize);
+  // Prepared once: `db.exec` would parse these again for every transaction.
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
 
   // The raw session: runs at once; only ever called while the queue is held.
   const direct: SqlSession = {
@@ -114,23 +175,90 @@ function openConnection(file: string): SqlExecutor {
   const queue = new ConnectionQueue();
   let closed = false;
 
+  // Group commit: transactions asked for while the connection is busy, or in the same turn of the
+  // event loop, share one BEGIN … COMMIT. A commit is most of a small transaction's cost (it writes
+  // every changed page to the WAL and takes and drops the file locks), so concurrent one-click
+  // unsubscribes each pay a fraction of one. Each call runs in its own SAVEPOINT, so a call that
+  // throws is rolled back alone; every call settles only after the COMMIT that holds its changes.
+  const waiting: WaitingTransaction[] = [];
+  let batchScheduled = false;
+  const savepoint = db.prepare('SAVEPOINT unsub_call');
+  const release = db.prepare('RELEASE unsub_call');
+  const rollbackToSavepoint = db.prepare('ROLLBACK TO unsub_call');
+
+  /** Holds the queue: collects what arrives this turn, then commits up to `maxBatchSize` together. */
+  const runBatch = async (): Promise<void> => {
+    // One turn of the event loop: requests whose bodies were read in the same poll phase join in.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const batch = waiting.splice(0, maxBatchSize);
+    batchScheduled = waiting.length > 0;
+    if (batchScheduled) void queue.run(runBatch);
+    try {
+      for (let todo = batch; todo.length > 0;) todo = await commitTogether(todo);
+    } catch (error) {
+      // Only a failing BEGIN/SAVEPOINT bookkeeping statement gets here. Settling twice is a no-op,
+      // so every call still waiting fails with it, and the queue goes on.
+      if (db.open && db.inTransaction) rollback.run();
+      for (const call of batch) call.reject(error);
+    }
+  };
+
+  /**
+   * Runs `batch` in one transaction and settles each call. Returns the calls to run again: when a
+   * call's error made SQLite roll back the whole transaction (it does for some errors, e.g.
+   * SQLITE_FULL), the calls before it lost their changes and go again in a fresh transaction.
+   */
+  const commitTogether = async (batch: WaitingTransaction[]): Promise<WaitingTransaction[]> => {
+    try {
+      begin.run();
+    } catch (error) {
+      for (const call of batch) call.reject(error);
+      return [];
+    }
+    // A call alone needs no savepoint: its failure rolls back the whole transaction.
+    const shared = batch.length > 1;
+    const done: { call: WaitingTransaction; value: unknown }[] = [];
+    for (const [index, call] of batch.entries()) {
+      try {
+        if (shared) savepoint.run();
+        const value = await call.fn(direct);
+        if (shared) release.run();
+        done.push({ call, value });
+      } catch (error) {
+        call.reject(error);
+        if (!db.inTransaction) return [...done.map((entry) => entry.call), ...batch.slice(index + 1)];
+        if (!shared) {
+          rollback.run();
+          return [];
+        }
+        rollbackToSavepoint.run();
+        release.run();
+      }
+    }
+    try {
+      commit.run();
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      for (const { call } of done) call.reject(error);
+      return [];
+    }
+    for (const { call, value } of done) call.resolve(value);
+    return [];
+  };
+
   return {
     capabilities: sqliteCapabilities,
     migrationPrelude: [],
-    all: (sql, params) => queue.run(() => direct.all(sql, params)),
-    run: (sql, params) => queue.run(() => direct.run(sql, params)),
+    all: <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
+      queue.runSync(() => prepare(sql).all(...params) as T[]),
+    run: (sql, params = []) => queue.runSync(() => prepare(sql).run(...params).changes),
     exec: (sql) => queue.run(() => direct.exec(sql)),
     transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
-      return queue.run(async () => {
-        db.exec('BEGIN IMMEDIATE');
-        try {
-          const value = await fn(direct);
-          db.exec('COMMIT');
-          return value;
-        } catch (error) {
-          // A failed statement may already have ended the transaction (SQLite does on some errors).
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw error;
+      return new Promise<T>((resolve, reject) => {
+        waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+        if (!batchScheduled) {
+          batchScheduled = true;
+          void queue.run(runBatch);
         }
       });
     },

@@ -103,7 +103,9 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
         results.forEach((result, index) => {
           if (!isPlainSuccess(result)) return;
           const key = `${result.owner}\u0000${result.attempt.status ?? ''}`;
-          groups.set(key, [...(groups.get(key) ?? []), index]);
+          const group = groups.get(key);
+          if (group) group.push(index);
+          else groups.set(key, [index]);
         });
         for (const indexes of groups.values()) {
           const first = results[indexes[0] as number] as CompleteAttemptInput;

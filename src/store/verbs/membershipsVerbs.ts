@@ -10,7 +10,7 @@
  */
 import type { SqlExecutor } from '../sqlExecutor.js';
 import { StoreError } from '../storeError.js';
-import type { Group, MembershipChange, MembershipsStore } from '../types.js';
+import type { MembershipChange, MembershipsStore } from '../types.js';
 import { groupColumns, groupFromRow, membershipState, type MembershipRow } from './rows.js';
 import {
   appendOutbox,
@@ -55,38 +55,33 @@ export function createMembershipsVerbs(executor: SqlExecutor): MembershipsStore 
       return executor.transaction(async (tx) => {
         const contact = await lockContact(executor, tx, input.contactId);
         const joining = await requireGroups(tx, subscribe, { channel: input.channel, field: 'groupIds' });
-        const leavingNamed =
-          unsubscribe === 'all'
-            ? []
-            : await requireGroups(tx, unsubscribe, { channel: input.channel, field: 'groupIds' });
+        // Named groups must exist and serve the channel even when the contact is in none of them.
+        if (unsubscribe !== 'all') {
+          await requireGroups(tx, unsubscribe, { channel: input.channel, field: 'groupIds' });
+        }
 
         const joined = await joinGroups(tx, contact.id, subscribe, {
           mode: 'resubscribe',
           source: input.source,
           at: input.at,
         });
-        const leftIds = await leaveGroups(tx, contact.id, unsubscribe, {
+        // One UPDATE … RETURNING both changes the rows and names the groups that really changed.
+        const left = await leaveGroups(tx, contact.id, unsubscribe, {
           channel: input.channel,
           keep: subscribe,
           source: input.source,
           at: input.at,
         });
 
-        // Groups left through 'all' were not looked up yet.
-        const known = new Map<number, Group>([...joining, ...leavingNamed].map((group) => [group.id, group]));
-        const unknown = leftIds.filter((id) => !known.has(id));
-        if (unknown.length > 0) {
-          for (const group of await requireGroups(tx, unknown, { field: 'groupIds' }))
-            known.set(group.id, group);
-        }
         // Order: joins as requested, then leaves as requested (or by id for 'all').
+        const leftById = new Map(left.map((group) => [group.id, group]));
         const leftOrder =
-          unsubscribe === 'all' ? leftIds : distinct(unsubscribe).filter((id) => leftIds.includes(id));
+          unsubscribe === 'all' ? left : distinct(unsubscribe).flatMap((id) => leftById.get(id) ?? []);
         const changed: MembershipChange[] = [
           ...joining
             .filter((group) => joined.has(group.id))
             .map((group) => ({ group, state: 'subscribed' as const })),
-          ...leftOrder.map((id) => ({ group: known.get(id) as Group, state: 'unsubscribed' as const })),
+          ...leftOrder.map((group) => ({ group, state: 'unsubscribed' as const })),
         ];
         const events =
           changed.length > 0 ? await appendOutbox(tx, buildEvents({ contact, changed }), input.at) : [];

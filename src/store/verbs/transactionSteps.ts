@@ -114,16 +114,31 @@ export async function joinGroups(
 }
 
 /**
+ * The group columns of the membership row being changed, for a `RETURNING` clause: the id is the
+ * row's own `group_id`; the others are scalar subqueries (a primary-key look-up each). Both backends
+ * accept subqueries there, so one statement both changes the rows and names their groups, where a
+ * separate SELECT of the groups would cost a whole statement more on the one-click hot path.
+ */
+const returningGroupColumns = groupColumns
+  .split(', ')
+  .map((column) =>
+    column === 'id'
+      ? 'group_id AS id'
+      : `(SELECT g.${column} FROM mailing_groups g WHERE g.id = memberships.group_id) AS ${column}`,
+  )
+  .join(', ');
+
+/**
  * Unsubscribes the contact from `groupIds`, or with `'all'` from every subscribed group of
- * `channel` except `keep`. Returns the ids whose membership actually changed (only rows that were
- * `subscribed` change, so repeating it changes nothing).
+ * `channel` except `keep`. Returns the groups whose membership actually changed, by id (only rows
+ * that were `subscribed` change, so repeating it changes nothing).
  */
 export async function leaveGroups(
   tx: SqlSession,
   contactId: number,
   groupIds: readonly number[] | 'all',
   options: { channel?: Channel; keep: readonly number[]; source: string; at: number },
-): Promise<number[]> {
+): Promise<Group[]> {
   const params: (string | number)[] = [options.at, options.source, contactId];
   let scope: string;
   if (groupIds === 'all') {
@@ -140,28 +155,38 @@ export async function leaveGroups(
     scope += ` AND group_id NOT IN ${placeholders(keep.length)}`;
     params.push(...keep);
   }
-  const rows = await tx.all<{ group_id: number }>(
+  const rows = await tx.all<GroupRow>(
     `UPDATE memberships SET state = 'unsubscribed', changed_at = ?, source = ?
      WHERE contact_id = ? AND state = 'subscribed' AND ${scope}
-     RETURNING group_id`,
+     RETURNING ${returningGroupColumns}`,
     params,
   );
-  return rows.map((row) => Number(row.group_id)).sort((a, b) => a - b);
+  return rows.map(groupFromRow).sort((a, b) => a.id - b.id);
 }
 
-/** Appends events to the outbox in order; returns them with their ids. */
+/**
+ * Rows per INSERT of `appendOutbox`: one statement for the few events of a request, while a large
+ * import stays far below either backend's parameter limit and adds at most this many distinct
+ * statement texts to the SQLite statement cache.
+ */
+const outboxRowsPerInsert = 100;
+
+/** Appends events to the outbox in order, one multi-row INSERT per chunk; returns them with their ids. */
 export async function appendOutbox(
   tx: SqlSession,
   events: readonly NewOutboxEvent[],
   at: number,
 ): Promise<OutboxEvent[]> {
   const appended: OutboxEvent[] = [];
-  for (const event of events) {
+  for (let from = 0; from < events.length; from += outboxRowsPerInsert) {
+    const chunk = events.slice(from, from + outboxRowsPerInsert);
     const rows = await tx.all<OutboxRow>(
-      `INSERT INTO outbox (type, body, created_at) VALUES (?, ?, ?) RETURNING ${outboxColumns}`,
-      [event.type, event.body, at],
+      `INSERT INTO outbox (type, body, created_at) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}
+       RETURNING ${outboxColumns}`,
+      chunk.flatMap((event) => [event.type, event.body, at]),
     );
-    if (rows[0]) appended.push(outboxFromRow(rows[0]));
+    // Ids grow in VALUES order; RETURNING's row order is unspecified (SQLite says so), ids are not.
+    appended.push(...rows.map(outboxFromRow).sort((a, b) => a.id - b.id));
   }
   return appended;
 }
