@@ -146,7 +146,7 @@ const origin = `http://127.0.0.1:${(await lineOf(receiver, /^\d+\n/)).trim()}`;
 await rawLoop(origin, 500); // warm-up
 
 // --- SQLite: the dispatcher in this process against the raw loop, alternating ---------------------
-const sqlite = await openStore({ sqlitePath: path.join(dir, 'unsub.db') });
+const sqlite = await openStore({ sqlitePath: path.join(dir, 'unsub.db'), thread: true });
 await sqlite.putEndpoint({
   eventType: null,
   url: `${origin}/hook`,
@@ -199,7 +199,7 @@ const latencyServer = http.createServer((request, response) => {
 await new Promise<void>((resolve) => latencyServer.listen(0, '127.0.0.1', resolve));
 const latencyOrigin = `http://127.0.0.1:${(latencyServer.address() as AddressInfo).port}`;
 await dispatcher.stop();
-const latencyStore = await openStore({ sqlitePath: path.join(dir, 'latency.db') });
+const latencyStore = await openStore({ sqlitePath: path.join(dir, 'latency.db'), thread: true });
 await latencyStore.putEndpoint({
   eventType: null,
   url: `${latencyOrigin}/`,

@@ -40,6 +40,7 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
+    thread: config.sqliteThread,
     ...storeOptions,
   });
   if (!store.capabilities.multiProcess) {

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     expect(config.confirm).toBe(true);
     expect(config.webhookTimeoutMs).toBe(15_000);
     expect(config.retryScheduleMs).toBeUndefined();
+    expect(config.sqliteThread).toBe(true);
   });
 
   it('reads every variable it documents', () => {
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       UNSUB_LINK_MAX_AGE_DAYS: '90',
       UNSUB_WEBHOOK_ALLOW: '127.0.0.0/8, ::1/128',
       UNSUB_RETRY_SCHEDULE: '0,50ms,1s,2m,1h',
+      UNSUB_SQLITE_THREAD: 'false',
     });
     expect(config.port).toBe(3000);
     expect(config.keysFile).toBe('/tmp/unsub-x/keys.json');
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
     expect(config.linkMaxAgeDays).toBe(90);
     expect(config.webhookAllow).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.retryScheduleMs).toEqual([0, 50, 1000, 120_000, 3_600_000]);
+    expect(config.sqliteThread).toBe(false);
   });
 
   it.each([
@@ -47,6 +50,7 @@ describe('loadConfig', () => {
     [{ UNSUB_DATABASE_URL: 'mysql://x' }, 'UNSUB_DATABASE_URL'],
     [{ UNSUB_ADMIN_TOKEN: 'short' }, 'UNSUB_ADMIN_TOKEN'],
     [{ UNSUB_CONFIRM: 'maybe' }, 'UNSUB_CONFIRM'],
+    [{ UNSUB_SQLITE_THREAD: 'sometimes' }, 'UNSUB_SQLITE_THREAD'],
     [{ UNSUB_LINK_MAX_AGE_DAYS: '30' }, 'UNSUB_LINK_MAX_AGE_DAYS'],
     [{ UNSUB_RETRY_SCHEDULE: '0,soon' }, 'UNSUB_RETRY_SCHEDULE'],
   ])('refuses %o naming %s', (env, name) => {

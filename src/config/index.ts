@@ -60,6 +60,7 @@ const envSchema = z.object({
   UNSUB_WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   UNSUB_RETRY_SCHEDULE: z.string().optional(),
   UNSUB_WORKER: booleanText.default(true),
+  UNSUB_SQLITE_THREAD: booleanText.default(true),
   UNSUB_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
 });
 
@@ -86,6 +87,8 @@ export interface Config {
    * usually starts with 0); undefined for the standard schedule. */
   retryScheduleMs: number[] | undefined;
   runWorker: boolean;
+  /** SQLite: `serve` and `worker` run the database on its own thread (see `StoreOptions.thread`). */
+  sqliteThread: boolean;
   log: 'silent' | 'error' | 'info' | 'debug';
 }
 
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookEndpointConcurrency: e.UNSUB_WEBHOOK_ENDPOINT_CONCURRENCY,
     retryScheduleMs: e.UNSUB_RETRY_SCHEDULE ? parseSchedule(e.UNSUB_RETRY_SCHEDULE) : undefined,
     runWorker: e.UNSUB_WORKER,
+    sqliteThread: e.UNSUB_SQLITE_THREAD,
     log: e.UNSUB_LOG,
   };
 }

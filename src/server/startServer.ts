@@ -107,7 +107,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
     );
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    thread: config.sqliteThread,
+  });
   const server = http.createServer();
   const stops: StopHook[] = [];
   try {

@@ -8,6 +8,7 @@ import { migrations } from './migrations/index.js';
 import { openPostgresExecutor } from './postgres/openPostgresExecutor.js';
 import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
+import { openStoreThread, type StoreThread } from './sqlite/openStoreThread.js';
 import type { SqlExecutor } from './sqlExecutor.js';
 import { StoreError } from './storeError.js';
 import type { Store, StoreOptions } from './types.js';
@@ -29,6 +30,7 @@ export function isPostgresUrl(url: string | undefined): url is string {
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const postgres = isPostgresUrl(options.databaseUrl);
+  const sqlitePath = options.sqlitePath ?? defaultSqlitePath;
   let executor: SqlExecutor;
   try {
     executor = postgres
@@ -37,7 +39,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
           schema: options.schema,
           poolSize: options.poolSize,
         })
-      : openSqliteExecutor(options.sqlitePath ?? defaultSqlitePath);
+      : openSqliteExecutor(sqlitePath);
   } catch (error) {
     if (error instanceof StoreError) throw error;
     throw unavailable(options, error);
@@ -49,7 +51,31 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     if (error instanceof StoreError) throw error;
     throw unavailable(options, error);
   }
-  return createSqlStore(executor);
+  const store = createSqlStore(executor);
+  if (postgres || options.thread !== true || sqlitePath === ':memory:') return store;
+  // The dispatcher's verbs run on their own thread (see openStoreThread); the rest stay here.
+  let thread: StoreThread;
+  try {
+    thread = await openStoreThread(sqlitePath);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    if (error instanceof StoreError) throw error;
+    throw unavailable(options, error);
+  }
+  return {
+    ...store,
+    fanOutPending: thread.fanOutPending,
+    claimDeliveries: thread.claimDeliveries,
+    completeAttempts: thread.completeAttempts,
+    releaseDeliveries: thread.releaseDeliveries,
+    async close() {
+      try {
+        await thread.close();
+      } finally {
+        await store.close();
+      }
+    },
+  };
 }
 
 /** A connection/open failure, naming the database without its password. */

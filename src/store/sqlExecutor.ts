@@ -45,7 +45,27 @@ export interface SqlExecutor extends SqlSession {
   close(): Promise<void>;
 }
 
+/** Built placeholder lists by shape: hot verbs ask for the same few shapes on every call. */
+const builtPlaceholders = new Map<number, string>();
+const builtRows = new Map<string, string>();
+
 /** `(?, ?, ?)` for `count` values (count ≥ 1). */
 export function placeholders(count: number): string {
-  return `(${Array.from({ length: count }, () => '?').join(', ')})`;
+  let built = builtPlaceholders.get(count);
+  if (built === undefined) {
+    built = `(${Array.from({ length: count }, () => '?').join(', ')})`;
+    if (builtPlaceholders.size < 4096) builtPlaceholders.set(count, built);
+  }
+  return built;
+}
+
+/** `(?, ?), (?, ?)` for `rows` rows of `columns` values: a multi-row VALUES list. */
+export function rowPlaceholders(rows: number, columns: number): string {
+  const key = `${rows}x${columns}`;
+  let built = builtRows.get(key);
+  if (built === undefined) {
+    built = Array.from({ length: rows }, () => placeholders(columns)).join(', ');
+    if (builtRows.size < 4096) builtRows.set(key, built);
+  }
+  return built;
 }

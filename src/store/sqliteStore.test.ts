@@ -17,6 +17,11 @@ import { runWebhooksContract } from './webhooksContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+// The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
+runWebhooksContract({
+  name: 'sqlite, dispatch thread',
+  makeDatabase: async (context) => ({ ...(await sqliteTestDatabase(context)), thread: true }),
+});
 
 const storeEntry = fileURLToPath(new URL('./index.ts', import.meta.url));
 /** The repository root: `--import tsx` resolves tsx from the working directory. */

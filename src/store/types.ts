@@ -516,6 +516,28 @@ export interface FanOutResult {
   events: number;
   /** Deliveries created (pending or, for a disabled endpoint, disabled). */
   deliveries: number;
+  /** With a `FanOutClaim`: the deliveries created already leased to that worker. */
+  claimed?: ClaimedDelivery[];
+}
+
+/**
+ * Lease new deliveries to a worker as they are created (`fanOutPending`): the worker that fans
+ * an event out sends it at once, without a second transaction to claim it. What does not fit the
+ * limits is created as usual (claimable by any worker).
+ */
+export interface FanOutClaim {
+  /** The lease owner (as in `claimDeliveries`). */
+  owner: string;
+  leaseMs: number;
+  /**
+   * Most deliveries to lease in this call. Fan-out stops once it is reached, so that later events
+   * wait in the outbox rather than as deliveries nobody holds.
+   */
+  limit: number;
+  /** Most deliveries per endpoint the worker may hold (default `limit`). */
+  perEndpointLimit?: number;
+  /** Deliveries the worker already holds per endpoint id. */
+  inFlight?: ReadonlyMap<number, number>;
 }
 
 /** Webhooks: endpoints, URL tests, deliveries with leases, attempts. */
@@ -564,9 +586,11 @@ export interface WebhooksStore {
    * Fans out up to `limit` undispatched outbox events (oldest first): one delivery per matching
    * endpoint (`pending`, due at `at`; `disabled` when the endpoint is disabled; none when no
    * endpoint matches), and marks them dispatched — all in ONE transaction. Safe under concurrent
-   * callers: each event is fanned out once.
+   * callers: each event is fanned out once. With `claim`, deliveries of enabled endpoints are
+   * created leased to that worker within its limits (returned as `claimed`), and fan-out stops
+   * when `claim.limit` is reached.
    */
-  fanOutPending(at: number, limit: number): Promise<FanOutResult>;
+  fanOutPending(at: number, limit: number, claim?: FanOutClaim): Promise<FanOutResult>;
   /**
    * Claims due deliveries (`pending` with `nextAttemptAt <= now`, or `delivering` whose lease
    * expired) of enabled endpoints, oldest due first and fairly across endpoints; sets the lease.
@@ -626,6 +650,13 @@ export interface BackendCapabilities {
    * (` FOR UPDATE SKIP LOCKED` on PostgreSQL). Empty on SQLite, where writers are serialised.
    */
   skipLockedSuffix: string;
+  /**
+   * Put before a column in a WHERE term (`${noIndexPrefix}status = 'pending'`) whose index must not
+   * be chosen: SQLite's unary `+`. Without statistics SQLite prefers an index on an equality (the
+   * `status` index: every pending row) over a short list of row ids; PostgreSQL, which keeps
+   * statistics, needs nothing (and has no unary `+` for text).
+   */
+  noIndexPrefix: string;
   /** True when several processes can share the database and claim work concurrently. */
   multiProcess: boolean;
   /** Largest number of bound parameters in one statement (SQLite's default limit is 32766). */
@@ -650,4 +681,11 @@ export interface StoreOptions {
   schema?: string;
   /** Largest PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /**
+   * SQLite only: run the webhook dispatcher's verbs (fan-out, claims, attempt records) on their
+   * own worker thread and connection (see `openStoreThread`), so that a busy dispatcher's database
+   * work runs beside its HTTP work instead of stopping the event loop. Default false; `unsub serve`
+   * and `unsub worker` turn it on (`UNSUB_SQLITE_THREAD`). Ignored for `:memory:`.
+   */
+  thread?: boolean;
 }

@@ -214,6 +214,123 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       expect(stats.oldestPendingAt).toBe(t0);
     });
 
+    test('fan-out with a claim: leased at once within the limits, the rest waits', async (context) => {
+      const store = await open(context);
+      const busy = await store.putEndpoint({
+        eventType: 'message sent',
+        url: 'http://busy.test/',
+        secret: secretA,
+        at: t0,
+      });
+      const quiet = await store.putEndpoint({
+        eventType: null,
+        url: 'http://quiet.test/',
+        secret: secretB,
+        at: t0,
+      });
+      // Outbox order: 4 for busy, 1 for quiet, 4 for busy, 1 for quiet.
+      await store.appendEvents([sent(1), sent(2), sent(3), sent(4), unsubscribe(5)], t0);
+      await store.appendEvents([sent(6), sent(7), sent(8), sent(9), unsubscribe(10)], t0);
+      const claim = {
+        owner: 'w1#1',
+        leaseMs: 1000,
+        limit: 4,
+        perEndpointLimit: 3,
+        inFlight: new Map([[busy.id, 1]]),
+      };
+      const first = await store.fanOutPending(t0 + 1, 100, claim);
+      // busy has room for 2 (cap 3, 1 held): events 1 and 2 leased; 3 and 4 created unleased;
+      // quiet's event 5 leased; busy's 6–9 unleased; quiet's 10 takes the fourth lease. Then the
+      // claim limit is reached and fan-out stops: nothing is left, here, but it stopped at the limit.
+      expect(first.events).toBe(10);
+      expect(first.deliveries).toBe(10);
+      const claimed = first.claimed ?? [];
+      expect(claimed.map((d) => [JSON.parse(d.body).n, d.endpointId])).toEqual([
+        [1, busy.id],
+        [2, busy.id],
+        [5, quiet.id],
+        [10, quiet.id],
+      ]);
+      expect(claimed[2]).toMatchObject({
+        status: 'delivering',
+        eventType: 'mailing group unsubscribe',
+        attempts: 0,
+        nextAttemptAt: t0 + 1,
+        leaseOwner: 'w1#1',
+        leaseExpiresAt: t0 + 1001,
+        url: 'http://quiet.test/',
+        secrets: [{ secret: secretB }],
+        endpointFirstFailureAt: null,
+        createdAt: t0 + 1,
+      });
+      expect(claimed[2]?.webhookId).toMatch(/^msg_[A-Za-z0-9_-]{22}$/);
+      // The log agrees with what was returned.
+      const logged = await store.getDelivery(claimed[0]?.id ?? 0);
+      expect(logged).toMatchObject({
+        status: 'delivering',
+        leaseOwner: 'w1#1',
+        webhookId: claimed[0]?.webhookId,
+      });
+      // The unleased ones are claimable by anyone; the leased ones are not.
+      const rest = await store.claimDeliveries({ owner: 'w2', now: t0 + 1, leaseMs: 1000, limit: 100 });
+      expect(rest.map((d) => JSON.parse(d.body).n).sort((a, b) => a - b)).toEqual([3, 4, 6, 7, 8, 9]);
+      // A leased delivery completes under its lease like a claimed one.
+      expect(await store.completeAttempts([result(claimed[0]?.id ?? 0, 'w1#1', 'succeeded')])).toEqual([
+        true,
+      ]);
+
+      // The claim limit stops fan-out: later events stay in the outbox for the next call.
+      await store.appendEvents([unsubscribe(11), unsubscribe(12), unsubscribe(13)], t0 + 2);
+      const limited = await store.fanOutPending(t0 + 3, 100, { owner: 'w1#2', leaseMs: 1000, limit: 2 });
+      expect(limited).toMatchObject({ events: 2, deliveries: 2 });
+      expect(limited.claimed?.map((d) => JSON.parse(d.body).n)).toEqual([11, 12]);
+      expect((await store.deliveryStats()).undispatchedEvents).toBe(1);
+      // A disabled endpoint's events are parked as before, taking no lease.
+      await store.disableEndpoint(quiet.id, { reason: 'manual', at: t0 + 4 });
+      const parked = await store.fanOutPending(t0 + 5, 100, { owner: 'w1#3', leaseMs: 1000, limit: 5 });
+      expect(parked).toEqual({ events: 1, deliveries: 1, claimed: [] });
+      expect((await store.listDeliveries({ limit: 1 }))[0]?.status).toBe('disabled');
+      expect(await store.fanOutPending(t0 + 6, 100, { owner: 'w1#4', leaseMs: 1000, limit: 5 })).toEqual({
+        events: 0,
+        deliveries: 0,
+        claimed: [],
+      });
+    });
+
+    test('fan-out with claims from several stores at once leases each delivery once', async (context) => {
+      const database = await options.makeDatabase(context);
+      const stores = await Promise.all([openStore(database), openStore(database), openStore(database)]);
+      context.onTestFinished(async () => {
+        for (const store of stores) await store.close();
+      });
+      const [a] = stores as [Store, Store, Store];
+      await a.putEndpoint({ eventType: null, url: 'http://a.test/', secret: secretA, at: t0 });
+      await a.appendEvents(
+        Array.from({ length: 300 }, (_, n) => sent(n)),
+        t0,
+      );
+      const runs = await Promise.all(
+        stores.flatMap((store, s) =>
+          [1, 2, 3, 4].map((n) =>
+            store.fanOutPending(t0 + 1, 100, { owner: `w${s}#${n}`, leaseMs: 1000, limit: 30 }),
+          ),
+        ),
+      );
+      const leased = runs.flatMap((run) => run.claimed ?? []);
+      // PostgreSQL's SKIP LOCKED may leave a call short while others hold rows: sweep up the rest.
+      for (;;) {
+        const more = await a.fanOutPending(t0 + 1, 100, { owner: 'w9', leaseMs: 1000, limit: 100 });
+        leased.push(...(more.claimed ?? []));
+        if (more.events === 0) break;
+      }
+      expect(leased).toHaveLength(300);
+      expect(new Set(leased.map((d) => d.id)).size).toBe(300);
+      expect(new Set(leased.map((d) => d.eventId)).size).toBe(300);
+      const stats = await a.deliveryStats();
+      expect(stats.byStatus.delivering).toBe(300);
+      expect(stats.undispatchedEvents).toBe(0);
+    });
+
     test('claims: due only, leased, fair across endpoints, capped per endpoint', async (context) => {
       const store = await open(context);
       const busy = await store.putEndpoint({

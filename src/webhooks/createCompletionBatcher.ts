@@ -40,6 +40,11 @@ export interface CompletionBatcher {
    * rest is dropped: their leases expire and another attempt is made (at least once, never lost).
    */
   drain(options?: { giveUpAfter?: number }): Promise<void>;
+  /**
+   * Ends a linger now: the caller knows no more results are coming soon (e.g. nothing is in
+   * flight), so waiting for company would only delay the log.
+   */
+  hurry(): void;
   /** Results waiting or being committed. */
   readonly size: number;
 }
@@ -132,6 +137,9 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
       } finally {
         giveUpAfter = Number.POSITIVE_INFINITY;
       }
+    },
+    hurry() {
+      endLinger?.();
     },
     get size() {
       return queue.length + inProgress;

@@ -98,10 +98,15 @@ test('a redirect fails without being followed; 410 disables the endpoint', async
     [outboxEvent({ event: 'message sent', n: 2 }), outboxEvent({ event: 'message sent', n: 3 })],
     Date.now(),
   );
+  // With room for one attempt, one event is fanned out (leased at once); the other waits in the outbox.
   const limited = dispatcher({ concurrency: 1 });
-  await limited.runOnce();
+  expect(await limited.runOnce()).toEqual({ fannedOut: 1, attempted: 1 });
   expect(await store.getEndpoint(endpoint.id)).toMatchObject({ disabledReason: 'gone' });
+  expect((await store.listDeliveries()).map((d) => d.status)).toEqual(['failed', 'failed']);
+  // The next event meets the disabled endpoint: parked as `disabled` (replayable), not sent.
+  expect(await limited.runOnce()).toEqual({ fannedOut: 1, attempted: 0 });
   expect((await store.listDeliveries()).map((d) => d.status)).toEqual(['disabled', 'failed', 'failed']);
+  expect(receiver.requests).toHaveLength(2);
   expect(await limited.runOnce()).toEqual({ fannedOut: 0, attempted: 0 });
 });
 

@@ -152,6 +152,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     run: (delivery) => attempt(delivery),
     onSettled: () => {
       freedSinceClaim += 1;
+      // The last attempt in flight: no more results are coming to share the commit with.
+      if (queue.inFlight === 0) batcher.hurry();
       // Wake the loop only when this settle makes a claim due (see `tick`): a wake-up per attempt
       // would cost a loop turn, a promise and a poll timer per delivery for nothing.
       if (claimDue()) wake();
@@ -211,6 +213,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     dueTimer = { at, timer };
   }
 
+  /** The metric children of one outcome, looked up once (not a label-set hash per attempt). */
+  const byOutcome = new Map<
+    string,
+    { attempts: { inc(): void }; duration: { observe(value: number): void } }
+  >();
+  function outcomeMetrics(outcome: string) {
+    let children = byOutcome.get(outcome);
+    if (!children) {
+      children = {
+        attempts: metrics.attempts.labels({ outcome }),
+        duration: metrics.attemptDuration.labels({ outcome }),
+      };
+      byOutcome.set(outcome, children);
+    }
+    return children;
+  }
+
   /** One attempt of a claimed delivery; never rejects. */
   async function attempt(delivery: ClaimedDelivery): Promise<void> {
     const startedAt = now();
@@ -241,8 +260,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       schedule,
       ...(options.disableAfterMs === undefined ? {} : { disableAfterMs: options.disableAfterMs }),
     });
-    metrics.attempts.inc({ outcome: decision.label });
-    metrics.attemptDuration.observe({ outcome: decision.label }, result.durationMs / 1000);
+    const counted = outcomeMetrics(decision.label);
+    counted.attempts.inc();
+    counted.duration.observe(result.durationMs / 1000);
     if (decision.disableEndpoint) {
       logger.warn(
         `webhook endpoint ${delivery.endpointId} (${delivery.url}) disabled: ${
@@ -268,58 +288,74 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   }
 
-  // Fan-out runs when an event was announced, the last fan-out filled a batch, or the loop slept
-  // a whole poll period (events appended by other processes). Claims run when enough slots freed
-  // up to make a batch, when little is held, or on those same hints — not after every attempt,
-  // which would cost a write transaction per delivery.
+  // Two sources of work, each looked at only when it may hold some:
+  // - deliveries already in the table that fall due (`claimDeliveries`): retries, expired leases of
+  //   a dead worker, deliveries fanned out while this worker had no room for them. Hints: a retry
+  //   timer, the poll period, a fan-out that left deliveries unleased, a claim that filled up.
+  // - new outbox events (`fanOutPending` with a claim): each becomes its delivery already leased to
+  //   this worker, so the common path is one transaction per batch, not a fan-out and a claim.
+  //   Hints: an announced event, `wake()`, the poll period, a fan-out that stopped at its limits.
+  // Due deliveries go first, so a retry that fell due is not overtaken by new events.
   let fanOutHint = true;
   let claimHint = true;
   let claimSeq = 0;
   /**
-   * Claim once this many attempts settled since the last claim: a full round of the caps (the
-   * loop holds twice that, so the waiting half keeps the slots busy while the claim runs). Larger
-   * claims mean fewer transactions per delivery.
+   * Look for work once this many attempts settled since the last look: a full round of the caps
+   * (the loop holds twice that, so the waiting half keeps the slots busy meanwhile). Fewer, larger
+   * transactions cost less per delivery.
    */
   const claimBatch = Math.max(1, Math.min(perEndpoint, concurrency));
-  /**
-   * The last claim got less than it asked for: nothing more is due now, so a settled attempt
-   * alone does not claim again before a full batch freed up (work falling due later comes with a
-   * hint: an announced event, a retry timer, the poll).
-   */
-  let drained = false;
-  /** Whether settled attempts alone make a claim worth its transaction. */
+  /** Whether settled attempts alone make a look for work worth its transaction. */
   const claimDue = () =>
-    freedSinceClaim >= claimBatch || (!drained && freedSinceClaim > 0 && queue.heldTotal < claimBatch);
+    (fanOutHint || claimHint) &&
+    (freedSinceClaim >= claimBatch || (freedSinceClaim > 0 && queue.heldTotal < claimBatch));
 
-  /** Fans out and claims when due; returns what it did. */
+  /** Claims and fans out when due; returns what it did. */
   async function tick(force: boolean): Promise<DispatchRound> {
-    let fannedOut = 0;
-    if (force || fanOutHint) {
-      fanOutHint = false;
-      fannedOut = (await store.fanOutPending(now(), fanOutBatch)).events;
-      if (fannedOut >= fanOutBatch) fanOutHint = true;
-    }
-    // The loop holds up to twice the caps (see createDeliveryQueue); `runOnce` claims one round.
+    // The loop holds up to twice the caps (see createDeliveryQueue); `runOnce` takes one round.
     const factor = force ? 1 : 2;
-    const room = factor * concurrency - queue.heldTotal;
-    const wanted = force || claimHint || fannedOut > 0 || claimDue();
-    let claimed: ClaimedDelivery[] = [];
-    if (room > 0 && wanted) {
+    let room = factor * concurrency - queue.heldTotal;
+    if (room <= 0 || !(force || fanOutHint || claimHint)) return { fannedOut: 0, attempted: 0 };
+    freedSinceClaim = 0;
+    claimSeq += 1;
+    const lease = { owner: `${owner}#${claimSeq.toString(36)}`, leaseMs };
+    // Results waiting for company commit now, in the same group commit as this look for work.
+    batcher.hurry();
+    let attempted = 0;
+    if (force || claimHint) {
       claimHint = false;
-      freedSinceClaim = 0;
-      claimSeq += 1;
-      claimed = await store.claimDeliveries({
-        owner: `${owner}#${claimSeq.toString(36)}`,
+      const claimed = await store.claimDeliveries({
+        ...lease,
         now: now(),
-        leaseMs,
         limit: room,
         perEndpointLimit: factor * perEndpoint,
         inFlight: queue.held,
       });
-      drained = claimed.length < room;
+      // All it asked for: more may be due.
+      if (claimed.length >= room) claimHint = true;
       queue.add(claimed);
+      attempted += claimed.length;
+      room -= claimed.length;
     }
-    return { fannedOut, attempted: claimed.length };
+    let fannedOut = 0;
+    if (room > 0 && (force || fanOutHint)) {
+      fanOutHint = false;
+      const result = await store.fanOutPending(now(), fanOutBatch, {
+        ...lease,
+        limit: room,
+        perEndpointLimit: factor * perEndpoint,
+        inFlight: queue.held,
+      });
+      const claimed = result.claimed ?? [];
+      fannedOut = result.events;
+      // It stopped at a limit, not at the end of the outbox: more events wait.
+      if (result.events >= fanOutBatch || claimed.length >= room) fanOutHint = true;
+      // Deliveries it could not lease (an endpoint at its cap) wait in the table for a claim.
+      if (result.deliveries > claimed.length) claimHint = true;
+      queue.add(claimed);
+      attempted += claimed.length;
+    }
+    return { fannedOut, attempted };
   }
 
   async function loop(): Promise<void> {
@@ -373,7 +409,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       })();
       return stopping;
     },
-    wake,
+    wake() {
+      // From outside: something may be new (an event committed elsewhere, a retry asked for).
+      fanOutHint = claimHint = true;
+      wake();
+    },
     async runOnce() {
       if (running) throw new Error('runOnce() cannot run while the dispatcher is started');
       const round = await tick(true);

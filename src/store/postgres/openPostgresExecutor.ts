@@ -17,6 +17,7 @@ export const postgresCapabilities: BackendCapabilities = {
   lockRowsSuffix: ' FOR UPDATE',
   // Workers claiming deliveries pass over rows another worker holds instead of queueing behind it.
   skipLockedSuffix: ' FOR UPDATE SKIP LOCKED',
+  noIndexPrefix: '',
   multiProcess: true,
   // The wire protocol counts parameters in 16 bits.
   maxParameters: 65_535,

@@ -23,6 +23,7 @@ export const sqliteCapabilities: BackendCapabilities = {
   // No row locks: BEGIN IMMEDIATE already serialises writers on the whole database.
   lockRowsSuffix: '',
   skipLockedSuffix: '',
+  noIndexPrefix: '+',
   // Several processes may open the file, but writers take turns; meant for one `unsub serve`.
   multiProcess: false,
   maxParameters: 32_766,
@@ -159,13 +160,14 @@ function openConnection(file: string): SqlExecutor {
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
 
-  // The raw session: runs at once; only ever called while the queue is held.
+  // The raw session: runs at once; only ever called while the queue is held. Parameters go to the
+  // driver as one array (it binds an array like its elements; no spread of long id lists).
   const direct: SqlSession = {
     async all<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-      return prepare(sql).all(...params) as T[];
+      return prepare(sql).all(params) as T[];
     },
     async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-      return prepare(sql).run(...params).changes;
+      return prepare(sql).run(params).changes;
     },
     async exec(sql: string): Promise<void> {
       db.exec(sql);
@@ -250,8 +252,8 @@ function openConnection(file: string): SqlExecutor {
     capabilities: sqliteCapabilities,
     migrationPrelude: [],
     all: <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
-      queue.runSync(() => prepare(sql).all(...params) as T[]),
-    run: (sql, params = []) => queue.runSync(() => prepare(sql).run(...params).changes),
+      queue.runSync(() => prepare(sql).all(params) as T[]),
+    run: (sql, params = []) => queue.runSync(() => prepare(sql).run(params).changes),
     exec: (sql) => queue.run(() => direct.exec(sql)),
     transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {

@@ -7,7 +7,13 @@
  * every statement is a network round trip, and on SQLite a few reused prepared statements beat
  * one statement per row. Other outcomes (retries, failures, disables) are rarer and go row by row.
  */
-import { placeholders, type SqlExecutor, type SqlSession, type SqlValue } from '../sqlExecutor.js';
+import {
+  placeholders,
+  rowPlaceholders,
+  type SqlExecutor,
+  type SqlSession,
+  type SqlValue,
+} from '../sqlExecutor.js';
 import type { CompleteAttemptInput, WebhooksStore } from '../types.js';
 import { parkPendingDeliveries } from './endpointsVerbs.js';
 
@@ -90,6 +96,8 @@ function isPlainSuccess(result: CompleteAttemptInput): boolean {
 
 /** The `completeAttempts` verb on one executor. */
 export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<WebhooksStore, 'completeAttempts'> {
+  // The row ids select; the status index must not (see `noIndexPrefix`).
+  const status = `${executor.capabilities.noIndexPrefix}status`;
   return {
     completeAttempts(results) {
       if (results.length === 0) return Promise.resolve([]);
@@ -117,7 +125,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
             const rows = await tx.all<{ id: number; endpoint_id: number }>(
               `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
                  lease_owner = NULL, lease_expires_at = NULL, last_status = ?, last_error = NULL, updated_at = ?
-               WHERE status = 'pending' AND lease_owner = ? AND id IN ${placeholders(ids.length)}
+               WHERE ${status} = 'pending' AND lease_owner = ? AND id IN ${placeholders(ids.length)}
                RETURNING id, endpoint_id`,
               [first.attempt.status, at, first.owner, ...ids],
             );
@@ -136,7 +144,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
           const rows = await tx.all<{ endpoint_id: number }>(
             `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
                lease_expires_at = NULL, last_status = ?, last_error = ?, updated_at = ?
-             WHERE id = ? AND status = 'pending' AND lease_owner = ?
+             WHERE id = ? AND ${status} = 'pending' AND lease_owner = ?
              RETURNING endpoint_id`,
             [
               result.outcome,
@@ -167,7 +175,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
           ]);
           await tx.run(
             `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
-             VALUES ${chunk.map(() => placeholders(7)).join(', ')}`,
+             VALUES ${rowPlaceholders(chunk.length, 7)}`,
             values,
           );
         }
@@ -197,7 +205,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
         for (const ids of chunks(retried, idChunk).map(paddedIds)) {
           await tx.run(
             `UPDATE deliveries SET status = 'disabled', next_attempt_at = NULL
-             WHERE status = 'pending' AND id IN ${placeholders(ids.length)}
+             WHERE ${status} = 'pending' AND id IN ${placeholders(ids.length)}
                AND endpoint_id IN (SELECT id FROM endpoints WHERE disabled_at IS NOT NULL OR removed_at IS NOT NULL)`,
             ids,
           );

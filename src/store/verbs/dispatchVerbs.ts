@@ -13,7 +13,7 @@
  * deliveries come back by themselves.
  */
 import { randomBytes } from 'node:crypto';
-import { placeholders, type SqlExecutor, type SqlValue } from '../sqlExecutor.js';
+import { placeholders, rowPlaceholders, type SqlExecutor, type SqlValue } from '../sqlExecutor.js';
 import type { ClaimedDelivery, WebhooksStore } from '../types.js';
 import {
   chunks,
@@ -38,9 +38,13 @@ export type DispatchVerbs = Pick<
   'fanOutPending' | 'claimDeliveries' | 'completeAttempts' | 'releaseDeliveries'
 >;
 
-/** A new `webhook-id`: `msg_` + 128 random bits, base64url (printable, no spaces or commas). */
-export function newWebhookId(): string {
-  return `msg_${randomBytes(16).toString('base64url')}`;
+/**
+ * `count` new `webhook-id`s: `msg_` + 128 random bits each, base64url (printable, no spaces or
+ * commas). One call to the random source for the whole fan-out batch.
+ */
+export function newWebhookIds(count: number): string[] {
+  const bytes = randomBytes(16 * count);
+  return Array.from({ length: count }, (_, i) => `msg_${bytes.toString('base64url', 16 * i, 16 * i + 16)}`);
 }
 
 /** The dispatch verbs on one executor. */
@@ -50,55 +54,146 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
   let turn = 0;
 
   return {
-    fanOutPending(at, limit) {
+    fanOutPending(at, limit, claim) {
+      const leasing = claim !== undefined && claim.limit > 0;
+      const maxEvents = Math.max(1, limit);
       return executor.transaction(async (tx) => {
-        const events = await tx.all<{ id: number; type: string }>(
-          `SELECT id, type FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ?${skipLockedSuffix}`,
-          [Math.max(1, limit)],
-        );
-        if (events.length === 0) return { events: 0, deliveries: 0 };
-        const endpoints = await tx.all<{ id: number; slot: string; disabled_at: number | null }>(
-          'SELECT id, slot, disabled_at FROM endpoints WHERE removed_at IS NULL',
-        );
-        const bySlot = new Map(endpoints.map((row) => [row.slot, row]));
+        let endpoints: Map<string, EndpointRow> | undefined;
+        /** Leases left: in total, and per endpoint id (filled in as endpoints come up). */
+        let leaseRoom = leasing ? claim.limit : 0;
+        const endpointRoom = new Map<number, number>();
+        const perEndpoint = claim?.perEndpointLimit ?? leaseRoom;
         const rows: SqlValue[][] = [];
-        for (const event of events) {
-          // Per-event wins over common.
-          const endpoint = bySlot.get(event.type) ?? bySlot.get(commonSlot);
-          if (!endpoint) continue;
-          const enabled = endpoint.disabled_at === null;
-          rows.push([
-            Number(event.id),
-            Number(endpoint.id),
-            event.type,
-            newWebhookId(),
-            enabled ? 'pending' : 'disabled',
-            enabled ? at : null,
-            at,
-            at,
-          ]);
-        }
-        let deliveries = 0;
-        for (const chunk of fixedChunks(rows)) {
-          // DO NOTHING: a delivery that exists already (a repeated fan-out) keeps its webhook-id.
-          deliveries += await tx.run(
-            `INSERT INTO deliveries
-               (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at, created_at, updated_at)
-             VALUES ${chunk.map(() => placeholders(8)).join(', ')}
-             ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-            chunk.flat(),
+        /** Per leased event id: its body and endpoint (to build the claimed delivery). */
+        const leased = new Map<
+          number,
+          { type: string; body: string; endpoint: EndpointRow; webhookId: string }
+        >();
+        const eventIds: number[] = [];
+        let afterId: number | undefined;
+        // Pages of the outbox, oldest first. Without a claim one page of `limit` events; with one,
+        // pages sized by the leases left, until they are used up (later events wait in the outbox),
+        // the outbox is empty or `limit` events were taken.
+        for (;;) {
+          const want = leasing ? Math.min(maxEvents - eventIds.length, Math.max(leaseRoom, 16)) : maxEvents;
+          const page = await tx.all<{ id: number; type: string; body?: string }>(
+            `SELECT id, type${leasing ? ', body' : ''} FROM outbox
+             WHERE dispatched_at IS NULL${afterId === undefined ? '' : ' AND id > ?'}
+             ORDER BY id LIMIT ?${skipLockedSuffix}`,
+            afterId === undefined ? [want] : [afterId, want],
           );
+          if (page.length === 0) break;
+          endpoints ??= new Map(
+            (
+              await tx.all<EndpointRow & { slot: string }>(
+                `SELECT slot, ${endpointColumns} FROM endpoints WHERE removed_at IS NULL`,
+              )
+            ).map((row) => [row.slot, row]),
+          );
+          const webhookIds = newWebhookIds(page.length);
+          let taken = 0;
+          for (const [index, event] of page.entries()) {
+            if (leasing && leaseRoom === 0) break;
+            taken += 1;
+            const eventId = Number(event.id);
+            eventIds.push(eventId);
+            // Per-event wins over common.
+            const endpoint = endpoints.get(event.type) ?? endpoints.get(commonSlot);
+            if (!endpoint) continue;
+            const endpointId = Number(endpoint.id);
+            const webhookId = webhookIds[index] as string;
+            const enabled = endpoint.disabled_at === null;
+            const room =
+              endpointRoom.get(endpointId) ?? perEndpoint - (claim?.inFlight?.get(endpointId) ?? 0);
+            const lease = leasing && enabled && room > 0;
+            if (lease) {
+              leaseRoom -= 1;
+              endpointRoom.set(endpointId, room - 1);
+              leased.set(eventId, { type: event.type, body: event.body ?? '', endpoint, webhookId });
+            }
+            rows.push([
+              eventId,
+              endpointId,
+              event.type,
+              webhookId,
+              enabled ? 'pending' : 'disabled',
+              enabled ? at : null,
+              lease ? (claim?.owner ?? null) : null,
+              lease ? at + (claim?.leaseMs ?? 0) : null,
+              at,
+              at,
+            ]);
+          }
+          if (!leasing || taken < page.length || page.length < want || eventIds.length >= maxEvents) break;
+          afterId = Number(page[page.length - 1]?.id);
         }
-        for (const ids of chunks(
-          events.map((event) => Number(event.id)),
-          idChunk,
-        ).map(paddedIds)) {
+        if (eventIds.length === 0)
+          return leasing ? { events: 0, deliveries: 0, claimed: [] } : { events: 0, deliveries: 0 };
+
+        let deliveries = 0;
+        const created: { id: number; event_id: number }[] = [];
+        for (const chunk of fixedChunks(rows)) {
+          // DO NOTHING: a delivery that exists already (a repeated fan-out) keeps its webhook-id
+          // (and is not returned, so not claimed here: `claimDeliveries` finds it when it is due).
+          const sql = `INSERT INTO deliveries
+               (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at, lease_owner,
+                lease_expires_at, created_at, updated_at)
+             VALUES ${rowPlaceholders(chunk.length, 10)}
+             ON CONFLICT (event_id, endpoint_id) DO NOTHING`;
+          if (leasing) {
+            const inserted = await tx.all<{ id: number; event_id: number }>(
+              `${sql} RETURNING id, event_id`,
+              chunk.flat(),
+            );
+            deliveries += inserted.length;
+            created.push(...inserted);
+          } else {
+            deliveries += await tx.run(sql, chunk.flat());
+          }
+        }
+        for (const ids of chunks(eventIds, idChunk).map(paddedIds)) {
           await tx.run(`UPDATE outbox SET dispatched_at = ? WHERE id IN ${placeholders(ids.length)}`, [
             at,
             ...ids,
           ]);
         }
-        return { events: events.length, deliveries };
+        if (!leasing) return { events: eventIds.length, deliveries };
+
+        const parsed = new Map<number, ReturnType<typeof endpointFromRow>>();
+        const claimed: ClaimedDelivery[] = [];
+        for (const row of created) {
+          const eventId = Number(row.event_id);
+          const lease = leased.get(eventId);
+          if (!lease) continue;
+          const endpointId = Number(lease.endpoint.id);
+          let endpoint = parsed.get(endpointId);
+          if (!endpoint) {
+            endpoint = endpointFromRow(lease.endpoint);
+            parsed.set(endpointId, endpoint);
+          }
+          claimed.push({
+            id: Number(row.id),
+            eventId,
+            eventType: lease.type,
+            endpointId,
+            webhookId: lease.webhookId,
+            status: 'delivering',
+            attempts: 0,
+            nextAttemptAt: at,
+            leaseOwner: claim.owner,
+            leaseExpiresAt: at + claim.leaseMs,
+            lastStatus: null,
+            lastError: null,
+            createdAt: at,
+            updatedAt: at,
+            body: lease.body,
+            url: endpoint.url,
+            secrets: endpoint.secrets,
+            endpointFirstFailureAt: endpoint.firstFailureAt,
+          });
+        }
+        claimed.sort((a, b) => a.id - b.id);
+        return { events: eventIds.length, deliveries, claimed };
       });
     },
 
@@ -183,7 +278,8 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
       for (const chunk of chunks([...new Set(ids)], idChunk).map(paddedIds)) {
         released += await executor.run(
           `UPDATE deliveries SET next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-           WHERE status = 'pending' AND lease_owner = ? AND id IN ${placeholders(chunk.length)}`,
+           WHERE ${executor.capabilities.noIndexPrefix}status = 'pending' AND lease_owner = ?
+             AND id IN ${placeholders(chunk.length)}`,
           [at, at, owner, ...chunk],
         );
       }

@@ -1,0 +1,89 @@
+/**
+ * @module The dispatcher's verbs on their own thread: results and errors cross intact, stores on
+ * one file share the thread, close stops it, and a dead thread fails calls as `unavailable`.
+ */
+import { expect, test } from 'vitest';
+import { sqliteTestDatabase } from '../../../test/support/databases.js';
+import { openStore } from '../openStore.js';
+import { outboxEvent } from '../outboxEvent.js';
+import { StoreError } from '../storeError.js';
+import { deserializeError, serializeError } from './openStoreThread.js';
+
+const secret = 'whsec_' + Buffer.alloc(24, 7).toString('base64');
+
+test('thread: fan-out, claim and completion run there and agree with the main connection', async (context) => {
+  const { sqlitePath } = await sqliteTestDatabase(context);
+  const store = await openStore({ sqlitePath, thread: true });
+  context.onTestFinished(() => store.close());
+  const endpoint = await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: 1 });
+  await store.appendEvents(
+    [outboxEvent({ event: 'message sent', n: 1 }), outboxEvent({ event: 'message sent', n: 2 })],
+    1,
+  );
+  const fanned = await store.fanOutPending(2, 100, {
+    owner: 'w#1',
+    leaseMs: 1000,
+    limit: 1,
+    inFlight: new Map(),
+  });
+  expect(fanned).toMatchObject({ events: 1, deliveries: 1 });
+  const [leased] = fanned.claimed ?? [];
+  expect(leased).toMatchObject({ endpointId: endpoint.id, leaseOwner: 'w#1', url: 'http://a.test/' });
+  // The main connection sees what the thread committed.
+  expect((await store.getDelivery(leased?.id ?? 0))?.status).toBe('delivering');
+  expect(
+    await store.completeAttempts([
+      {
+        deliveryId: leased?.id ?? 0,
+        owner: 'w#1',
+        outcome: 'succeeded',
+        at: 3,
+        attempt: { at: 2, status: 204, durationMs: 1, error: null, responseExcerpt: '' },
+      },
+    ]),
+  ).toEqual([true]);
+  expect((await store.getDelivery(leased?.id ?? 0))?.attemptLog).toHaveLength(1);
+  // A second store on the file shares the thread; closing one leaves the other working.
+  const other = await openStore({ sqlitePath, thread: true });
+  await other.close();
+  expect((await store.fanOutPending(4, 100)).events).toBe(1);
+  expect(await store.releaseDeliveries([], 'w#1', 5)).toBe(0);
+});
+
+test('thread: a bad argument fails the call with a clear error and the thread goes on', async (context) => {
+  const { sqlitePath } = await sqliteTestDatabase(context);
+  const store = await openStore({ sqlitePath, thread: true });
+  context.onTestFinished(() => store.close());
+  // A function cannot cross to the thread: refused before anything is sent.
+  await expect(
+    store.claimDeliveries({ owner: 'w', now: 1, leaseMs: 1, limit: 1, inFlight: (() => 1) as never }),
+  ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('claimDeliveries') });
+  expect(await store.claimDeliveries({ owner: 'w', now: 1, leaseMs: 1, limit: 1 })).toEqual([]);
+});
+
+test('thread: errors keep their code and field across the thread', () => {
+  const storeError = deserializeError(
+    serializeError(new StoreError('endpoint_not_found', 'no endpoint 7', { field: 'endpointId' })),
+  );
+  expect(storeError).toBeInstanceOf(StoreError);
+  expect(storeError).toMatchObject({
+    code: 'endpoint_not_found',
+    field: 'endpointId',
+    message: 'no endpoint 7',
+  });
+  const plain = deserializeError(
+    serializeError(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })),
+  );
+  expect(plain).not.toBeInstanceOf(StoreError);
+  expect(plain).toMatchObject({ message: 'disk I/O error', code: 'SQLITE_IOERR' });
+});
+
+test('thread: after close, calls fail as unavailable instead of hanging', async (context) => {
+  const { sqlitePath } = await sqliteTestDatabase(context);
+  const store = await openStore({ sqlitePath, thread: true });
+  const claim = store.claimDeliveries;
+  await store.close();
+  await expect(claim({ owner: 'w', now: 1, leaseMs: 1, limit: 1 })).rejects.toMatchObject({
+    code: 'unavailable',
+  });
+});
