@@ -69,3 +69,19 @@ export function rowPlaceholders(rows: number, columns: number): string {
   }
   return built;
 }
+
+/**
+ * Memoizes SQL text by shape (e.g. rows per INSERT): a hot verb then passes the same string object
+ * every call, which the statement cache finds without building or hashing a new long string.
+ */
+export function sqlShapes<K extends string | number>(build: (shape: K) => string): (shape: K) => string {
+  const built = new Map<K, string>();
+  return (shape) => {
+    let sql = built.get(shape);
+    if (sql === undefined) {
+      sql = build(shape);
+      if (built.size < 4096) built.set(shape, sql);
+    }
+    return sql;
+  };
+}

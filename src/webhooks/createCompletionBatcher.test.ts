@@ -73,3 +73,42 @@ test('a linger ends as soon as lingerBatch results wait, and drain ends it too',
   expect(await third).toBe(true);
   expect(batches).toEqual([[1, 2], [3]]);
 });
+
+test('hurry ends a linger at once; push queues without a promise', async () => {
+  const batches: number[][] = [];
+  const batcher = createCompletionBatcher({
+    lingerMs: 60_000,
+    async complete(batch) {
+      batches.push(batch.map((item) => item.deliveryId));
+      return batch.map(() => true);
+    },
+  });
+  batcher.push(input(1));
+  const second = batcher.add(input(2));
+  expect(batches).toEqual([]);
+  batcher.hurry();
+  expect(await second).toBe(true);
+  expect(batches).toEqual([[1, 2]]);
+});
+
+test('a result queued while a flush is finishing is committed without another add', async () => {
+  // Queue the second result a few microtask hops after the first commit returns: some hop lands
+  // in the moment between the flush loop ending and the flush being marked done.
+  for (let hops = 0; hops < 12; hops += 1) {
+    const batches: number[][] = [];
+    const batcher: ReturnType<typeof createCompletionBatcher> = createCompletionBatcher({
+      async complete(batch) {
+        batches.push(batch.map((item) => item.deliveryId));
+        if (batches.length === 1) {
+          let later = Promise.resolve();
+          for (let hop = 0; hop < hops; hop += 1) later = later.then(() => undefined);
+          void later.then(() => batcher.push(input(2)));
+        }
+        return batch.map(() => true);
+      },
+    });
+    await batcher.add(input(1));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches.flat(), `pushed after ${hops} hops`).toEqual([1, 2]);
+  }
+});

@@ -35,6 +35,8 @@ export interface CompletionBatcherOptions {
 export interface CompletionBatcher {
   /** Queues one result; resolves once committed (true) or fenced out (false). */
   add(input: CompleteAttemptInput): Promise<boolean>;
+  /** Queues one result without a promise to wait on (the dispatcher's hot path). */
+  push(input: CompleteAttemptInput): void;
   /**
    * Resolves when everything queued so far is committed. With `giveUpAfter` failed tries, the
    * rest is dropped: their leases expire and another attempt is made (at least once, never lost).
@@ -48,6 +50,8 @@ export interface CompletionBatcher {
   /** Results waiting or being committed. */
   readonly size: number;
 }
+
+const ignore = () => undefined;
 
 interface Entry {
   input: CompleteAttemptInput;
@@ -117,17 +121,24 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
       await flushAll();
     })().finally(() => {
       flushing = undefined;
+      // A result queued after the last batch was taken, while this flush was finishing.
+      if (queue.length > 0) void kick(false);
     });
     return flushing;
   }
 
+  function enqueue(entry: Entry): void {
+    queue.push(entry);
+    if (endLinger && queue.length >= lingerBatch) endLinger();
+    else if (!flushing) void kick(true);
+  }
+
   return {
     add(input) {
-      return new Promise<boolean>((resolve) => {
-        queue.push({ input, resolve });
-        if (endLinger && queue.length >= lingerBatch) endLinger();
-        void kick(true);
-      });
+      return new Promise<boolean>((resolve) => enqueue({ input, resolve }));
+    },
+    push(input) {
+      enqueue({ input, resolve: ignore });
     },
     async drain(drainOptions = {}) {
       giveUpAfter = drainOptions.giveUpAfter ?? Number.POSITIVE_INFINITY;

@@ -271,7 +271,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       );
     }
     if (decision.nextAttemptAt !== null) wakeAt(decision.nextAttemptAt);
-    void batcher.add({
+    batcher.push({
       deliveryId: delivery.id,
       owner: delivery.leaseOwner ?? owner,
       attempt: {

@@ -10,6 +10,7 @@
 import {
   placeholders,
   rowPlaceholders,
+  sqlShapes,
   type SqlExecutor,
   type SqlSession,
   type SqlValue,
@@ -98,6 +99,16 @@ function isPlainSuccess(result: CompleteAttemptInput): boolean {
 export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<WebhooksStore, 'completeAttempts'> {
   // The row ids select; the status index must not (see `noIndexPrefix`).
   const status = `${executor.capabilities.noIndexPrefix}status`;
+  const succeededSql = sqlShapes(
+    (ids: number) => `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
+       lease_owner = NULL, lease_expires_at = NULL, last_status = ?, last_error = NULL, updated_at = ?
+     WHERE ${status} = 'pending' AND lease_owner = ? AND id IN ${placeholders(ids)}
+     RETURNING id, endpoint_id`,
+  );
+  const insertAttemptsSql = sqlShapes(
+    (rows: number) => `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
+     VALUES ${rowPlaceholders(rows, 7)}`,
+  );
   return {
     completeAttempts(results) {
       if (results.length === 0) return Promise.resolve([]);
@@ -117,18 +128,18 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
         });
         for (const indexes of groups.values()) {
           const first = results[indexes[0] as number] as CompleteAttemptInput;
-          const at = Math.max(...indexes.map((index) => (results[index] as CompleteAttemptInput).at));
+          let at = first.at;
+          for (const index of indexes) at = Math.max(at, (results[index] as CompleteAttemptInput).at);
           const byDelivery = new Map(
             indexes.map((index) => [(results[index] as CompleteAttemptInput).deliveryId, index]),
           );
           for (const ids of chunks([...byDelivery.keys()], idChunk).map(paddedIds)) {
-            const rows = await tx.all<{ id: number; endpoint_id: number }>(
-              `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
-                 lease_owner = NULL, lease_expires_at = NULL, last_status = ?, last_error = NULL, updated_at = ?
-               WHERE ${status} = 'pending' AND lease_owner = ? AND id IN ${placeholders(ids.length)}
-               RETURNING id, endpoint_id`,
-              [first.attempt.status, at, first.owner, ...ids],
-            );
+            const rows = await tx.all<{ id: number; endpoint_id: number }>(succeededSql(ids.length), [
+              first.attempt.status,
+              at,
+              first.owner,
+              ...ids,
+            ]);
             for (const row of rows) {
               const index = byDelivery.get(Number(row.id));
               if (index === undefined) continue;
@@ -173,11 +184,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
             result.attempt.responseExcerpt,
             result.owner,
           ]);
-          await tx.run(
-            `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
-             VALUES ${rowPlaceholders(chunk.length, 7)}`,
-            values,
-          );
+          await tx.run(insertAttemptsSql(chunk.length), values);
         }
 
         // Endpoint failure runs are decided in attempt order.

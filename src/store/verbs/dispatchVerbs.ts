@@ -13,7 +13,13 @@
  * deliveries come back by themselves.
  */
 import { randomBytes } from 'node:crypto';
-import { placeholders, rowPlaceholders, type SqlExecutor, type SqlValue } from '../sqlExecutor.js';
+import {
+  placeholders,
+  rowPlaceholders,
+  sqlShapes,
+  type SqlExecutor,
+  type SqlValue,
+} from '../sqlExecutor.js';
 import type { ClaimedDelivery, WebhooksStore } from '../types.js';
 import {
   chunks,
@@ -46,6 +52,25 @@ export function newWebhookIds(count: number): string[] {
   const bytes = randomBytes(16 * count);
   return Array.from({ length: count }, (_, i) => `msg_${bytes.toString('base64url', 16 * i, 16 * i + 16)}`);
 }
+
+/**
+ * Creates deliveries, `rows` at a time. DO NOTHING: a delivery that exists already (a repeated
+ * fan-out) keeps its webhook-id (and is not returned, so not leased by a fan-out with a claim:
+ * `claimDeliveries` finds it when it is due).
+ */
+const insertDeliveriesSql = sqlShapes(
+  (rows: number) => `INSERT INTO deliveries
+     (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at, lease_owner,
+      lease_expires_at, created_at, updated_at)
+   VALUES ${rowPlaceholders(rows, 10)}
+   ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
+);
+const insertDeliveriesReturningSql = sqlShapes(
+  (rows: number) => `${insertDeliveriesSql(rows)} RETURNING id, event_id`,
+);
+const markDispatchedSql = sqlShapes(
+  (ids: number) => `UPDATE outbox SET dispatched_at = ? WHERE id IN ${placeholders(ids)}`,
+);
 
 /** The dispatch verbs on one executor. */
 export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
@@ -124,7 +149,8 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
               at,
             ]);
           }
-          if (!leasing || taken < page.length || page.length < want || eventIds.length >= maxEvents) break;
+          if (!leasing || leaseRoom === 0 || taken < page.length || page.length < want) break;
+          if (eventIds.length >= maxEvents) break;
           afterId = Number(page[page.length - 1]?.id);
         }
         if (eventIds.length === 0)
@@ -133,29 +159,19 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
         let deliveries = 0;
         const created: { id: number; event_id: number }[] = [];
         for (const chunk of fixedChunks(rows)) {
-          // DO NOTHING: a delivery that exists already (a repeated fan-out) keeps its webhook-id
-          // (and is not returned, so not claimed here: `claimDeliveries` finds it when it is due).
-          const sql = `INSERT INTO deliveries
-               (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at, lease_owner,
-                lease_expires_at, created_at, updated_at)
-             VALUES ${rowPlaceholders(chunk.length, 10)}
-             ON CONFLICT (event_id, endpoint_id) DO NOTHING`;
           if (leasing) {
             const inserted = await tx.all<{ id: number; event_id: number }>(
-              `${sql} RETURNING id, event_id`,
+              insertDeliveriesReturningSql(chunk.length),
               chunk.flat(),
             );
             deliveries += inserted.length;
             created.push(...inserted);
           } else {
-            deliveries += await tx.run(sql, chunk.flat());
+            deliveries += await tx.run(insertDeliveriesSql(chunk.length), chunk.flat());
           }
         }
         for (const ids of chunks(eventIds, idChunk).map(paddedIds)) {
-          await tx.run(`UPDATE outbox SET dispatched_at = ? WHERE id IN ${placeholders(ids.length)}`, [
-            at,
-            ...ids,
-          ]);
+          await tx.run(markDispatchedSql(ids.length), [at, ...ids]);
         }
         if (!leasing) return { events: eventIds.length, deliveries };
 
