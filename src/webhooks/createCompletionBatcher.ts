@@ -72,57 +72,68 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
   let failures = 0;
   let giveUpAfter = Number.POSITIVE_INFINITY;
 
-  async function flushAll(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      inProgress = batch.length;
-      try {
-        const applied = await options.complete(batch.map((entry) => entry.input));
-        failures = 0;
-        batch.forEach((entry, index) => {
-          const ok = applied[index] ?? false;
-          if (!ok) options.onFenced?.(entry.input);
-          entry.resolve(ok);
-        });
-      } catch (error) {
-        failures += 1;
-        options.onError?.(
-          error,
-          batch.map((entry) => entry.input),
-        );
-        if (failures >= giveUpAfter) {
-          for (const entry of [...batch, ...queue]) entry.resolve(false);
-          queue = [];
-        } else {
-          // Put the batch back in front and try again shortly (the store may be restarting).
-          queue = [...batch, ...queue];
-          await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
-        }
-      } finally {
-        inProgress = 0;
+  /** Set by `drain`: no lingering until it returns. */
+  let draining = false;
+
+  /** Waits up to `lingerMs` for `lingerBatch` results (or `hurry`, `drain`). */
+  function lingerWait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, lingerMs);
+      function done() {
+        clearTimeout(timer);
+        endLinger = undefined;
+        resolve();
       }
+      endLinger = done;
+    });
+  }
+
+  /** Commits one batch (or puts it back after a failure). */
+  async function flushOne(): Promise<void> {
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    inProgress = batch.length;
+    try {
+      const applied = await options.complete(batch.map((entry) => entry.input));
+      failures = 0;
+      batch.forEach((entry, index) => {
+        const ok = applied[index] ?? false;
+        if (!ok) options.onFenced?.(entry.input);
+        entry.resolve(ok);
+      });
+    } catch (error) {
+      failures += 1;
+      options.onError?.(
+        error,
+        batch.map((entry) => entry.input),
+      );
+      if (failures >= giveUpAfter) {
+        for (const entry of [...batch, ...queue]) entry.resolve(false);
+        queue = [];
+      } else {
+        // Put the batch back in front and try again shortly (the store may be restarting).
+        queue = [...batch, ...queue];
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      }
+    } finally {
+      inProgress = 0;
     }
   }
 
   function kick(linger: boolean): Promise<void> {
     flushing ??= (async () => {
-      if (linger && lingerMs > 0 && queue.length < lingerBatch) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, lingerMs);
-          function done() {
-            clearTimeout(timer);
-            endLinger = undefined;
-            resolve();
-          }
-          endLinger = done;
-        });
+      // Every batch lingers, not only the first: results finishing during a commit wait for
+      // company (or a `hurry`) instead of following at once in a transaction of their own.
+      for (let first = true; queue.length > 0; first = false) {
+        if ((linger || !first) && !draining && lingerMs > 0 && queue.length < lingerBatch) {
+          await lingerWait();
+        }
+        await flushOne();
       }
-      await flushAll();
     })().finally(() => {
       flushing = undefined;
       // A result queued after the last batch was taken, while this flush was finishing.
-      if (queue.length > 0) void kick(false);
+      if (queue.length > 0) void kick(true);
     });
     return flushing;
   }
@@ -142,10 +153,12 @@ export function createCompletionBatcher(options: CompletionBatcherOptions): Comp
     },
     async drain(drainOptions = {}) {
       giveUpAfter = drainOptions.giveUpAfter ?? Number.POSITIVE_INFINITY;
+      draining = true;
       try {
         endLinger?.();
         while (flushing || queue.length > 0) await kick(false);
       } finally {
+        draining = false;
         giveUpAfter = Number.POSITIVE_INFINITY;
       }
     },
