@@ -6,7 +6,8 @@
  * thread posts a message per call and keeps serving the network while the database works on the
  * second core.
  *
- * Only verbs whose arguments are plain data cross (structured clone: objects, arrays, Maps); the
+ * Only verbs whose arguments are plain data cross (structured clone: objects, arrays, Maps; the
+ * hot batches in the compact form of `threadCodec`); the
  * verbs that take event builders (functions run inside their transaction) stay on the main
  * thread's connection. Two connections in two threads take turns for SQLite's write lock
  * (`busy_timeout`), which is not the deadlock two connections in ONE thread would be. A thrown
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError, type StoreErrorCode } from '../storeError.js';
 import type { Store } from '../types.js';
+import { packArgs, unpackResult } from './threadCodec.js';
 
 /** A verb call, main → thread. */
 export interface CallMessage {
@@ -89,6 +91,7 @@ function startThread(data: ThreadData): Worker {
 }
 
 interface PendingCall {
+  method: string;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -139,7 +142,12 @@ async function openThread(file: string): Promise<StoreThread> {
         case 'result': {
           const call = pending.get(message.id);
           settle(message.id);
-          call?.resolve(message.value);
+          if (!call) return;
+          try {
+            call.resolve(unpackResult(call.method, message.value));
+          } catch (error) {
+            call.reject(error);
+          }
           return;
         }
         case 'error': {
@@ -179,9 +187,9 @@ async function openThread(file: string): Promise<StoreThread> {
     const id = ++nextId;
     return new Promise((resolve, reject) => {
       if (pending.size === 0) worker.ref();
-      pending.set(id, { resolve, reject });
+      pending.set(id, { method, resolve, reject });
       try {
-        worker.postMessage({ id, method, args } satisfies CallMessage);
+        worker.postMessage({ id, method, args: packArgs(method, args) } satisfies CallMessage);
       } catch (error) {
         settle(id);
         reject(

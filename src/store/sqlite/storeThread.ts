@@ -14,6 +14,7 @@ import {
   type ThreadData,
   type ThreadMessage,
 } from './openStoreThread.js';
+import { packResult, unpackArgs } from './threadCodec.js';
 
 const port = parentPort;
 if (!port) throw new Error('storeThread runs as a worker thread of openStoreThread');
@@ -55,14 +56,16 @@ port.on('message', (message: CallMessage) => {
   let result: Promise<unknown>;
   try {
     if (!known.has(message.method)) throw new Error(`the store thread has no verb ${message.method}`);
-    result = Promise.resolve(verbs[message.method]?.(...message.args));
+    result = Promise.resolve(verbs[message.method]?.(...unpackArgs(message.method, message.args)));
   } catch (error) {
     result = Promise.reject(error);
   }
-  result.then(
-    (value) => post({ type: 'result', id: message.id, value }),
-    (error: unknown) => post({ type: 'error', id: message.id, error: serializeError(error) }),
-  );
+  result
+    .then((value) => packResult(message.method, value))
+    .then(
+      (value) => post({ type: 'result', id: message.id, value }),
+      (error: unknown) => post({ type: 'error', id: message.id, error: serializeError(error) }),
+    );
 });
 
 post({ type: 'ready' });
