@@ -3,9 +3,10 @@
  * round-robin under two caps — attempts in flight overall, and per endpoint — so one slow or dead
  * endpoint can hold at most its own share of the slots while the others keep flowing.
  *
- * Claims fetch up to twice the caps: the extra half waits here and starts the moment a slot frees,
- * without a store round trip in between. Its wait is bounded by one attempt's deadline, which the
- * lease (twice the deadline plus a margin) already allows for.
+ * Claims fetch up to several rounds of the caps (the dispatcher's `holdRounds`): the extra ones
+ * wait here and start the moment a slot frees, without a store round trip in between. Their wait
+ * is bounded by that many attempts' deadlines, which the lease (rounds × deadline plus a margin)
+ * allows for.
  */
 import type { ClaimedDelivery } from '../store/index.js';
 

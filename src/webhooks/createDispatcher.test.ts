@@ -182,3 +182,31 @@ test('during a rotation both secrets sign, and each verifies', async (context) =
     });
   }
 });
+
+for (const thread of [false, true]) {
+  test(`a backlog beyond the per-endpoint cap drains as slots free up, never waiting for a poll (store thread: ${thread})`, async (context) => {
+    // A poll period longer than the test may run: only the settle → claim path can finish this.
+    const store: Store = await openTestStore(context, { ...(await sqliteTestDatabase(context)), thread });
+    const receiver = await startWebhookReceiver();
+    context.onTestFinished(() => receiver.close());
+    await store.putEndpoint({ eventType: null, url: `${receiver.origin}/`, secret: generateSecret(), at: 1 });
+    await store.appendEvents(
+      Array.from({ length: 300 }, (_, n) => outboxEvent({ event: 'message sent', n })),
+      Date.now(),
+    );
+    // Fanned out beforehand (as by a worker that died): 300 deliveries due, none leased.
+    while ((await store.fanOutPending(Date.now(), 100)).events > 0);
+    const worker = createDispatcher({
+      store,
+      allow: ['127.0.0.0/8'],
+      concurrency: 16,
+      perEndpointConcurrency: 2,
+      pollMs: 3_600_000,
+    });
+    context.onTestFinished(() => worker.stop());
+    worker.start();
+    await until(() => receiver.requests.length >= 300);
+    await worker.stop();
+    expect((await store.deliveryStats()).byStatus.succeeded).toBe(300);
+  });
+}

@@ -43,7 +43,11 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Most attempts in flight per endpoint in this process (default 8). */
   perEndpointConcurrency?: number;
-  /** Lease length (default twice the timeout plus 1 s: an attempt never outlives its deadline, so a live worker keeps its lease). */
+  /**
+   * Lease length (default `holdRounds` timeouts plus 1 s: a held delivery waits at most
+   * `holdRounds - 1` rounds of attempts, none outliving its deadline, then makes its own; so a live
+   * worker keeps its lease).
+   */
   leaseMs?: number;
   /** How often to look for work when idle and not woken (default 250 ms). */
   pollMs?: number;
@@ -99,6 +103,14 @@ const silentLogger: DispatcherLogger = {
   error: () => undefined,
 };
 
+/**
+ * Rounds of attempts (the caps) the loop holds claimed: one in flight, the rest waiting to start
+ * the moment a slot frees. The next claim goes out when a round has finished, so the waiting ones
+ * cover its trip to the store (on SQLite, another thread's queue), which a single waiting round
+ * did not always do (measured: 15-20 % of the time nothing in flight, ~7 % less throughput).
+ */
+const holdRounds = 4;
+
 /** A default owner id: readable in the attempt log, unique per process start. */
 function defaultOwner(): string {
   return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -113,7 +125,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const concurrency = Math.max(1, options.concurrency ?? 64);
   const perEndpoint = Math.max(1, options.perEndpointConcurrency ?? 8);
-  const leaseMs = options.leaseMs ?? timeoutMs * 2 + 1_000;
+  const leaseMs = options.leaseMs ?? timeoutMs * holdRounds + 1_000;
   const pollMs = options.pollMs ?? 250;
   const fanOutBatch = options.fanOutBatch ?? 500;
   const schedule = options.schedule ?? retrySchedule;
@@ -301,7 +313,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let claimSeq = 0;
   /**
    * Look for work once this many attempts settled since the last look: a full round of the caps
-   * (the loop holds twice that, so the waiting half keeps the slots busy meanwhile). Fewer, larger
+   * (the loop holds `holdRounds` of them, so the waiting ones keep the slots busy meanwhile). Fewer, larger
    * transactions cost less per delivery.
    */
   const claimBatch = Math.max(1, Math.min(perEndpoint, concurrency));
@@ -312,8 +324,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /** Claims and fans out when due; returns what it did. */
   async function tick(force: boolean): Promise<DispatchRound> {
-    // The loop holds up to twice the caps (see createDeliveryQueue); `runOnce` takes one round.
-    const factor = force ? 1 : 2;
+    // The loop holds up to `holdRounds` times the caps (see createDeliveryQueue); `runOnce` one round.
+    const factor = force ? 1 : holdRounds;
     let room = factor * concurrency - queue.heldTotal;
     if (room <= 0 || !(force || fanOutHint || claimHint)) return { fannedOut: 0, attempted: 0 };
     freedSinceClaim = 0;
@@ -324,16 +336,30 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let attempted = 0;
     if (force || claimHint) {
       claimHint = false;
+      const perEndpointLimit = factor * perEndpoint;
+      // What this worker holds as the claim is sent: the store gives each endpoint at most the rest.
+      const heldWhenSent = new Map(queue.held);
       const claimed = await store.claimDeliveries({
         ...lease,
         now: now(),
         limit: room,
-        perEndpointLimit: factor * perEndpoint,
-        inFlight: queue.held,
+        perEndpointLimit,
+        inFlight: heldWhenSent,
       });
-      // All it asked for: more may be due.
-      if (claimed.length >= room) claimHint = true;
       queue.add(claimed);
+      // More may be due when the claim stopped at a limit: all it asked for, or an endpoint's cap
+      // (what is due for that endpoint waits for its slots). Then the next look comes as slots
+      // free up, not at the next poll.
+      const got = new Map<number, number>();
+      for (const delivery of claimed) got.set(delivery.endpointId, (got.get(delivery.endpointId) ?? 0) + 1);
+      let limited = claimed.length >= room;
+      for (const [endpointId, held] of heldWhenSent) {
+        if (held + (got.get(endpointId) ?? 0) >= perEndpointLimit) limited = true;
+      }
+      for (const [endpointId, count] of got) {
+        if ((heldWhenSent.get(endpointId) ?? 0) + count >= perEndpointLimit) limited = true;
+      }
+      if (limited) claimHint = true;
       attempted += claimed.length;
       room -= claimed.length;
     }
@@ -373,7 +399,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         continue;
       }
       if (!running) break;
-      if (round.attempted > 0 || round.fannedOut > 0) continue;
+      // Go on at once after work, or when attempts that settled during the tick made a claim due
+      // (they could not wake the loop while it was busy).
+      if (round.attempted > 0 || round.fannedOut > 0 || claimDue()) continue;
       // Nothing to do now: sleep until woken (an announced event, a settled attempt, a retry
       // falling due) or the poll period ends, after which both fan-out and claim run.
       if (!(await waitForWake(pollMs))) fanOutHint = claimHint = true;

@@ -100,13 +100,17 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
   // The row ids select; the status index must not (see `noIndexPrefix`).
   const status = `${executor.capabilities.noIndexPrefix}status`;
   const succeededSql = sqlShapes(
-    (ids: number) => `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
+    (
+      ids: number,
+    ) => `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
        lease_owner = NULL, lease_expires_at = NULL, last_status = ?, last_error = NULL, updated_at = ?
      WHERE ${status} = 'pending' AND lease_owner = ? AND id IN ${placeholders(ids)}
      RETURNING id, endpoint_id`,
   );
   const insertAttemptsSql = sqlShapes(
-    (rows: number) => `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
+    (
+      rows: number,
+    ) => `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
      VALUES ${rowPlaceholders(rows, 7)}`,
   );
   return {

@@ -13,13 +13,7 @@
  * deliveries come back by themselves.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  placeholders,
-  rowPlaceholders,
-  sqlShapes,
-  type SqlExecutor,
-  type SqlValue,
-} from '../sqlExecutor.js';
+import { placeholders, rowPlaceholders, sqlShapes, type SqlExecutor, type SqlValue } from '../sqlExecutor.js';
 import type { ClaimedDelivery, WebhooksStore } from '../types.js';
 import {
   chunks,
