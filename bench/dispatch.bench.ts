@@ -3,10 +3,12 @@
  * the floor — a raw undici `Pool.request` loop POSTing the same bodies to the same receiver at the
  * same concurrency, with no store at all.
  *
- * - SQLite (durable: WAL file, every attempt recorded): the dispatcher in this process, fan-out
- *   included (events are appended first, untimed). Ours and the floor alternate over rounds;
- *   `sqlite_ratio` is the median of the per-round ratios (both measured back to back, so slow
- *   drifts of other load on a shared machine cancel out).
+ * - SQLite (durable: WAL file, every attempt recorded), opened as `unsub serve` opens it (the
+ *   dispatch verbs on their own thread): the dispatcher in this process, fan-out included (events
+ *   are appended first, untimed). A round ends when the record of its last delivery has
+ *   committed. Ours and the floor alternate over rounds; `sqlite_ratio` is the median of the
+ *   per-round ratios (both measured back to back, so slow drifts of other load on a shared machine
+ *   cancel out).
  * - PostgreSQL with 1 and 3 `unsub worker` processes (each at the same concurrency), when the
  *   server is reachable; their ratios use the floor measured beside them.
  * - Latency at low load: event committed (and announced on the bus) → its first attempt arriving
@@ -19,7 +21,7 @@
  * the JIT has compiled the hot paths (a cold start is slower for both, and more so for the larger
  * dispatcher code).
  *
- * Knobs: BENCH_ROUNDS (5), BENCH_EVENTS (4000), BENCH_WARMUP (4000), BENCH_CONCURRENCY (64),
+ * Knobs: BENCH_ROUNDS (7), BENCH_EVENTS (4000), BENCH_WARMUP (20000), BENCH_CONCURRENCY (64),
  * UNSUB_TEST_DATABASE_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,11 +38,11 @@ import { createEventBus } from '../src/events/index.js';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const events = Number(process.env.BENCH_EVENTS ?? 4_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 /** Untimed deliveries before the measured rounds, for ours and the floor alike (the JIT warms up). */
-const warmUp = Number(process.env.BENCH_WARMUP ?? 4_000);
+const warmUp = Number(process.env.BENCH_WARMUP ?? 20_000);
 const postgresUrl = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'unsub-bench-dispatch-'));
