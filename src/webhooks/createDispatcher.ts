@@ -5,8 +5,9 @@
  *
  * Durability comes from the store: a claim is a lease, so a worker that dies leaves deliveries
  * that become claimable when the lease expires, and the restarted worker (or another one) sends
- * them again — at least once. Throughput comes from batching: one transaction claims a batch, and
- * results finishing while a transaction runs are committed together in the next one.
+ * them again — at least once. Throughput comes from batching: one transaction fans new events out
+ * as deliveries already leased to this worker (or claims a batch that fell due), and the results
+ * of a round of attempts are recorded together in one more.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
