@@ -2,12 +2,13 @@
  * @module The dispatcher's verbs on their own thread: results and errors cross intact, stores on
  * one file share the thread, close stops it, and a dead thread fails calls as `unavailable`.
  */
+import type { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { sqliteTestDatabase } from '../../../test/support/databases.js';
 import { openStore } from '../openStore.js';
 import { outboxEvent } from '../outboxEvent.js';
 import { StoreError } from '../storeError.js';
-import { deserializeError, serializeError } from './openStoreThread.js';
+import { deserializeError, openStoreThread, serializeError, startThread } from './openStoreThread.js';
 
 const secret = 'whsec_' + Buffer.alloc(24, 7).toString('base64');
 
@@ -86,4 +87,29 @@ test('thread: after close, calls fail as unavailable instead of hanging', async 
   await expect(claim({ owner: 'w', now: 1, leaseMs: 1, limit: 1 })).rejects.toMatchObject({
     code: 'unavailable',
   });
+});
+
+test('thread: one that dies fails its calls as unavailable, and the next call starts a new one', async (context) => {
+  const { sqlitePath = '' } = await sqliteTestDatabase(context);
+  const store = await openStore({ sqlitePath }); // runs the migrations
+  context.onTestFinished(() => store.close());
+  const workers: Worker[] = [];
+  const thread = await openStoreThread(sqlitePath, (data) => {
+    const worker = startThread(data);
+    workers.push(worker);
+    return worker;
+  });
+  context.onTestFinished(() => thread.close());
+  await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: 1 });
+  await store.appendEvents([outboxEvent({ event: 'message sent', n: 1 })], 1);
+  expect(await thread.releaseDeliveries([], 'w', 1)).toBe(0);
+  // The thread dies (as on a crash) with a call in flight.
+  const inFlight = thread.claimDeliveries({ owner: 'w', now: 2, leaseMs: 1000, limit: 10 });
+  await workers[0]?.terminate();
+  await expect(inFlight).rejects.toMatchObject({ code: 'unavailable' });
+  // The next call runs on a new thread, on the same database.
+  const fanned = await thread.fanOutPending(3, 10, { owner: 'w#2', leaseMs: 1000, limit: 10 });
+  expect(fanned).toMatchObject({ events: 1, deliveries: 1 });
+  expect(fanned.claimed?.[0]).toMatchObject({ leaseOwner: 'w#2' });
+  expect(workers).toHaveLength(2);
 });

@@ -81,7 +81,7 @@ export function deserializeError(error: SerializedError): Error {
 }
 
 /** The thread's entry: the compiled `.js`, or the `.ts` source when running under tsx or vitest. */
-function startThread(data: ThreadData): Worker {
+export function startThread(data: ThreadData): Worker {
   const source = import.meta.url.endsWith('.ts');
   const entry = new URL(source ? './storeThread.ts' : './storeThread.js', import.meta.url);
   if (!source) return new Worker(entry, { workerData: data });
@@ -108,8 +108,14 @@ export const threadedVerbs = [
 export type StoreThread = Pick<Store, (typeof threadedVerbs)[number]> & { close(): Promise<void> };
 
 /** Opens one thread on `file` and resolves once it has opened the database and answers. */
-async function openThread(file: string): Promise<StoreThread> {
-  const worker = startThread({ sqlitePath: file });
+/** Starts the worker of a thread (tests wrap it to reach the worker). */
+export type StartThread = (data: ThreadData) => Worker;
+
+/** A running thread: its verbs, `close`, and whether it stopped on its own. */
+type RunningThread = StoreThread & { stopped(): boolean };
+
+async function openThread(file: string, start: StartThread): Promise<RunningThread> {
+  const worker = start({ sqlitePath: file });
   const pending = new Map<number, PendingCall>();
   let nextId = 0;
   let stopped: Error | undefined;
@@ -202,7 +208,7 @@ async function openThread(file: string): Promise<StoreThread> {
     });
   }
 
-  const thread: Record<string, unknown> = {};
+  const thread: Record<string, unknown> = { stopped: () => stopped !== undefined && closing === undefined };
   for (const method of threadedVerbs) thread[method] = (...args: unknown[]) => call(method, args);
   thread.close = () => {
     closing ??= (async () => {
@@ -214,48 +220,74 @@ async function openThread(file: string): Promise<StoreThread> {
     })();
     return closing;
   };
-  return thread as unknown as StoreThread;
+  return thread as unknown as RunningThread;
 }
 
 /** One thread per database file in this process, with how many stores use it. */
-const openThreads = new Map<string, { store: Promise<StoreThread>; users: number }>();
+const openThreads = new Map<string, { thread: Promise<RunningThread>; users: number }>();
 
 /**
  * Starts (or shares) the thread of the SQLite database at `file`, whose migrations must have run.
  * Rejects with the thread's `StoreError` if it cannot open the database. Each returned handle's
  * `close` releases one use; the last one stops the thread.
+ *
+ * A thread that stops on its own (a crash) fails the calls it had with `unavailable`, and the next
+ * call starts a new one: what it was doing is in the database or under an expiring lease, so the
+ * dispatcher's retries carry on rather than a dead thread leaving webhooks undelivered until a
+ * restart.
  */
-export async function openStoreThread(file: string): Promise<StoreThread> {
+export async function openStoreThread(file: string, start: StartThread = startThread): Promise<StoreThread> {
   const key = path.resolve(file);
   let entry = openThreads.get(key);
   if (!entry) {
-    const created = { store: openThread(key), users: 0 };
+    const created = { thread: openThread(key, start), users: 0 };
     entry = created;
     openThreads.set(key, created);
-    created.store.catch(() => {
+    created.thread.catch(() => {
       if (openThreads.get(key) === created) openThreads.delete(key);
     });
   }
   entry.users += 1;
   const shared = entry;
-  let store: StoreThread;
   try {
-    store = await shared.store;
+    await shared.thread;
   } catch (error) {
     shared.users -= 1;
     throw error;
   }
+  /** The live thread: a new one when the last stopped on its own. */
+  const current = async (): Promise<RunningThread> => {
+    const thread = await shared.thread;
+    if (!thread.stopped()) return thread;
+    const restarted = openThread(key, start);
+    shared.thread = restarted;
+    // A failed restart is tried again at the next call.
+    restarted.catch(() => {
+      if (shared.thread === restarted) shared.thread = Promise.resolve(thread);
+    });
+    return restarted;
+  };
   let released = false;
-  return {
-    ...store,
+  const handle: Record<string, unknown> = {
     async close() {
       if (released) return;
       released = true;
       shared.users -= 1;
       if (shared.users === 0) {
         if (openThreads.get(key) === shared) openThreads.delete(key);
-        await store.close();
+        await (await shared.thread.catch(() => undefined))?.close();
       }
     },
   };
+  for (const method of threadedVerbs) {
+    handle[method] = async (...args: unknown[]) => {
+      if (released) throw new StoreError('unavailable', 'the store is closed');
+      const thread = (await current()) as unknown as Record<
+        string,
+        (...values: unknown[]) => Promise<unknown>
+      >;
+      return thread[method]?.(...args);
+    };
+  }
+  return handle as unknown as StoreThread;
 }
