@@ -115,12 +115,12 @@ const openFiles = new Map<string, { executor: SqlExecutor; users: number }>();
  * process would deadlock, the second blocking the thread in `busy_timeout` while the first waits
  * for that same thread to finish its transaction. Each returned executor's `close` releases one use.
  */
-export function openSqliteExecutor(file: string): SqlExecutor {
-  if (file === ':memory:') return openConnection(file);
+export function openSqliteExecutor(file: string, options: ConnectionOptions = {}): SqlExecutor {
+  if (file === ':memory:') return openConnection(file, options);
   const key = path.resolve(file);
   let entry = openFiles.get(key);
   if (!entry) {
-    entry = { executor: openConnection(key), users: 0 };
+    entry = { executor: openConnection(key, options), users: 0 };
     openFiles.set(key, entry);
   }
   entry.users += 1;
@@ -140,19 +140,31 @@ export function openSqliteExecutor(file: string): SqlExecutor {
   };
 }
 
+/** Options of a connection (the first opener of a file in a thread decides). */
+export interface ConnectionOptions {
+  /**
+   * WAL pages after which a commit of this connection checkpoints (SQLite's default 1,000). The
+   * dispatch thread raises it: a checkpoint thread keeps the WAL short, so that its commits do not
+   * stop for a checkpoint's copying and fsyncs; this is the safety net should that thread fall behind.
+   */
+  autoCheckpointPages?: number;
+}
+
 /**
  * Opens one connection to `file`.
  * Pragmas: WAL so readers never block the writer; `synchronous=NORMAL`, which in WAL mode only
  * risks the last transactions on power loss (never corruption) and avoids an fsync per commit;
  * foreign keys on (SQLite defaults them off).
  */
-function openConnection(file: string): SqlExecutor {
+function openConnection(file: string, options: ConnectionOptions): SqlExecutor {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file, { timeout: busyTimeoutMs });
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  if (options.autoCheckpointPages !== undefined)
+    db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpointPages))}`);
 
   const prepare = preparedStatementCache(db, statementCacheSize);
   // Prepared once: `db.exec` would parse these again for every transaction.

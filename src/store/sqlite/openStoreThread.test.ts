@@ -2,6 +2,7 @@
  * @module The dispatcher's verbs on their own thread: results and errors cross intact, stores on
  * one file share the thread, close stops it, and a dead thread fails calls as `unavailable`.
  */
+import fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { sqliteTestDatabase } from '../../../test/support/databases.js';
@@ -112,4 +113,22 @@ test('thread: one that dies fails its calls as unavailable, and the next call st
   expect(fanned).toMatchObject({ events: 1, deliveries: 1 });
   expect(fanned.claimed?.[0]).toMatchObject({ leaseOwner: 'w#2' });
   expect(workers).toHaveLength(2);
+});
+
+test('thread: a checkpoint thread copies the WAL into the database file while the store is open', async (context) => {
+  const { sqlitePath = '' } = await sqliteTestDatabase(context);
+  const store = await openStore({ sqlitePath, thread: true });
+  context.onTestFinished(() => store.close());
+  const before = fs.statSync(sqlitePath).size;
+  await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: 1 });
+  await store.appendEvents(
+    Array.from({ length: 500 }, (_, n) => outboxEvent({ event: 'message sent', n })),
+    1,
+  );
+  while ((await store.fanOutPending(2, 100)).events > 0);
+  // Far below SQLite's own 1,000-page threshold: only the checkpoint thread grows the file.
+  const walPages = fs.statSync(`${sqlitePath}-wal`).size / 4096;
+  expect(walPages).toBeLessThan(1_000);
+  while (fs.statSync(sqlitePath).size <= before) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(fs.statSync(sqlitePath).size).toBeGreaterThan(before);
 });

@@ -80,14 +80,47 @@ export function deserializeError(error: SerializedError): Error {
   return rebuilt;
 }
 
-/** The thread's entry: the compiled `.js`, or the `.ts` source when running under tsx or vitest. */
-export function startThread(data: ThreadData): Worker {
+/** A worker on `name` (`./name.js` compiled, or `./name.ts` from source under tsx or vitest). */
+function startWorker(name: string, data: unknown): Worker {
   const source = import.meta.url.endsWith('.ts');
-  const entry = new URL(source ? './storeThread.ts' : './storeThread.js', import.meta.url);
+  const entry = new URL(`./${name}.${source ? 'ts' : 'js'}`, import.meta.url);
   if (!source) return new Worker(entry, { workerData: data });
   // From source the thread needs the TypeScript loader (a dev dependency) before the entry loads.
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+/** Starts the store thread's worker. */
+export function startThread(data: ThreadData): Worker {
+  return startWorker('storeThread', data);
+}
+
+/** How often the checkpoint thread copies the WAL into the database file. */
+const checkpointEveryMs = 100;
+
+/**
+ * Starts the checkpoint thread of a file (see `checkpointThread.ts`). It never keeps the process
+ * alive, and its failure only leaves checkpoints to the writers' own threshold.
+ */
+function startCheckpointer(file: string): { close(): Promise<void> } {
+  const worker = startWorker('checkpointThread', { sqlitePath: file, everyMs: checkpointEveryMs });
+  worker.unref();
+  let exited = false;
+  const done = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  worker.on('error', () => undefined);
+  return {
+    async close() {
+      if (exited) return;
+      worker.postMessage('close');
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      if (!exited) await worker.terminate();
+    },
+  };
 }
 
 interface PendingCall {
@@ -224,7 +257,10 @@ async function openThread(file: string, start: StartThread): Promise<RunningThre
 }
 
 /** One thread per database file in this process, with how many stores use it. */
-const openThreads = new Map<string, { thread: Promise<RunningThread>; users: number }>();
+const openThreads = new Map<
+  string,
+  { thread: Promise<RunningThread>; checkpointer: { close(): Promise<void> }; users: number }
+>();
 
 /**
  * Starts (or shares) the thread of the SQLite database at `file`, whose migrations must have run.
@@ -240,11 +276,12 @@ export async function openStoreThread(file: string, start: StartThread = startTh
   const key = path.resolve(file);
   let entry = openThreads.get(key);
   if (!entry) {
-    const created = { thread: openThread(key, start), users: 0 };
+    const created = { thread: openThread(key, start), checkpointer: startCheckpointer(key), users: 0 };
     entry = created;
     openThreads.set(key, created);
     created.thread.catch(() => {
       if (openThreads.get(key) === created) openThreads.delete(key);
+      void created.checkpointer.close();
     });
   }
   entry.users += 1;
@@ -276,6 +313,7 @@ export async function openStoreThread(file: string, start: StartThread = startTh
       if (shared.users === 0) {
         if (openThreads.get(key) === shared) openThreads.delete(key);
         await (await shared.thread.catch(() => undefined))?.close();
+        await shared.checkpointer.close();
       }
     },
   };

@@ -37,7 +37,8 @@ const { sqlitePath } = workerData as ThreadData;
 let store: ReturnType<typeof createSqlStore>;
 try {
   // The main thread ran the migrations before starting this thread.
-  store = createSqlStore(openSqliteExecutor(sqlitePath));
+  // The checkpoint thread keeps the WAL short; this connection's own threshold is the safety net.
+  store = createSqlStore(openSqliteExecutor(sqlitePath, { autoCheckpointPages: 10_000 }));
 } catch (error) {
   post({ type: 'failed', error: serializeError(error) });
   process.exit(1);
