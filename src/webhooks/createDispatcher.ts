@@ -371,7 +371,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         ...lease,
         limit: room,
         perEndpointLimit: factor * perEndpoint,
-        inFlight: queue.held,
+        inFlight: new Map(queue.held),
       });
       const claimed = result.claimed ?? [];
       fannedOut = result.events;
