@@ -334,6 +334,16 @@ export interface PutEndpointInput {
   at: number;
 }
 
+/** One slot of `saveEndpoints`: a URL to set (as `putEndpoint`), or null to remove the slot. */
+export interface EndpointChange {
+  eventType: string | null;
+  url: string | null;
+  /** As in `putEndpoint`: the secret of a NEW endpoint. */
+  secret?: string;
+  /** A setting to delete in the same transaction (the slot's pending test secret, once used). */
+  clearSetting?: string;
+}
+
 /** Input of `rotateEndpointSecret`. */
 export interface RotateSecretInput {
   /** The new current secret (`generateSecret()`). */
@@ -561,6 +571,12 @@ export interface WebhooksStore {
    * stays readable. False when the slot was empty.
    */
   removeEndpoint(eventType: string | null, at: number): Promise<boolean>;
+  /**
+   * Applies several slot changes in ONE transaction (the settings page's Save): every URL set as by
+   * `putEndpoint`, every null removed as by `removeEndpoint`, each `clearSetting` deleted; all or
+   * nothing. @throws StoreError `invalid_input` naming `changes[i].url` / `.secret`.
+   */
+  saveEndpoints(changes: readonly EndpointChange[], at: number): Promise<void>;
   /**
    * Makes `secret` the current one; the others keep signing until `at + overlapMs` (secrets
    * already expired are dropped). @throws StoreError `endpoint_not_found` (field `endpointId`).

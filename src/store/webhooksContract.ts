@@ -123,6 +123,51 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       });
     });
 
+    test('saveEndpoints: several slots in one transaction, all or nothing', async (context) => {
+      const store = await open(context);
+      await store.putEndpoint({ eventType: null, url: 'http://old.test/', secret: secretA, at: t0 });
+      await store.setSetting('webhooks.pending_secret.message sent', secretB, t0);
+      // A bad change (an empty URL) names itself, and the good ones before it are not written.
+      await expect(
+        store.saveEndpoints(
+          [
+            { eventType: 'message sent', url: 'http://a.test/sent', secret: secretB },
+            { eventType: 'complaint', url: '', secret: secretB },
+          ],
+          t0 + 1,
+        ),
+      ).rejects.toMatchObject({ code: 'invalid_input', field: 'changes[1].url' });
+      expect(await store.findEndpoint('message sent')).toBeUndefined();
+
+      await store.saveEndpoints(
+        [
+          { eventType: null, url: null },
+          {
+            eventType: 'message sent',
+            url: 'http://a.test/sent',
+            secret: secretB,
+            clearSetting: 'webhooks.pending_secret.message sent',
+          },
+        ],
+        t0 + 2,
+      );
+      expect(await store.findEndpoint(null)).toBeUndefined();
+      expect(await store.findEndpoint('message sent')).toMatchObject({
+        url: 'http://a.test/sent',
+        secrets: [{ secret: secretB }],
+      });
+      expect(await store.getSetting('webhooks.pending_secret.message sent')).toBeUndefined();
+      // Changing a URL keeps the endpoint's secrets, as `putEndpoint` does.
+      await store.saveEndpoints(
+        [{ eventType: 'message sent', url: 'http://b.test/', secret: secretA }],
+        t0 + 3,
+      );
+      expect(await store.findEndpoint('message sent')).toMatchObject({
+        url: 'http://b.test/',
+        secrets: [{ secret: secretB }],
+      });
+    });
+
     test('endpoint tests: newest test of a URL, passed ones on request', async (context) => {
       const store = await open(context);
       await store.recordEndpointTest({ url: 'http://a.test/', ok: true, status: 204, durationMs: 4, at: t0 });

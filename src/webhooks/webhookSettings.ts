@@ -17,7 +17,7 @@
  */
 import { UnsubError } from '../errors/index.js';
 import { eventTypes, isEventType, normalizeEventName, type EventType } from '../events/index.js';
-import { activeSecrets, type Store, type WebhookEndpoint } from '../store/index.js';
+import { activeSecrets, type EndpointChange, type Store, type WebhookEndpoint } from '../store/index.js';
 import type { WebhookSender } from './createWebhookSender.js';
 import { generateSecret } from './signWebhook.js';
 import { testWebhookUrl, type WebhookTestResult } from './testWebhookUrl.js';
@@ -308,20 +308,28 @@ export function createWebhookSettings(options: WebhookSettingsOptions): WebhookS
         await requireTested(change.url, fieldOf(change.slot), at);
       }
 
-      // 3. Apply. (Each step is one store statement; validation above is what makes it all or nothing.)
+      // 3. Apply, every slot in one store transaction: all or nothing.
+      const apply: EndpointChange[] = [];
       for (const { slot, url } of changes) {
         const endpoint = current.get(slot);
         if (url === null) {
-          if (endpoint) await store.removeEndpoint(slot, at);
+          if (endpoint) apply.push({ eventType: slot, url: null });
           continue;
         }
         if (endpoint && endpoint.url === url && endpoint.disabledAt === null) continue;
-        const secret = endpoint
-          ? generateSecret() /* ignored: the endpoint keeps its own */
-          : await pendingSecret(slot);
-        await store.putEndpoint({ eventType: slot, url, secret, at });
-        if (!endpoint) await store.deleteSetting(pendingSecretKey(slot));
+        apply.push(
+          endpoint
+            ? { eventType: slot, url, secret: generateSecret() /* ignored: it keeps its own */ }
+            : // A new slot signs with the secret its test used; that pending secret is then spent.
+              {
+                eventType: slot,
+                url,
+                secret: await pendingSecret(slot),
+                clearSetting: pendingSecretKey(slot),
+              },
+        );
       }
+      if (apply.length > 0) await store.saveEndpoints(apply, at);
       return view();
     },
 

@@ -4,7 +4,13 @@
  */
 import type { SqlExecutor, SqlSession } from '../sqlExecutor.js';
 import { StoreError } from '../storeError.js';
-import type { EndpointTest, WebhookEndpoint, WebhooksStore, WebhookSecret } from '../types.js';
+import type {
+  EndpointTest,
+  PutEndpointInput,
+  WebhookEndpoint,
+  WebhooksStore,
+  WebhookSecret,
+} from '../types.js';
 import {
   endpointColumns,
   endpointFromRow,
@@ -29,6 +35,7 @@ export type EndpointsVerbs = Pick<
   | 'endpointFor'
   | 'putEndpoint'
   | 'removeEndpoint'
+  | 'saveEndpoints'
   | 'rotateEndpointSecret'
   | 'disableEndpoint'
   | 'enableEndpoint'
@@ -55,6 +62,43 @@ export async function parkPendingDeliveries(tx: SqlSession, endpointId: number, 
      WHERE endpoint_id = ? AND status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
     [at, endpointId, at],
   );
+}
+
+/**
+ * Sets a slot's URL: creates the endpoint or changes its URL (keeping its secrets), enabled and
+ * with its failure run cleared. One statement, so two concurrent saves of a new slot cannot both
+ * insert: the partial unique index on live slots turns the second into an update.
+ */
+async function upsertEndpoint(
+  session: SqlSession,
+  input: PutEndpointInput,
+  fields: { url: string; secret: string },
+): Promise<WebhookEndpoint> {
+  const url = requireText(input.url, fields.url);
+  const secret = requireText(input.secret, fields.secret);
+  const secrets: WebhookSecret[] = [{ secret, createdAt: input.at, expiresAt: null }];
+  const rows = await session.all<EndpointRow>(
+    `INSERT INTO endpoints (slot, event_type, url, secrets, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (slot) WHERE removed_at IS NULL DO UPDATE SET
+       url = excluded.url, disabled_at = NULL, disabled_reason = NULL, first_failure_at = NULL,
+       updated_at = excluded.updated_at
+     RETURNING ${endpointColumns}`,
+    [slotOf(input.eventType), input.eventType, url, JSON.stringify(secrets), input.at, input.at],
+  );
+  return endpointFromRow(rows[0] as EndpointRow);
+}
+
+/** Removes a slot's live endpoint and parks its deliveries; false when the slot was empty. */
+async function removeSlot(tx: SqlSession, eventType: string | null, at: number): Promise<boolean> {
+  const rows = await tx.all<{ id: number }>(
+    `UPDATE endpoints SET removed_at = ?, updated_at = ? WHERE slot = ? AND removed_at IS NULL RETURNING id`,
+    [at, at, slotOf(eventType)],
+  );
+  const row = rows[0];
+  if (!row) return false;
+  await parkPendingDeliveries(tx, Number(row.id), at);
+  return true;
 }
 
 /** The endpoint verbs on one executor. */
@@ -99,33 +143,32 @@ export function createEndpointsVerbs(executor: SqlExecutor): EndpointsVerbs {
     },
 
     async putEndpoint(input) {
-      const url = requireText(input.url, 'url');
-      const secret = requireText(input.secret, 'secret');
-      const secrets: WebhookSecret[] = [{ secret, createdAt: input.at, expiresAt: null }];
-      // One statement, so two concurrent saves of a new slot cannot both insert: the partial unique
-      // index on live slots turns the second into an update.
-      const rows = await executor.all<EndpointRow>(
-        `INSERT INTO endpoints (slot, event_type, url, secrets, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (slot) WHERE removed_at IS NULL DO UPDATE SET
-           url = excluded.url, disabled_at = NULL, disabled_reason = NULL, first_failure_at = NULL,
-           updated_at = excluded.updated_at
-         RETURNING ${endpointColumns}`,
-        [slotOf(input.eventType), input.eventType, url, JSON.stringify(secrets), input.at, input.at],
-      );
-      return endpointFromRow(rows[0] as EndpointRow);
+      return upsertEndpoint(executor, input, { url: 'url', secret: 'secret' });
     },
 
     removeEndpoint(eventType, at) {
+      return executor.transaction((tx) => removeSlot(tx, eventType, at));
+    },
+
+    async saveEndpoints(changes, at) {
+      // Checked before the transaction: a bad change names itself and nothing is written.
+      changes.forEach((change, index) => {
+        if (change.url === null) return;
+        requireText(change.url, `changes[${index}].url`);
+        requireText(change.secret, `changes[${index}].secret`);
+      });
       return executor.transaction(async (tx) => {
-        const rows = await tx.all<{ id: number }>(
-          `UPDATE endpoints SET removed_at = ?, updated_at = ? WHERE slot = ? AND removed_at IS NULL RETURNING id`,
-          [at, at, slotOf(eventType)],
-        );
-        const row = rows[0];
-        if (!row) return false;
-        await parkPendingDeliveries(tx, Number(row.id), at);
-        return true;
+        for (const [index, change] of changes.entries()) {
+          if (change.url === null) await removeSlot(tx, change.eventType, at);
+          else
+            await upsertEndpoint(
+              tx,
+              { eventType: change.eventType, url: change.url, secret: change.secret ?? '', at },
+              { url: `changes[${index}].url`, secret: `changes[${index}].secret` },
+            );
+          if (change.clearSetting !== undefined)
+            await tx.run('DELETE FROM settings WHERE key = ?', [change.clearSetting]);
+        }
       });
     },
 
