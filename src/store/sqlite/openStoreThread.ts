@@ -7,13 +7,13 @@
  * second core.
  *
  * Only verbs whose arguments are plain data cross (structured clone: objects, arrays, Maps; the
- * hot batches in the compact form of `threadCodec`); the
- * verbs that take event builders (functions run inside their transaction) stay on the main
- * thread's connection. Two connections in two threads take turns for SQLite's write lock
- * (`busy_timeout`), which is not the deadlock two connections in ONE thread would be. A thrown
- * `StoreError` arrives as a `StoreError` with its code and field, any other error as an `Error`
- * with its message and code; if the thread dies, every call fails with `unavailable` (nothing is
- * half-done: each verb is one transaction there).
+ * hot batches in the compact form of `threadCodec`); the verbs that take event builders (functions
+ * run inside their transaction) stay on the main thread's connection. Two connections in two
+ * threads take turns for SQLite's write lock (`busy_timeout`), which is not the deadlock two
+ * connections in ONE thread would be. A thrown `StoreError` arrives as a `StoreError` with its code
+ * and field, any other error as an `Error` with its message and code. If the thread dies, its calls
+ * fail with `unavailable` (nothing is half-done: each verb is one transaction there) and the next
+ * call starts a new one. Beside it, a checkpoint thread (`checkpointThread.ts`) keeps the WAL short.
  *
  * Like `openSqliteExecutor`, the stores of one process on one file share one thread.
  */
@@ -140,13 +140,13 @@ export const threadedVerbs = [
 /** The thread's verbs, plus `close` to stop it. */
 export type StoreThread = Pick<Store, (typeof threadedVerbs)[number]> & { close(): Promise<void> };
 
-/** Opens one thread on `file` and resolves once it has opened the database and answers. */
 /** Starts the worker of a thread (tests wrap it to reach the worker). */
 export type StartThread = (data: ThreadData) => Worker;
 
 /** A running thread: its verbs, `close`, and whether it stopped on its own. */
 type RunningThread = StoreThread & { stopped(): boolean };
 
+/** Opens one thread on `file` and resolves once it has opened the database and answers. */
 async function openThread(file: string, start: StartThread): Promise<RunningThread> {
   const worker = start({ sqlitePath: file });
   const pending = new Map<number, PendingCall>();
