@@ -112,3 +112,31 @@ test('a result queued while a flush is finishing is committed without another ad
     expect(batches.flat(), `pushed after ${hops} hops`).toEqual([1, 2]);
   }
 });
+
+test('results finishing during a commit wait for company too, not only the first batch', async () => {
+  const batches: number[][] = [];
+  let release: () => void = () => undefined;
+  const batcher = createCompletionBatcher({
+    lingerMs: 60_000,
+    lingerBatch: 2,
+    async complete(batch) {
+      batches.push(batch.map((item) => item.deliveryId));
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return batch.map(() => true);
+    },
+  });
+  batcher.push(input(1));
+  batcher.push(input(2)); // a full lingerBatch: committed at once
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  expect(batches).toEqual([[1, 2]]); // that commit is under way
+  batcher.push(input(3)); // arrives during that commit
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(batches).toEqual([[1, 2]]); // 3 waits for company
+  batcher.push(input(4));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(batches).toEqual([
+    [1, 2],
+    [3, 4],
+  ]);
+});

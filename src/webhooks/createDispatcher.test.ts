@@ -210,3 +210,35 @@ for (const thread of [false, true]) {
     expect((await store.deliveryStats()).byStatus.succeeded).toBe(300);
   });
 }
+
+test('wake() from outside looks for work at once (no poll needed)', async (context) => {
+  const { store, receiver, dispatcher } = await setup(context);
+  const worker = dispatcher({ pollMs: 3_600_000 });
+  worker.start();
+  // Let the first look (nothing to do) pass, so only wake() can find the event.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await store.appendEvents([outboxEvent({ event: 'message sent', n: 1 })], Date.now());
+  worker.wake();
+  await until(() => receiver.requests.length === 1);
+});
+
+test('the default lease covers the held rounds: four attempt timeouts plus a second', async (context) => {
+  const { store, dispatcher } = await setup(context);
+  const leases: number[] = [];
+  const watched: Store = {
+    ...store,
+    fanOutPending: (at, limit, claim) => {
+      if (claim) leases.push(claim.leaseMs);
+      return store.fanOutPending(at, limit, claim);
+    },
+    claimDeliveries: (input) => {
+      leases.push(input.leaseMs);
+      return store.claimDeliveries(input);
+    },
+  };
+  await store.appendEvents([outboxEvent({ event: 'message sent', n: 1 })], Date.now());
+  const worker = dispatcher({ store: watched, timeoutMs: 2_000 });
+  await worker.runOnce();
+  expect(leases.length).toBeGreaterThan(0);
+  expect(new Set(leases)).toEqual(new Set([4 * 2_000 + 1_000]));
+});
