@@ -64,10 +64,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   }
   return {
     ...store,
-    fanOutPending: thread.fanOutPending,
-    claimDeliveries: thread.claimDeliveries,
-    completeAttempts: thread.completeAttempts,
-    releaseDeliveries: thread.releaseDeliveries,
+    ...thread, // its verbs (`threadedVerbs`) replace the main connection's
     async close() {
       try {
         await thread.close();

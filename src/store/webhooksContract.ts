@@ -48,6 +48,22 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       return store;
     };
 
+    /** Three stores on one database, a common endpoint, and `count` undispatched events. */
+    const threeStoresWithEvents = async (context: TestContext, count: number) => {
+      const database = await options.makeDatabase(context);
+      const stores = await Promise.all([openStore(database), openStore(database), openStore(database)]);
+      context.onTestFinished(async () => {
+        for (const store of stores) await store.close();
+      });
+      const a = stores[0] as Store;
+      await a.putEndpoint({ eventType: null, url: 'http://a.test/', secret: secretA, at: t0 });
+      await a.appendEvents(
+        Array.from({ length: count }, (_, n) => sent(n)),
+        t0,
+      );
+      return { stores, a };
+    };
+
     test('endpoints: one per slot, per-event wins over common, URL change keeps secrets', async (context) => {
       const store = await open(context);
       expect(await store.endpointFor('message sent')).toBeUndefined();
@@ -232,17 +248,7 @@ export function runWebhooksContract(options: StoreContractOptions): void {
     });
 
     test('fan-out from several stores at once creates each delivery once', async (context) => {
-      const database = await options.makeDatabase(context);
-      const stores = await Promise.all([openStore(database), openStore(database), openStore(database)]);
-      context.onTestFinished(async () => {
-        for (const store of stores) await store.close();
-      });
-      const [a] = stores as [Store, Store, Store];
-      await a.putEndpoint({ eventType: null, url: 'http://a.test/', secret: secretA, at: t0 });
-      await a.appendEvents(
-        Array.from({ length: 300 }, (_, n) => sent(n)),
-        t0,
-      );
+      const { stores, a } = await threeStoresWithEvents(context, 300);
       const runs = await Promise.all(
         stores.flatMap((store) => [1, 2, 3].map(() => store.fanOutPending(t0 + 1, 40))),
       );
@@ -343,17 +349,7 @@ export function runWebhooksContract(options: StoreContractOptions): void {
     });
 
     test('fan-out with claims from several stores at once leases each delivery once', async (context) => {
-      const database = await options.makeDatabase(context);
-      const stores = await Promise.all([openStore(database), openStore(database), openStore(database)]);
-      context.onTestFinished(async () => {
-        for (const store of stores) await store.close();
-      });
-      const [a] = stores as [Store, Store, Store];
-      await a.putEndpoint({ eventType: null, url: 'http://a.test/', secret: secretA, at: t0 });
-      await a.appendEvents(
-        Array.from({ length: 300 }, (_, n) => sent(n)),
-        t0,
-      );
+      const { stores, a } = await threeStoresWithEvents(context, 300);
       const runs = await Promise.all(
         stores.flatMap((store, s) =>
           [1, 2, 3, 4].map((n) =>

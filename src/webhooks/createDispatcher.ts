@@ -353,14 +353,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // free up, not at the next poll.
       const got = new Map<number, number>();
       for (const delivery of claimed) got.set(delivery.endpointId, (got.get(delivery.endpointId) ?? 0) + 1);
-      let limited = claimed.length >= room;
-      for (const [endpointId, held] of heldWhenSent) {
-        if (held + (got.get(endpointId) ?? 0) >= perEndpointLimit) limited = true;
-      }
-      for (const [endpointId, count] of got) {
-        if ((heldWhenSent.get(endpointId) ?? 0) + count >= perEndpointLimit) limited = true;
-      }
-      if (limited) claimHint = true;
+      const atCap = (endpointId: number) =>
+        (heldWhenSent.get(endpointId) ?? 0) + (got.get(endpointId) ?? 0) >= perEndpointLimit;
+      if (claimed.length >= room || [...heldWhenSent.keys(), ...got.keys()].some(atCap)) claimHint = true;
       attempted += claimed.length;
       room -= claimed.length;
     }
