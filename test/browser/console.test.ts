@@ -7,34 +7,26 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { eventSamples } from '../../src/events/index.js';
 import { activeSecrets } from '../../src/store/index.js';
 import { verifyWebhook } from '../../src/webhooks/index.js';
 import { adminToken, startConsole, type ConsoleHarness } from '../http/consoleHarness.js';
+import { describeBrowser } from '../support/browser.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';
 
 const artifacts = path.join(import.meta.dirname, '..', 'artifacts', 'console');
 mkdirSync(artifacts, { recursive: true });
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.UNSUB_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+let browser: () => Browser;
 
 /** A fresh browser page (own cookies), closed with the test. */
 async function newPage(
   context: { onTestFinished(fn: () => Promise<void>): void },
   width = 1280,
 ): Promise<Page> {
-  const browserContext = await browser.newContext({ viewport: { width, height: 900 } });
+  const browserContext = await browser().newContext({ viewport: { width, height: 900 } });
   context.onTestFinished(() => browserContext.close());
   return browserContext.newPage();
 }
@@ -69,7 +61,8 @@ async function switchableReceiver(context: { onTestFinished(fn: () => Promise<vo
   return { receiver, state };
 }
 
-describe('the console in Chromium', () => {
+describeBrowser('the console in Chromium', (launched) => {
+  browser = launched;
   test(
     'webhooks: Save only after the URL passed, then a real event arrives signed',
     { timeout: 90_000 },

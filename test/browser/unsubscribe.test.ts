@@ -8,31 +8,20 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { createApp } from '../../src/http/index.js';
 import { KeyRing } from '../../src/links/index.js';
 import { compile, parseGroupCatalog, render, type Recipient } from '../../src/template/index.js';
 import { createSubscriptions } from '../../src/subscriptions/index.js';
 import { packageRoot } from '../../src/version.js';
+import { describeBrowser } from '../support/browser.js';
 import { openTestStore, sqliteTestDatabase } from '../support/databases.js';
 
 const artifacts = path.join(packageRoot, 'test', 'artifacts');
 const example = (name: string) => readFileSync(path.join(packageRoot, 'examples', name), 'utf8');
-let browser: Browser;
+mkdirSync(artifacts, { recursive: true });
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.UNSUB_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-describe('unsubscribe pages in Chromium', () => {
+describeBrowser('unsubscribe pages in Chromium', (browser) => {
   test('links from a rendered newsletter: confirm, result, manager ticks persist', async (context) => {
     const store = await openTestStore(context, await sqliteTestDatabase(context));
     const subscriptions = createSubscriptions({ store });
@@ -69,7 +58,7 @@ describe('unsubscribe pages in Chromium', () => {
       messageUid: 'browser-1',
     });
 
-    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+    const page = await browser().newPage({ viewport: { width: 800, height: 700 } });
     context.onTestFinished(() => page.close());
     const problems: string[] = [];
     page.on('console', (message) => {
