@@ -8,11 +8,10 @@
  *     UNSUB_RECEIVER_SECRET=whsec_… PORT=4000 npx tsx examples/receiver.ts
  *
  * During a secret rotation put both secrets in UNSUB_RECEIVER_SECRET, separated by a space.
- * In your own code import from 'unsub' instead of '../src/index.js'.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { verifyWebhook, WebhookVerificationError, type MailingEvent } from '../src/index.js';
+import { verifyWebhook, WebhookVerificationError, type MailingEvent } from 'unsub';
 
 /** Options of {@link createReceiver}. */
 export interface ReceiverOptions {

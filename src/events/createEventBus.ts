@@ -30,6 +30,7 @@ export interface EventBus {
   on(type: '*', handler: EventHandler<MailingEvent>): () => void;
   /** Removes a handler added with `on` (no-op when absent). */
   off<K extends EventType>(type: K, handler: EventHandler<EventOf<K>>): void;
+  /** Removes a handler added with `on('*', …)` (no-op when absent). */
   off(type: '*', handler: EventHandler<MailingEvent>): void;
   /**
    * Runs the handlers of the event's type, then the `*` handlers, synchronously and in the order

@@ -36,6 +36,7 @@ export interface ServerContext {
   /** Checks an admin bearer token (UNSUB_ADMIN_TOKEN or the stored hash). */
   verifyAdminToken: AdminTokenVerifier;
   log: ServerLog;
+  /** The clock in ms (`Date.now` unless a test injects one). */
   now: () => number;
   /** The webhook sender, settings service, metrics registry and (unless UNSUB_WORKER=false) dispatcher. */
   webhooks: WebhookParts;

@@ -195,6 +195,7 @@ export interface ImportContactsResult {
 
 /** Contacts: one row per recipient. */
 export interface ContactsStore {
+  /** One contact by id, or undefined when there is none. */
   getContact(id: number): Promise<Contact | undefined>;
   /** Case-insensitive lookup. */
   findContactByEmail(email: string): Promise<Contact | undefined>;
@@ -230,6 +231,7 @@ export interface ContactsStore {
 export interface GroupsStore {
   /** @throws StoreError `system_name_taken` (field `systemName`). */
   createGroup(input: NewGroup, at: number): Promise<Group>;
+  /** One group by id, or undefined when there is none. */
   getGroup(id: number): Promise<Group | undefined>;
   /** The groups among `ids` that exist, in id order. */
   getGroups(ids: readonly number[]): Promise<Group[]>;
@@ -268,10 +270,13 @@ export interface OutboxStore {
 
 /** Settings: key → JSON value. */
 export interface SettingsStore {
+  /** The stored value, or undefined when the key was never set (or was deleted). */
   getSetting(key: string): Promise<JsonValue | undefined>;
+  /** Stores `value` under `key` (insert or replace), stamped with `at` (ms). */
   setSetting(key: string, value: JsonValue, at: number): Promise<void>;
   /** Every setting whose key starts with `prefix` (all when omitted), by key. */
   listSettings(prefix?: string): Promise<Record<string, JsonValue>>;
+  /** Removes a setting; true when there was one. */
   deleteSetting(key: string): Promise<boolean>;
 }
 

@@ -138,7 +138,9 @@ export interface Subscriptions {
    * join groups emit `mailing group subscribe` per group.
    */
   importContacts(input: ImportContactsCommand): Promise<ImportContactsOutcome>;
+  /** Creates a mailing group (display name, unique Latin system name, one channel). */
   createGroup(input: CreateGroupCommand): Promise<Group>;
+  /** Every group, or those of one channel, by id. */
   listGroups(options?: { channel?: Channel }): Promise<Group[]>;
 }
 

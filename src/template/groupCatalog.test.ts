@@ -19,6 +19,15 @@ describe('group catalog', () => {
     ).toThrow(/\[1\]\.id: id 1 is used twice/);
   });
 
+  it("accepts the file's text as well as the parsed value, and says where bad JSON breaks", () => {
+    const text = '[{"id": 1, "name": "Новости", "systemName": "news", "channel": "email"}]';
+    expect(parseGroupCatalog(text)).toEqual(parseGroupCatalog(JSON.parse(text)));
+    expect(() => parseGroupCatalog('[{"id": 1,')).toThrow(
+      expect.objectContaining({ code: 'invalid_catalog', message: expect.stringMatching(/not JSON/) }),
+    );
+    expect(() => parseGroupCatalog('{"groups": []}')).toThrow(/must be a JSON array of groups/);
+  });
+
   it('resolves exact names, then case-insensitive (Cyrillic too), then numeric ids', () => {
     const resolver = new GroupResolver([
       { id: 1, name: 'Новости', systemName: 'news', channel: 'email' },

@@ -30,10 +30,14 @@ const groupSchema = z.object({
 });
 
 /**
- * Validates a parsed `groups.json` (an array of groups; ids and system names unique).
- * @throws TemplateError `invalid_catalog` naming the item and field at fault.
+ * Validates a group catalog: the text of a `groups.json` file, or the value it parses to (an array
+ * of groups `{ id, name, systemName, channel, description? }`; ids and system names unique).
+ * @example parseGroupCatalog(readFileSync('groups.json', 'utf8'))
+ * @throws TemplateError `invalid_catalog` naming the item and field at fault (or, for text that is
+ * not JSON, where the JSON breaks).
  */
 export function parseGroupCatalog(value: unknown): GroupCatalog {
+  if (typeof value === 'string') value = parseCatalogText(value);
   const parsed = z.array(groupSchema).safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -157,4 +161,17 @@ function add(index: Map<string, GroupInfo[]>, key: string, group: GroupInfo): vo
 function unique(groups: GroupInfo[] | undefined): GroupInfo[] {
   if (groups === undefined) return [];
   return groups.filter((group, index) => groups.findIndex((other) => other.id === group.id) === index);
+}
+
+/** JSON text → value, or `invalid_catalog` saying that the text is not JSON and where. */
+function parseCatalogText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new TemplateError(
+      'invalid_catalog',
+      `group catalog: the text is not JSON (${(error as Error).message}); pass the file's text or the parsed array`,
+      { field: 'the catalog' },
+    );
+  }
 }

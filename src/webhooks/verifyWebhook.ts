@@ -21,7 +21,11 @@ export class WebhookVerificationError extends UnsubError<WebhookVerificationCode
 
 /** Request headers as a plain object (node:http's `req.headers`) or a fetch-style `Headers`. */
 export type WebhookHeadersInput =
-  { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
+  | {
+      /** A header's value by name (case-insensitive), or null. */
+      get(name: string): string | null;
+    }
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** Options of {@link verifyWebhook}. */
 export interface VerifyWebhookOptions {
