@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'docs/api/', 'node_modules/', 'data/', 'test/artifacts/', 'coverage/', '**/*.tmp.ts'] },
+  {
+    ignores: ['dist/', 'docs/api/', 'node_modules/', 'data/', 'test/artifacts/', 'coverage/', '**/*.tmp.ts'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
