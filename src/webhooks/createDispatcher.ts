@@ -21,6 +21,7 @@ import { createDispatcherMetrics, type DispatcherMetrics } from './createDispatc
 import { createWebhookSender, type SendResult, type WebhookSender } from './createWebhookSender.js';
 import { decideAttempt } from './decideAttempt.js';
 import { retrySchedule } from './nextAttemptAt.js';
+import { eventSequenceHeaders } from './eventSequenceHeaders.js';
 import { signWebhook } from './signWebhook.js';
 
 /** Where the dispatcher reports (the server's log fits). */
@@ -146,8 +147,28 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       : createDispatcherMetrics(options.metrics as Registry | undefined);
   if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats(), now);
 
+  /**
+   * Ordered deliveries (with an ordering key) whose result is not recorded yet. When one becomes
+   * final, the next one of its key may wait in the table (held by the claim's ordering rule,
+   * whoever fanned it out): look for it as soon as the result has committed, not at the next poll.
+   */
+  const orderedUnrecorded = new Set<number>();
   const batcher = createCompletionBatcher({
-    complete: (batch) => store.completeAttempts(batch),
+    complete: async (batch) => {
+      const applied = await store.completeAttempts(batch);
+      if (orderedUnrecorded.size > 0) {
+        let freed = false;
+        for (const result of batch) {
+          if (!orderedUnrecorded.delete(result.deliveryId)) continue;
+          if (result.outcome !== 'pending') freed = true;
+        }
+        if (freed) {
+          claimHint = true;
+          wake();
+        }
+      }
+      return applied;
+    },
     // Under load a batch commits once a round of attempts (`concurrency`) has finished; fewer,
     // larger transactions cost SQLite and PostgreSQL less per delivery. The linger only delays
     // the log, never a POST.
@@ -249,12 +270,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let result: SendResult;
     try {
       // A fresh timestamp per attempt; the id stays; every secret that still signs signs.
-      const headers = signWebhook({
-        id: delivery.webhookId,
-        timestamp: Math.floor(startedAt / 1000),
-        body: delivery.body,
-        secrets: activeSecrets(delivery, startedAt),
-      });
+      const headers = {
+        ...signWebhook({
+          id: delivery.webhookId,
+          timestamp: Math.floor(startedAt / 1000),
+          body: delivery.body,
+          secrets: activeSecrets(delivery, startedAt),
+        }),
+        // Unsigned (the signature covers id, timestamp and body): the event's place and time.
+        ...eventSequenceHeaders(delivery.eventId, delivery.eventAt),
+      };
       result = await sender.send({ url: delivery.url, headers, body: delivery.body });
     } catch (error) {
       // A bad stored secret: a configuration error the sender must fix; retrying cannot help.
@@ -284,6 +309,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       );
     }
     if (decision.nextAttemptAt !== null) wakeAt(decision.nextAttemptAt);
+    if (delivery.orderingKey !== null) orderedUnrecorded.add(delivery.id);
     batcher.push({
       deliveryId: delivery.id,
       owner: delivery.leaseOwner ?? owner,
