@@ -12,6 +12,7 @@ import { migrations } from './migrations/index.js';
 import { openStore } from './openStore.js';
 import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
+import { runOrderingContract } from './orderingContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 
@@ -19,6 +20,10 @@ runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
+  name: 'sqlite, dispatch thread',
+  makeDatabase: async (context) => ({ ...(await sqliteTestDatabase(context)), thread: true }),
+});
+runOrderingContract({
   name: 'sqlite, dispatch thread',
   makeDatabase: async (context) => ({ ...(await sqliteTestDatabase(context)), thread: true }),
 });
