@@ -81,22 +81,27 @@ export function runOrderingContract(options: StoreContractOptions): void {
       const retry = await claim(store, 'w2', t0 + 100);
       expect(numbers(retry)).toEqual([1]);
       // Failed at the end of its schedule: final, so the next one of contact 7 goes — only that one.
-      expect(await store.completeAttempts([result(retry[0] as ClaimedDelivery, 'failed', t0 + 101)])).toEqual([
-        true,
-      ]);
+      expect(await store.completeAttempts([result(retry[0] as ClaimedDelivery, 'failed', t0 + 101)])).toEqual(
+        [true],
+      );
       const second = await claim(store, 'w3', t0 + 101);
       expect(numbers(second)).toEqual([3]);
       expect(second[0]).toMatchObject({ orderingKey: 7, eventId: appended[2]?.id, eventAt: t0 });
-      expect(await store.completeAttempts([result(second[0] as ClaimedDelivery, 'succeeded', t0 + 102)])).toEqual(
-        [true],
-      );
+      expect(
+        await store.completeAttempts([result(second[0] as ClaimedDelivery, 'succeeded', t0 + 102)]),
+      ).toEqual([true]);
       expect(numbers(await claim(store, 'w3', t0 + 102))).toEqual([5]);
     });
 
     test('per endpoint: a contact’s event to another endpoint does not wait', async (context) => {
       const store = await open(context);
       await store.putEndpoint({ eventType: null, url: 'http://common.test/', secret, at: t0 });
-      await store.putEndpoint({ eventType: 'mailing group subscribe', url: 'http://sub.test/', secret, at: t0 });
+      await store.putEndpoint({
+        eventType: 'mailing group subscribe',
+        url: 'http://sub.test/',
+        secret,
+        at: t0,
+      });
       await store.appendEvents([change(1, 7), change(2, 7, 'mailing group subscribe'), change(3, 7)], t0);
       const fanned = await store.fanOutPending(t0 + 1, 100, { owner: 'w1', leaseMs: 1_000, limit: 10 });
       expect(numbers(fanned.claimed ?? [])).toEqual([1, 2]);

@@ -19,7 +19,10 @@ export type EventSequenceHeaders = { 'unsub-event-seq': string; 'unsub-event-tim
  * no outbox event: lower than every real one), `at` its commit time in ms.
  */
 export function eventSequenceHeaders(seq: number, at: number): EventSequenceHeaders {
-  return { [eventSeqHeader]: String(seq), [eventTimeHeader]: new Date(at).toISOString() } as EventSequenceHeaders;
+  return {
+    [eventSeqHeader]: String(seq),
+    [eventTimeHeader]: new Date(at).toISOString(),
+  } as EventSequenceHeaders;
 }
 
 /** The seq and time of a received delivery; null where a header is absent (another sender). */
@@ -55,7 +58,11 @@ export function parseEventSequence(
     const value = time.trim();
     const date = new Date(value);
     if (!rfc3339.test(value) || Number.isNaN(date.getTime()))
-      return { ok: false, field: eventTimeHeader, message: `${eventTimeHeader} must be an RFC 3339 date-time` };
+      return {
+        ok: false,
+        field: eventTimeHeader,
+        message: `${eventTimeHeader} must be an RFC 3339 date-time`,
+      };
     parsedTime = date;
   }
   return { ok: true, value: { seq: parsedSeq, time: parsedTime } };

@@ -162,7 +162,10 @@ export function verifyWebhookDelivery(
       { field: first?.path.join('.') },
     );
   }
-  const sequence = parseEventSequence(readHeader(headers, eventSeqHeader), readHeader(headers, eventTimeHeader));
+  const sequence = parseEventSequence(
+    readHeader(headers, eventSeqHeader),
+    readHeader(headers, eventTimeHeader),
+  );
   if (!sequence.ok) {
     throw new WebhookVerificationError('malformed_headers', sequence.message, { field: sequence.field });
   }

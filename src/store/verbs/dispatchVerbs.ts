@@ -80,7 +80,10 @@ const firstUndispatchedSql = sqlShapes(
    WHERE dispatched_at IS NULL AND ordering_key IN ${placeholders(keys)} GROUP BY ordering_key`,
 );
 /** Per (endpoint, ordering key): the earliest event whose delivery is still pending (leased or not). */
-const firstPendingSql = (endpoints: number, keys: number) => `SELECT endpoint_id, ordering_key, MIN(event_id) AS first
+const firstPendingSql = (
+  endpoints: number,
+  keys: number,
+) => `SELECT endpoint_id, ordering_key, MIN(event_id) AS first
    FROM deliveries
    WHERE status = 'pending' AND ordering_key IS NOT NULL AND endpoint_id IN ${placeholders(endpoints)}
      AND ordering_key IN ${placeholders(keys)}

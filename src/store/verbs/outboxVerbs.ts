@@ -14,7 +14,9 @@ const maxPage = 1_000;
 export function createOutboxVerbs(executor: SqlExecutor): OutboxStore {
   return {
     appendEvents(events, at) {
-      const keys = distinct(events.flatMap((event) => (event.orderingKey == null ? [] : [event.orderingKey])));
+      const keys = distinct(
+        events.flatMap((event) => (event.orderingKey == null ? [] : [event.orderingKey])),
+      );
       return executor.transaction(async (tx) => {
         // Per key, id order must be commit order (see `appendOutbox`): lock the keyed contacts, in
         // id order (no deadlock between two such calls). A key with no contact row locks nothing.
