@@ -545,7 +545,8 @@ export interface FanOutResult {
   deliveries: number;
   /**
    * With a `FanOutClaim`: deliveries created unleased because an earlier event of their ordering
-   * key is unfinished for that endpoint (they are claimed once it is final).
+   * key is unfinished for that endpoint, or comes earlier in this same call (they are claimed once
+   * it is final).
    */
   held?: number;
   /** With a `FanOutClaim`: the deliveries created already leased to that worker. */

@@ -148,21 +148,26 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats(), now);
 
   /**
-   * Ordered deliveries (with an ordering key) whose result is not recorded yet. When one becomes
-   * final, the next one of its key may wait in the table (held by the claim's ordering rule,
-   * whoever fanned it out): look for it as soon as the result has committed, not at the next poll.
+   * Ordered delivery: deliveries with an ordering key whose result is not recorded yet, and an
+   * estimate of how many deliveries this worker's fan-outs left held behind an earlier one of their
+   * key (`FanOutResult.held`) that its claims have not taken yet. While some are held, a final
+   * result of a keyed delivery may free the next one: look for it as soon as that result has
+   * committed, not at the next poll. With none held (the usual case, also under load: the earlier
+   * event of a contact is long done when the next one is fanned out) no claim is spent on it. Held
+   * deliveries this worker does not know of (another worker's fan-out, a restart) are claimed at
+   * the poll at the latest.
    */
   const orderedUnrecorded = new Set<number>();
+  let orderedHeld = 0;
   const batcher = createCompletionBatcher({
     complete: async (batch) => {
       const applied = await store.completeAttempts(batch);
       if (orderedUnrecorded.size > 0) {
         let freed = false;
         for (const result of batch) {
-          if (!orderedUnrecorded.delete(result.deliveryId)) continue;
-          if (result.outcome !== 'pending') freed = true;
+          if (orderedUnrecorded.delete(result.deliveryId) && result.outcome !== 'pending') freed = true;
         }
-        if (freed) {
+        if (freed && orderedHeld > 0) {
           claimHint = true;
           wake();
         }
@@ -374,6 +379,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         inFlight: heldWhenSent,
       });
       queue.add(claimed);
+      if (orderedHeld > 0) {
+        const keyed = claimed.reduce((n, delivery) => n + (delivery.orderingKey === null ? 0 : 1), 0);
+        // None taken while none of ours can still free one: the rest (if any) wait behind other
+        // workers' deliveries; the poll finds them.
+        orderedHeld = keyed === 0 && orderedUnrecorded.size === 0 ? 0 : Math.max(0, orderedHeld - keyed);
+      }
       // More may be due when the claim stopped at a limit: all it asked for, or an endpoint's cap
       // (what is due for that endpoint waits for its slots). Then the next look comes as slots
       // free up, not at the next poll.
@@ -395,6 +406,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         inFlight: new Map(queue.held),
       });
       const claimed = result.claimed ?? [];
+      orderedHeld += result.held ?? 0;
       fannedOut = result.events;
       // It stopped at a limit, not at the end of the outbox: more events wait.
       if (result.events >= fanOutBatch || claimed.length >= room) fanOutHint = true;

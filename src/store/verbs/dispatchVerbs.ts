@@ -237,7 +237,7 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
               pairsSeen.add(pair);
             }
             const lease = leasing && enabled && room > 0 && inOrder;
-            if (leasing && enabled && room > 0 && !inOrder) held += 1;
+            if (leasing && enabled && !inOrder) held += 1;
             if (lease) {
               leaseRoom -= 1;
               endpointRoom.set(endpointId, room - 1);
