@@ -269,7 +269,7 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
           afterId = Number(page[page.length - 1]?.id);
         }
         if (eventIds.length === 0)
-          return leasing ? { events: 0, deliveries: 0, claimed: [], held: 0 } : { events: 0, deliveries: 0 };
+          return leasing ? { events: 0, deliveries: 0, claimed: [] } : { events: 0, deliveries: 0 };
 
         let deliveries = 0;
         const created: { id: number; event_id: number }[] = [];
