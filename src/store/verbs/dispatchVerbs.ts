@@ -11,6 +11,21 @@
  * A lease is `(lease_owner, lease_expires_at)` on a row that stays `pending` (see migration 2); a
  * delivery is claimable when it is due and its lease is absent or expired, so a dead worker's
  * deliveries come back by themselves.
+ *
+ * Ordered delivery (migration 3): a delivery with an ordering key (a contact id) is also held while
+ * (a) an earlier outbox event of its key is not dispatched, or (b) an earlier delivery of its key
+ * to the same endpoint is `pending`, leased or not. Why this is enough, with any number of workers:
+ * - Per key, outbox id order is commit order (writers lock the contact first, see `appendOutbox`),
+ *   so a worker that sees a later event also sees every earlier one, dispatched or not.
+ * - (a) covers an earlier event another worker is fanning out right now (SKIP LOCKED passed over
+ *   its row; a plain read still sees it undispatched until that worker commits, and its commit
+ *   makes the event dispatched and its delivery pending at once). In `orderBlocks` the outbox is
+ *   read before the deliveries: a commit between the two reads is then seen by the second.
+ * - (b) counts a delivery another worker holds (its lease does not matter) until that worker's
+ *   result commits; fencing keeps a stale worker from finishing it twice.
+ * - Claims check both in the one statement that leases (one snapshot); fan-out applies the same
+ *   rule to the deliveries it leases, plus "only the first of an (endpoint, key) in this call".
+ * Unkeyed deliveries skip the check (`ordering_key IS NULL OR …`), so they never wait.
  */
 import { randomBytes } from 'node:crypto';
 import {
