@@ -21,8 +21,16 @@
  * the JIT has compiled the hot paths (a cold start is slower for both, and more so for the larger
  * dispatcher code).
  *
+ * - Ordered delivery (SQLite, the same dispatcher): `ordered_ratio` is deliveries/s when every
+ *   event is a subscription event of one of 1,000 contacts (ordering key set, so each contact's
+ *   deliveries go one after the other) ÷ deliveries/s of as many message events (no key). Each
+ *   round sends `BENCH_EVENTS` of each kind in slices ordered A B B A (two events per contact per
+ *   slice), so that load drifting during the round favours neither; median of the per-round
+ *   ratios. Target ≥ 0.9. `ordered_cpu_ratio` compares CPU per delivery the same way.
+ *
  * Knobs: BENCH_ROUNDS (7), BENCH_EVENTS (4000), BENCH_WARMUP (20000), BENCH_CONCURRENCY (64),
- * UNSUB_TEST_DATABASE_URL.
+ * UNSUB_TEST_DATABASE_URL, BENCH_ONLY=ordered (only the warm-up and the ordered rounds, while
+ * iterating on the ordering path).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +51,10 @@ const events = Number(process.env.BENCH_EVENTS ?? 4_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 /** Untimed deliveries before the measured rounds, for ours and the floor alike (the JIT warms up). */
 const warmUp = Number(process.env.BENCH_WARMUP ?? 20_000);
+/** `ordered`: run only the ordered-delivery comparison. */
+const only = process.env.BENCH_ONLY;
+/** Contacts of the ordered rounds (each has `events / orderedContacts` events per round). */
+const orderedContacts = 1_000;
 const postgresUrl = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'unsub-bench-dispatch-'));
@@ -91,12 +103,28 @@ function lineOf(
   });
 }
 
-/** Appends `count` events in transactions of 1,000 (untimed set-up). */
-async function appendEvents(store: Store, count: number, offset: number): Promise<void> {
+/**
+ * Appends `count` events in transactions of 1,000 (untimed set-up). `kind`: unkeyed copies of the
+ * bench body (default), subscription events keyed by one of `orderedContacts` contacts, or
+ * message events.
+ */
+async function appendEvents(
+  store: Store,
+  count: number,
+  offset: number,
+  kind: 'plain' | 'ordered' | 'message' = 'plain',
+): Promise<void> {
   for (let start = 0; start < count; start += 1_000) {
-    const batch = Array.from({ length: Math.min(1_000, count - start) }, (_, i) =>
-      outboxEvent(JSON.parse(body(offset + start + i)) as { event: string }),
-    );
+    const batch = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => {
+      const n = offset + start + i;
+      const payload = JSON.parse(body(n)) as { event: string };
+      if (kind === 'message') return outboxEvent({ ...payload, event: 'message sent' });
+      return kind === 'ordered'
+        ? outboxEvent(payload, {
+            orderingKey: 1 + (((n % orderedContacts) + orderedContacts) % orderedContacts),
+          })
+        : outboxEvent(payload);
+    });
     await store.appendEvents(batch, Date.now());
   }
 }
@@ -202,8 +230,9 @@ const sqliteRates: number[] = [];
 const rawRates: number[] = [];
 const sqliteRatios: number[] = [];
 const sqliteCpuRatios: number[] = [];
-for (let round = 0; round < rounds; round++) {
-  const done = warmUp + (round + 1) * events;
+let recordedSoFar = warmUp;
+for (let round = 0; round < (only === 'ordered' ? 0 : rounds); round++) {
+  const done = (recordedSoFar += events);
   await appendEvents(sqlite, events, round * events);
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -222,6 +251,77 @@ for (let round = 0; round < rounds; round++) {
   process.stdout.write(
     `sqlite round ${round + 1}: ${format(ours)}/s vs raw ${format(raw)}/s → ${round3(ours / raw)}\n`,
   );
+}
+
+// --- ordered delivery: subscription events of 1,000 contacts vs as many message events ------------
+/** One timed slice of `count` events of `kind` through the running dispatcher: wall and CPU ms. */
+async function orderedSlice(
+  kind: 'ordered' | 'message',
+  offset: number,
+  count: number,
+): Promise<{ ms: number; cpuMs: number }> {
+  const done = (recordedSoFar += count);
+  await appendEvents(sqlite, count, offset, kind);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  dispatcher.wake();
+  const finished = await untilRecorded(done);
+  return { ms: finished - started, cpuMs: cpuMsSince(cpu) };
+}
+const orderedRates: number[] = [];
+const unorderedRates: number[] = [];
+const orderedRatios: number[] = [];
+const orderedCpuRatios: number[] = [];
+/** Events per slice: two per contact, so each contact's second event may meet its first. */
+const slice = Math.min(events, 2 * orderedContacts);
+for (let round = 0; round < rounds; round++) {
+  // Each round is slices in the order A B B A (A = ordered in even rounds, message in odd ones):
+  // a drift of the machine's load within the round favours neither kind.
+  const [a, b] = round % 2 === 0 ? (['ordered', 'message'] as const) : (['message', 'ordered'] as const);
+  const totals = { ordered: { ms: 0, cpuMs: 0, n: 0 }, message: { ms: 0, cpuMs: 0, n: 0 } };
+  let offset = (rounds + round) * events * 2;
+  for (let sent = 0; sent < events; sent += slice) {
+    for (const kind of [a, b, b, a]) {
+      const count = Math.min(slice, events - sent) / 2;
+      if (count < 1) continue;
+      const took = await orderedSlice(kind, offset, Math.round(count));
+      offset += Math.round(count);
+      totals[kind].ms += took.ms;
+      totals[kind].cpuMs += took.cpuMs;
+      totals[kind].n += Math.round(count);
+    }
+  }
+  const ordered = totals.ordered.n / (totals.ordered.ms / 1000);
+  const unordered = totals.message.n / (totals.message.ms / 1000);
+  // CPU per delivery, unordered ÷ ordered: like sqlite_cpu_ratio, far less disturbed by other load.
+  orderedCpuRatios.push(totals.message.cpuMs / totals.message.n / (totals.ordered.cpuMs / totals.ordered.n));
+  orderedRates.push(ordered);
+  unorderedRates.push(unordered);
+  orderedRatios.push(ordered / unordered);
+  process.stdout.write(
+    `ordered round ${round + 1}: ${format(ordered)}/s vs unordered ${format(unordered)}/s → ${round3(ordered / unordered)}\n`,
+  );
+}
+const { failed: failedOrdered, pending: pendingOrdered } = (await sqlite.deliveryStats()).byStatus;
+if (failedOrdered + pendingOrdered > 0)
+  throw new Error(`${failedOrdered + pendingOrdered} deliveries not succeeded`);
+if (only === 'ordered') {
+  await dispatcher.stop();
+  await sqlite.close();
+  receiver.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+  const result = {
+    ordered_ratio: round3(median(orderedRatios)),
+    ordered_cpu_ratio: round3(median(orderedCpuRatios)),
+    ordered_per_s: Math.round(median(orderedRates)),
+    unordered_per_s: Math.round(median(unorderedRates)),
+    ordered_contacts: orderedContacts,
+    concurrency,
+    events_per_round: events,
+    rounds,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
 }
 
 // --- latency at low load: event committed → first attempt received --------------------------------
@@ -324,6 +424,10 @@ const result = {
   pg1_ratio: pg1 ? round3(pg1.rate / pg1.raw) : null,
   pg3_ratio: pg3 ? round3(pg3.rate / pg3.raw) : null,
   sqlite_cpu_ratio: round3(median(sqliteCpuRatios)),
+  ordered_ratio: round3(median(orderedRatios)),
+  ordered_cpu_ratio: round3(median(orderedCpuRatios)),
+  ordered_per_s: Math.round(median(orderedRates)),
+  unordered_per_s: Math.round(median(unorderedRates)),
   sqlite_per_s: Math.round(sqlitePerSecond),
   raw_per_s: Math.round(rawPerSecond),
   pg1_per_s: pg1 ? Math.round(pg1.rate) : null,
@@ -347,6 +451,9 @@ if (pg3)
   process.stdout.write(
     `postgres, 3 workers: ${format(pg3.rate)}/s vs ${format(pg3.raw)}/s → ratio ${result.pg3_ratio}\n`,
   );
+process.stdout.write(
+  `ordered (subscription events of ${orderedContacts} contacts): ${format(median(orderedRates))}/s vs ${format(median(unorderedRates))}/s message events → ratio ${result.ordered_ratio}\n`,
+);
 process.stdout.write(
   `latency event → first attempt: p50 ${result.latency_p50_ms} ms, p99 ${result.latency_p99_ms} ms\n`,
 );

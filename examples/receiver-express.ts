@@ -4,7 +4,7 @@
  * from `GET /api/webhooks`; during a rotation give both secrets, separated by a space).
  */
 import express from 'express';
-import { verifyWebhook, WebhookVerificationError } from 'unsub';
+import { verifyWebhookDelivery, WebhookVerificationError } from 'unsub';
 
 const secrets = (process.env.UNSUB_RECEIVER_SECRET ?? '').split(' ').filter(Boolean);
 const app = express();
@@ -12,9 +12,10 @@ const app = express();
 // express.raw keeps the exact bytes: the signature covers the body as sent, not re-serialised JSON.
 app.post('/webhooks/unsub', express.raw({ type: 'application/json', limit: '1mb' }), (req, res) => {
   try {
-    const event = verifyWebhook(secrets, req.headers, req.body as Buffer);
-    // At least once: the same webhook-id may come again after a retry; handle it idempotently.
-    console.log(`${String(req.headers['webhook-id'])} ${event.event}`);
+    const { event, id, seq } = verifyWebhookDelivery(secrets, req.headers, req.body as Buffer);
+    // At least once: the same id may come again after a retry, so handle it idempotently; and keep
+    // the highest seq applied per contact, ignoring an older one (see "order and sequence headers").
+    console.log(`${id} #${seq} ${event.event}`);
     res.sendStatus(204);
   } catch (error) {
     if (!(error instanceof WebhookVerificationError)) throw error;

@@ -1,7 +1,10 @@
 /**
  * @module Example webhook receiver: a small node:http server that verifies unsub's signed POSTs
- * with `verifyWebhook` and prints each event. Delivery is at least once, so it also skips a
- * `webhook-id` it has already handled.
+ * with `verifyWebhookDelivery` and prints each event. Delivery is at least once, so it also skips a
+ * `webhook-id` it has already handled. And it keeps subscription state right when an older event
+ * arrives late (a replay, a manual retry): for every membership (contact e-mail + group) it keeps
+ * the highest `unsub-event-seq` applied and ignores an event with a lower one. unsub delivers one
+ * contact's subscription events in commit order, so this only ever drops stale repeats.
  *
  * Run it with the endpoint's secret (shown by `GET /api/webhooks`) in UNSUB_RECEIVER_SECRET:
  *
@@ -11,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { verifyWebhook, WebhookVerificationError, type MailingEvent } from 'unsub';
+import { verifyWebhookDelivery, WebhookVerificationError, type MailingEvent } from 'unsub';
 
 /** Options of {@link createReceiver}. */
 export interface ReceiverOptions {
@@ -39,9 +42,32 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/**
+ * The memberships a subscription event is about (`email` + group id), or none for other events.
+ * A real receiver would keep these in its database, beside the mirrored state.
+ */
+function membershipsOf(event: MailingEvent): string[] {
+  if (event.event === 'mailing group subscribe' || event.event === 'mailing group unsubscribe')
+    return [`${event.email}\u0000${event.group_id}`];
+  if (event.event === 'contact adding')
+    return event.groups_ids.map((group) => `${event.email}\u0000${group}`);
+  return [];
+}
+
 /** Creates the receiver (not yet listening). */
 export function createReceiver({ secrets, onEvent = printEvent }: ReceiverOptions): Server {
   const seen = new Set<string>();
+  /** Highest `unsub-event-seq` applied per membership. */
+  const highestSeq = new Map<string, number>();
+  /** Whether the event is older than what was applied for every membership it is about (the
+   * test-before-save samples all carry seq 0: they never overwrite a real event). */
+  const stale = (event: MailingEvent, seq: number | null): boolean => {
+    const keys = membershipsOf(event);
+    if (seq === null || keys.length === 0) return false;
+    if (keys.every((key) => (highestSeq.get(key) ?? -1) > seq)) return true;
+    for (const key of keys) highestSeq.set(key, Math.max(seq, highestSeq.get(key) ?? -1));
+    return false;
+  };
   return createServer(async (req, res) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
@@ -54,12 +80,12 @@ export function createReceiver({ secrets, onEvent = printEvent }: ReceiverOption
     }
     try {
       // Verify the raw bytes: parsing and re-serialising the JSON first would break the signature.
-      const event = verifyWebhook(secrets, req.headers, body);
-      const id = String(req.headers['webhook-id']);
+      const { event, id, seq } = verifyWebhookDelivery(secrets, req.headers, body);
       if (!seen.has(id)) {
         seen.add(id);
         if (seen.size > 10_000) seen.delete(seen.values().next().value as string);
-        onEvent(event, id);
+        // An older event than the state already applied (a replay): acknowledge, do not apply.
+        if (!stale(event, seq)) onEvent(event, id);
       }
       res.writeHead(204).end();
     } catch (error) {

@@ -83,6 +83,8 @@ export {
   type WebhookHeadersInput,
   type VerifyWebhookOptions,
 } from './webhooks/index.js';
+// Ordered delivery (issue 17): the verified delivery with its unsigned sequence headers parsed.
+export { verifyWebhookDelivery, type VerifiedWebhook, type EventSequence } from './webhooks/index.js';
 export {
   createApp,
   HttpError,

@@ -1,4 +1,7 @@
-/** @module Tests of examples/receiver.ts: verifies real signed deliveries, refuses tampered ones, skips duplicates. */
+/**
+ * @module Tests of examples/receiver.ts: verifies real signed deliveries, refuses tampered ones, skips
+ * duplicates and subscription events older than the state it applied (unsub-event-seq).
+ */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReceiver } from '../examples/receiver.js';
@@ -6,6 +9,7 @@ import { eventSamples, type MailingEvent } from '../src/events/index.js';
 import {
   createAddressPolicy,
   createWebhookSender,
+  eventSequenceHeaders,
   generateSecret,
   signWebhook,
   testWebhookUrl,
@@ -52,5 +56,22 @@ describe('examples/receiver.ts', () => {
     expect((await sender.send({ url, headers, body })).status).toBe(204);
     expect((await sender.send({ url, headers, body })).status).toBe(204);
     expect(events).toEqual([eventSamples['message open']]);
+  });
+
+  it('ignores a subscription event older than the one it applied for that membership (a late replay)', async () => {
+    const { events, sender, url } = await start();
+    const post = (id: string, event: MailingEvent, seq: number) => {
+      const body = JSON.stringify(event);
+      const signed = signWebhook({ id, timestamp: Math.floor(Date.now() / 1000), body, secrets: secret });
+      return sender.send({ url, headers: { ...signed, ...eventSequenceHeaders(seq, Date.now()) }, body });
+    };
+    const unsubscribe = eventSamples['mailing group unsubscribe'];
+    const subscribe = { ...eventSamples['mailing group subscribe'], email: unsubscribe.email };
+    const otherGroup = { ...unsubscribe, group_id: unsubscribe.group_id + 1 };
+    expect((await post('msg_new', subscribe, 12)).status).toBe(204);
+    // seq 11, same contact and group: stale. seq 10 about another group: applies.
+    expect((await post('msg_old', unsubscribe, 11)).status).toBe(204);
+    expect((await post('msg_other', otherGroup, 10)).status).toBe(204);
+    expect(events).toEqual([subscribe, otherGroup]);
   });
 });

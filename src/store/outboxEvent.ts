@@ -3,7 +3,15 @@
  */
 import type { NewOutboxEvent } from './types.js';
 
-/** `{ type: payload.event, body: JSON.stringify(payload) }` — the body is serialised once, here. */
-export function outboxEvent(payload: { event: string } & Record<string, unknown>): NewOutboxEvent {
-  return { type: payload.event, body: JSON.stringify(payload) };
+/**
+ * `{ type: payload.event, body: JSON.stringify(payload) }` — the body is serialised once, here.
+ * `orderingKey`: the contact whose subscriptions the event changes (its deliveries go out in order).
+ */
+export function outboxEvent(
+  payload: { event: string } & Record<string, unknown>,
+  options: { orderingKey?: number } = {},
+): NewOutboxEvent {
+  const event: NewOutboxEvent = { type: payload.event, body: JSON.stringify(payload) };
+  if (options.orderingKey !== undefined) event.orderingKey = options.orderingKey;
+  return event;
 }

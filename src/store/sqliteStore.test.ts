@@ -12,6 +12,7 @@ import { migrations } from './migrations/index.js';
 import { openStore } from './openStore.js';
 import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
+import { runOrderingContract } from './orderingContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 
@@ -19,6 +20,10 @@ runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
+  name: 'sqlite, dispatch thread',
+  makeDatabase: async (context) => ({ ...(await sqliteTestDatabase(context)), thread: true }),
+});
+runOrderingContract({
   name: 'sqlite, dispatch thread',
   makeDatabase: async (context) => ({ ...(await sqliteTestDatabase(context)), thread: true }),
 });
@@ -68,6 +73,7 @@ test('sqlite: creates the parent directory and records migrations once', async (
     expect(rows).toEqual([
       { id: 1, name: 'core' },
       { id: 2, name: 'webhooks' },
+      { id: 3, name: 'ordered delivery' },
     ]);
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   } finally {

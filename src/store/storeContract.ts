@@ -273,7 +273,14 @@ export function runStoreContract(options: StoreContractOptions): void {
         ],
         t0,
       );
-      expect(first).toEqual({ id: first?.id, type: 'message sent', body, createdAt: t0, dispatchedAt: null });
+      expect(first).toEqual({
+        id: first?.id,
+        type: 'message sent',
+        body,
+        createdAt: t0,
+        dispatchedAt: null,
+        orderingKey: null,
+      });
       expect(second?.id).toBeGreaterThan(first?.id ?? 0);
       expect(await store.markDispatched([first?.id ?? 0, first?.id ?? 0], t0 + 9)).toBe(1);
       expect(await store.markDispatched([first?.id ?? 0], t0 + 10)).toBe(0);

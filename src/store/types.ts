@@ -110,6 +110,12 @@ export interface NewOutboxEvent {
   type: string;
   /** The body exactly as it will be sent. */
   body: string;
+  /**
+   * The contact whose subscriptions the event changes (`mailing group subscribe`/`unsubscribe`,
+   * `contact adding`): its deliveries to one endpoint go out one after the other in outbox order
+   * (see `claimDeliveries`). Absent or null: never held (message and WhatsApp events).
+   */
+  orderingKey?: number | null;
 }
 
 /** An event in the outbox. */
@@ -260,7 +266,11 @@ export interface MembershipsStore {
 
 /** Outbox: events waiting for (or done with) fan-out to webhook endpoints. */
 export interface OutboxStore {
-  /** Appends events that have no state change of their own (e.g. message events from the API). */
+  /**
+   * Appends events that have no state change of their own (e.g. message events from the API).
+   * Events with an `orderingKey` first lock that contact's row (PostgreSQL), as the subscription
+   * verbs do, so that per key the outbox id order is the commit order.
+   */
   appendEvents(events: NewOutboxEvent[], at: number): Promise<OutboxEvent[]>;
   /** Events in id order after `afterId`; only undispatched ones with `pending: true`. */
   listOutbox(options?: { afterId?: number; limit?: number; pending?: boolean }): Promise<OutboxEvent[]>;
@@ -408,6 +418,11 @@ export interface Delivery {
   nextAttemptAt: number | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
+  /**
+   * The event's ordering key (a contact id), or null: a delivery with a key is not attempted while
+   * an earlier event of that key is not fanned out or its delivery to this endpoint is unfinished.
+   */
+  orderingKey: number | null;
   /** HTTP status of the last attempt, null when it got no response (or none was made). */
   lastStatus: number | null;
   /** Error code of the last attempt without a (complete) response, e.g. `timeout`. */
@@ -444,6 +459,8 @@ export interface ClaimedDelivery extends Delivery {
   status: 'delivering';
   /** The event JSON, exactly as it will be POSTed. */
   body: string;
+  /** When the event was committed (the outbox row's `createdAt`): the `unsub-event-time` header. */
+  eventAt: number;
   /** The endpoint's URL at claim time. */
   url: string;
   /** The endpoint's secrets (filter with `activeSecrets` at send time). */
@@ -531,6 +548,12 @@ export interface FanOutResult {
   events: number;
   /** Deliveries created (pending or, for a disabled endpoint, disabled). */
   deliveries: number;
+  /**
+   * With a `FanOutClaim`: deliveries created unleased because an earlier event of their ordering
+   * key is unfinished for that endpoint, or comes earlier in this same call (they are claimed once
+   * it is final).
+   */
+  held?: number;
   /** With a `FanOutClaim`: the deliveries created already leased to that worker. */
   claimed?: ClaimedDelivery[];
 }
@@ -615,7 +638,9 @@ export interface WebhooksStore {
   /**
    * Claims due deliveries (`pending` with `nextAttemptAt <= now`, or `delivering` whose lease
    * expired) of enabled endpoints, oldest due first and fairly across endpoints; sets the lease.
-   * Concurrent workers never claim the same delivery.
+   * Concurrent workers never claim the same delivery. A delivery with an ordering key is skipped
+   * while an earlier event of its key is not fanned out yet or its delivery to the same endpoint
+   * is still `pending`/`delivering` (whoever holds it); `fanOutPending` leases by the same rule.
    */
   claimDeliveries(input: ClaimDeliveriesInput): Promise<ClaimedDelivery[]>;
   /**

@@ -339,7 +339,7 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       // A disabled endpoint's events are parked as before, taking no lease.
       await store.disableEndpoint(quiet.id, { reason: 'manual', at: t0 + 4 });
       const parked = await store.fanOutPending(t0 + 5, 100, { owner: 'w1#3', leaseMs: 1000, limit: 5 });
-      expect(parked).toEqual({ events: 1, deliveries: 1, claimed: [] });
+      expect(parked).toEqual({ events: 1, deliveries: 1, claimed: [], held: 0 });
       expect((await store.listDeliveries({ limit: 1 }))[0]?.status).toBe('disabled');
       expect(await store.fanOutPending(t0 + 6, 100, { owner: 'w1#4', leaseMs: 1000, limit: 5 })).toEqual({
         events: 0,

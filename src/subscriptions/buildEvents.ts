@@ -10,6 +10,8 @@
  * - Creating a contact emits one `contact adding` listing its initial groups and NO separate
  *   `mailing group subscribe` per group: the seed's `contact adding` already carries `groups_ids`,
  *   and a receiver counting subscribes would otherwise count every new contact twice.
+ * - Every event here carries the contact's id as its ordering key: the dispatcher delivers one
+ *   contact's subscription events to an endpoint in commit order (issue 17, README "Ordering").
  */
 import {
   outboxEvent,
@@ -21,25 +23,31 @@ import {
 /** `mailing group subscribe` / `mailing group unsubscribe`, one per changed membership, in order. */
 export function membershipEvents({ contact, changed }: MembershipsChanged): NewOutboxEvent[] {
   return changed.map(({ group, state }) =>
-    outboxEvent({
-      event: state === 'subscribed' ? 'mailing group subscribe' : 'mailing group unsubscribe',
-      email: contact.email,
-      group_id: group.id,
-      group_name: group.name,
-      channel: group.channel,
-    }),
+    outboxEvent(
+      {
+        event: state === 'subscribed' ? 'mailing group subscribe' : 'mailing group unsubscribe',
+        email: contact.email,
+        group_id: group.id,
+        group_name: group.name,
+        channel: group.channel,
+      },
+      { orderingKey: contact.id },
+    ),
   );
 }
 
 /** `contact adding` for a new contact and its initial groups. */
 export function contactAddingEvents({ contact, groups }: ContactCreated): NewOutboxEvent[] {
   return [
-    outboxEvent({
-      event: 'contact adding',
-      email: contact.email,
-      phone: contact.phone ?? '',
-      groups_names: groups.map((group) => group.name),
-      groups_ids: groups.map((group) => group.id),
-    }),
+    outboxEvent(
+      {
+        event: 'contact adding',
+        email: contact.email,
+        phone: contact.phone ?? '',
+        groups_names: groups.map((group) => group.name),
+        groups_ids: groups.map((group) => group.id),
+      },
+      { orderingKey: contact.id },
+    ),
   ];
 }

@@ -21,6 +21,7 @@ import { createDispatcherMetrics, type DispatcherMetrics } from './createDispatc
 import { createWebhookSender, type SendResult, type WebhookSender } from './createWebhookSender.js';
 import { decideAttempt } from './decideAttempt.js';
 import { retrySchedule } from './nextAttemptAt.js';
+import { eventSequenceHeaders } from './eventSequenceHeaders.js';
 import { signWebhook } from './signWebhook.js';
 
 /** Where the dispatcher reports (the server's log fits). */
@@ -146,8 +147,33 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       : createDispatcherMetrics(options.metrics as Registry | undefined);
   if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats(), now);
 
+  /**
+   * Ordered delivery: deliveries with an ordering key whose result is not recorded yet, and an
+   * estimate of how many deliveries this worker's fan-outs left held behind an earlier one of their
+   * key (`FanOutResult.held`) that its claims have not taken yet. While some are held, a final
+   * result of a keyed delivery may free the next one: look for it as soon as that result has
+   * committed, not at the next poll. With none held (the usual case, also under load: the earlier
+   * event of a contact is long done when the next one is fanned out) no claim is spent on it. Held
+   * deliveries this worker does not know of (another worker's fan-out, a restart) are claimed at
+   * the poll at the latest.
+   */
+  const orderedUnrecorded = new Set<number>();
+  let orderedHeld = 0;
   const batcher = createCompletionBatcher({
-    complete: (batch) => store.completeAttempts(batch),
+    complete: async (batch) => {
+      const applied = await store.completeAttempts(batch);
+      if (orderedUnrecorded.size > 0) {
+        let freed = false;
+        for (const result of batch) {
+          if (orderedUnrecorded.delete(result.deliveryId) && result.outcome !== 'pending') freed = true;
+        }
+        if (freed && orderedHeld > 0) {
+          claimHint = true;
+          wake();
+        }
+      }
+      return applied;
+    },
     // Under load a batch commits once a round of attempts (`concurrency`) has finished; fewer,
     // larger transactions cost SQLite and PostgreSQL less per delivery. The linger only delays
     // the log, never a POST.
@@ -249,12 +275,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let result: SendResult;
     try {
       // A fresh timestamp per attempt; the id stays; every secret that still signs signs.
-      const headers = signWebhook({
-        id: delivery.webhookId,
-        timestamp: Math.floor(startedAt / 1000),
-        body: delivery.body,
-        secrets: activeSecrets(delivery, startedAt),
-      });
+      const headers = {
+        ...signWebhook({
+          id: delivery.webhookId,
+          timestamp: Math.floor(startedAt / 1000),
+          body: delivery.body,
+          secrets: activeSecrets(delivery, startedAt),
+        }),
+        // Unsigned (the signature covers id, timestamp and body): the event's place and time.
+        ...eventSequenceHeaders(delivery.eventId, delivery.eventAt),
+      };
       result = await sender.send({ url: delivery.url, headers, body: delivery.body });
     } catch (error) {
       // A bad stored secret: a configuration error the sender must fix; retrying cannot help.
@@ -284,6 +314,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       );
     }
     if (decision.nextAttemptAt !== null) wakeAt(decision.nextAttemptAt);
+    if (delivery.orderingKey !== null) orderedUnrecorded.add(delivery.id);
     batcher.push({
       deliveryId: delivery.id,
       owner: delivery.leaseOwner ?? owner,
@@ -348,6 +379,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         inFlight: heldWhenSent,
       });
       queue.add(claimed);
+      if (orderedHeld > 0) {
+        const keyed = claimed.reduce((n, delivery) => n + (delivery.orderingKey === null ? 0 : 1), 0);
+        // None taken while none of ours can still free one: the rest (if any) wait behind other
+        // workers' deliveries; the poll finds them.
+        orderedHeld = keyed === 0 && orderedUnrecorded.size === 0 ? 0 : Math.max(0, orderedHeld - keyed);
+      }
       // More may be due when the claim stopped at a limit: all it asked for, or an endpoint's cap
       // (what is due for that endpoint waits for its slots). Then the next look comes as slots
       // free up, not at the next poll.
@@ -369,6 +406,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         inFlight: new Map(queue.held),
       });
       const claimed = result.claimed ?? [];
+      orderedHeld += result.held ?? 0;
       fannedOut = result.events;
       // It stopped at a limit, not at the end of the outbox: more events wait.
       if (result.events >= fanOutBatch || claimed.length >= room) fanOutHint = true;

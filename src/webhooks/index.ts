@@ -16,11 +16,21 @@ export {
 } from './signWebhook.js';
 export {
   verifyWebhook,
+  verifyWebhookDelivery,
+  type VerifiedWebhook,
   WebhookVerificationError,
   type WebhookVerificationCode,
   type WebhookHeadersInput,
   type VerifyWebhookOptions,
 } from './verifyWebhook.js';
+export {
+  eventSequenceHeaders,
+  parseEventSequence,
+  eventSeqHeader,
+  eventTimeHeader,
+  type EventSequence,
+  type EventSequenceHeaders,
+} from './eventSequenceHeaders.js';
 export { retrySchedule, retryJitter, maxRetryAfterMs, nextAttemptAt } from './nextAttemptAt.js';
 export { parseRetryAfter } from './parseRetryAfter.js';
 export {

@@ -8,6 +8,7 @@ import {
   generateSecret,
   testWebhookUrl,
   verifyWebhook,
+  verifyWebhookDelivery,
 } from './index.js';
 
 const secret = generateSecret();
@@ -41,6 +42,22 @@ describe('testWebhookUrl', () => {
     expect(verifyWebhook(secret, request?.headers ?? {}, request?.body ?? '')).toEqual(
       eventSamples['mailing group unsubscribe'],
     );
+    // The sequence headers too: seq 0 (below every real event), time = when it was sent.
+    const before = Date.now();
+    const again = await testWebhookUrl({
+      url,
+      event: 'contact adding',
+      sender,
+      secrets: secret,
+      now: () => before,
+    });
+    expect(again.ok).toBe(true);
+    const delivery = verifyWebhookDelivery(
+      secret,
+      receiver.requests[1]?.headers ?? {},
+      receiver.requests[1]?.body ?? '',
+    );
+    expect(delivery).toMatchObject({ seq: 0, time: new Date(before) });
   });
 
   it('sends every sample, in catalog order, for the common URL', async () => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { eventSamples, eventTypes, type EventType, type MailingEvent } from '../events/index.js';
 import type { SendErrorCode } from './classifyResponse.js';
 import type { WebhookSender } from './createWebhookSender.js';
+import { eventSequenceHeaders } from './eventSequenceHeaders.js';
 import { signWebhook } from './signWebhook.js';
 
 /** What to test. */
@@ -68,8 +69,11 @@ export async function testWebhookUrl({
     const sample = eventSamples[type] as MailingEvent;
     const body = JSON.stringify(sample);
     const id = `msg_test_${randomBytes(12).toString('base64url')}`;
-    const headers = signWebhook({ id, timestamp: Math.floor(now() / 1000), body, secrets });
-    const result = await sender.send({ url, headers: { ...headers }, body });
+    const at = now();
+    const headers = signWebhook({ id, timestamp: Math.floor(at / 1000), body, secrets });
+    // As on a real delivery; seq 0 is below every real event, so a receiver keeping the highest
+    // seq per contact never lets a sample overwrite real state.
+    const result = await sender.send({ url, headers: { ...headers, ...eventSequenceHeaders(0, at) }, body });
     const ok =
       result.error === undefined &&
       result.status !== undefined &&

@@ -1,7 +1,15 @@
 /** @module Tests of the receivers' verifier: header forms, every error code, the injected clock. */
 import { describe, expect, it } from 'vitest';
 import { eventSamples } from '../events/index.js';
-import { generateSecret, signWebhook, verifyWebhook, type WebhookVerificationCode } from './index.js';
+import {
+  eventSequenceHeaders,
+  generateSecret,
+  signWebhook,
+  verifyWebhook,
+  verifyWebhookDelivery,
+  WebhookVerificationError,
+  type WebhookVerificationCode,
+} from './index.js';
 
 const secret = generateSecret();
 const t0 = 1_750_000_000;
@@ -84,5 +92,37 @@ describe('verifyWebhook', () => {
     expect(codeOf(() => verifyWebhook(generateSecret(), old.headers, old.body, { now }))).toBe(
       'bad_signature',
     );
+  });
+});
+
+describe('verifyWebhookDelivery', () => {
+  it('returns the event, id, timestamp and the parsed unsub-event-seq / unsub-event-time', () => {
+    const { body, headers } = signed(eventSamples['mailing group subscribe']);
+    const sequence = eventSequenceHeaders(4711, Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    expect(sequence).toEqual({ 'unsub-event-seq': '4711', 'unsub-event-time': '2026-01-02T03:04:05.678Z' });
+    expect(verifyWebhookDelivery(secret, { ...headers, ...sequence }, body, { now })).toEqual({
+      event: eventSamples['mailing group subscribe'],
+      id: 'msg_v',
+      timestamp: t0,
+      seq: 4711,
+      time: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)),
+    });
+    // Another Standard Webhooks sender: no sequence headers, null.
+    expect(verifyWebhookDelivery(secret, headers, body, { now })).toMatchObject({ seq: null, time: null });
+  });
+
+  it('refuses a malformed sequence header, naming it (they are not signed, but must parse)', () => {
+    const { body, headers } = signed(eventSamples['mailing group subscribe']);
+    const refused = (extra: Record<string, string>) => {
+      try {
+        verifyWebhookDelivery(secret, { ...headers, ...extra }, body, { now });
+      } catch (error) {
+        return error instanceof WebhookVerificationError ? [error.code, error.field] : error;
+      }
+      return undefined;
+    };
+    expect(refused({ 'unsub-event-seq': '-1' })).toEqual(['malformed_headers', 'unsub-event-seq']);
+    expect(refused({ 'unsub-event-time': 'yesterday' })).toEqual(['malformed_headers', 'unsub-event-time']);
+    expect(refused({ 'unsub-event-time': '2026-01-02T03:04:05+01:00' })).toBeUndefined();
   });
 });

@@ -1,10 +1,17 @@
 /**
  * @module Verifying a received webhook, for receivers: Standard Webhooks signature and timestamp
- * checks, then typed parsing of the event body.
+ * checks, then typed parsing of the event body (and, with `verifyWebhookDelivery`, of the
+ * unsigned `unsub-event-seq` / `unsub-event-time` headers).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { UnsubError } from '../errors/index.js';
 import { parseEvent, type MailingEvent } from '../events/index.js';
+import {
+  eventSeqHeader,
+  eventTimeHeader,
+  parseEventSequence,
+  type EventSequence,
+} from './eventSequenceHeaders.js';
 import { computeSignature, decodeSecret } from './signWebhook.js';
 
 /** Why a received webhook was refused. */
@@ -51,10 +58,20 @@ function sameSignature(expected: string, received: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A verified delivery: its event, Standard Webhooks id and timestamp, and unsub's sequence headers. */
+export interface VerifiedWebhook extends EventSequence {
+  event: MailingEvent;
+  /** `webhook-id`: the same on every retry of one delivery (deduplicate on it). */
+  id: string;
+  /** `webhook-timestamp` in seconds: the time of this attempt, not of the event. */
+  timestamp: number;
+}
+
 /**
  * Verifies a webhook we (or any Standard Webhooks sender) signed and returns its typed event.
  * `body` must be the raw request body, before any JSON parsing. Several `secrets` are tried in
- * turn (for a receiver in the middle of a rotation).
+ * turn (for a receiver in the middle of a rotation). {@link verifyWebhookDelivery} returns the
+ * headers parsed as well (`unsub-event-seq`, `unsub-event-time`).
  * @throws WebhookVerificationError with a code naming the problem.
  * @throws WebhookSecretError when the secret itself is malformed (a configuration error).
  */
@@ -62,8 +79,24 @@ export function verifyWebhook(
   secrets: string | readonly string[],
   headers: WebhookHeadersInput,
   body: string | Uint8Array,
-  { now = Date.now, toleranceSeconds = 300 }: VerifyWebhookOptions = {},
+  options: VerifyWebhookOptions = {},
 ): MailingEvent {
+  return verifyWebhookDelivery(secrets, headers, body, options).event;
+}
+
+/**
+ * As {@link verifyWebhook}, returning `{ event, id, timestamp, seq, time }`. `seq` and `time` come
+ * from headers the signature does not cover (see `eventSequenceHeaders.ts`); absent ones are null,
+ * a present but malformed one is refused (`malformed_headers`, `field` names the header).
+ * @throws WebhookVerificationError with a code naming the problem.
+ * @throws WebhookSecretError when the secret itself is malformed (a configuration error).
+ */
+export function verifyWebhookDelivery(
+  secrets: string | readonly string[],
+  headers: WebhookHeadersInput,
+  body: string | Uint8Array,
+  { now = Date.now, toleranceSeconds = 300 }: VerifyWebhookOptions = {},
+): VerifiedWebhook {
   const keys = (typeof secrets === 'string' ? [secrets] : secrets).map(decodeSecret);
   const id = readHeader(headers, 'webhook-id');
   const timestamp = readHeader(headers, 'webhook-timestamp');
@@ -133,5 +166,12 @@ export function verifyWebhook(
       { field: first?.path.join('.') },
     );
   }
-  return parsed.event;
+  const sequence = parseEventSequence(
+    readHeader(headers, eventSeqHeader),
+    readHeader(headers, eventTimeHeader),
+  );
+  if (!sequence.ok) {
+    throw new WebhookVerificationError('malformed_headers', sequence.message, { field: sequence.field });
+  }
+  return { event: parsed.event, id, timestamp: Number(timestamp), ...sequence.value };
 }

@@ -89,7 +89,7 @@ export interface PackedClaims {
   rows: Value[];
 }
 
-const claimFields = 14;
+const claimFields = 16;
 
 export function packClaims(claimed: readonly ClaimedDelivery[]): PackedClaims {
   const dict = dictionary();
@@ -113,6 +113,8 @@ export function packClaims(claimed: readonly ClaimedDelivery[]): PackedClaims {
       d.createdAt,
       d.updatedAt,
       d.body,
+      d.orderingKey,
+      d.eventAt,
     );
   }
   return { strings: dict.strings, endpoints: [...endpoints.values()], rows };
@@ -140,7 +142,9 @@ export function unpackClaims({ strings, endpoints, rows }: PackedClaims): Claime
       lastError: rows[i + 10] as string | null,
       createdAt: rows[i + 11] as number,
       updatedAt: rows[i + 12] as number,
+      orderingKey: rows[i + 14] as number | null,
       body: rows[i + 13] as string,
+      eventAt: rows[i + 15] as number,
       url: endpoint?.[1] ?? '',
       secrets: endpoint?.[2] ?? [],
       endpointFirstFailureAt: endpoint?.[3] ?? null,

@@ -11,9 +11,31 @@
  * A lease is `(lease_owner, lease_expires_at)` on a row that stays `pending` (see migration 2); a
  * delivery is claimable when it is due and its lease is absent or expired, so a dead worker's
  * deliveries come back by themselves.
+ *
+ * Ordered delivery (migration 3): a delivery with an ordering key (a contact id) is also held while
+ * (a) an earlier outbox event of its key is not dispatched, or (b) an earlier delivery of its key
+ * to the same endpoint is `pending`, leased or not. Why this is enough, with any number of workers:
+ * - Per key, outbox id order is commit order (writers lock the contact first, see `appendOutbox`),
+ *   so a worker that sees a later event also sees every earlier one, dispatched or not.
+ * - (a) covers an earlier event another worker is fanning out right now (SKIP LOCKED passed over
+ *   its row; a plain read still sees it undispatched until that worker commits, and its commit
+ *   makes the event dispatched and its delivery pending at once). In `orderBlocks` the outbox is
+ *   read before the deliveries: a commit between the two reads is then seen by the second.
+ * - (b) counts a delivery another worker holds (its lease does not matter) until that worker's
+ *   result commits; fencing keeps a stale worker from finishing it twice.
+ * - Claims check both in the one statement that leases (one snapshot); fan-out applies the same
+ *   rule to the deliveries it leases, plus "only the first of an (endpoint, key) in this call".
+ * Unkeyed deliveries skip the check (`ordering_key IS NULL OR …`), so they never wait.
  */
 import { randomBytes } from 'node:crypto';
-import { placeholders, rowPlaceholders, sqlShapes, type SqlExecutor, type SqlValue } from '../sqlExecutor.js';
+import {
+  placeholders,
+  rowPlaceholders,
+  sqlShapes,
+  type SqlExecutor,
+  type SqlSession,
+  type SqlValue,
+} from '../sqlExecutor.js';
 import type { ClaimedDelivery, WebhooksStore } from '../types.js';
 import {
   chunks,
@@ -55,16 +77,94 @@ export function newWebhookIds(count: number): string[] {
 const insertDeliveriesSql = sqlShapes(
   (rows: number) => `INSERT INTO deliveries
      (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at, lease_owner,
-      lease_expires_at, created_at, updated_at)
-   VALUES ${rowPlaceholders(rows, 10)}
+      lease_expires_at, created_at, updated_at, ordering_key)
+   VALUES ${rowPlaceholders(rows, 11)}
    ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
 );
 const insertDeliveriesReturningSql = sqlShapes(
   (rows: number) => `${insertDeliveriesSql(rows)} RETURNING id, event_id`,
 );
+/**
+ * Per ordering key: the first undispatched outbox event (the fan-out's "is an earlier event of
+ * this contact not fanned out yet?"). A plain read, no lock: on PostgreSQL it sees rows another
+ * worker's fan-out holds (and skipped with SKIP LOCKED here) as undispatched until that worker
+ * commits their deliveries with them.
+ */
+const firstUndispatchedSql = sqlShapes(
+  (keys: number) => `SELECT ordering_key, MIN(id) AS first FROM outbox
+   WHERE dispatched_at IS NULL AND ordering_key IN ${placeholders(keys)} GROUP BY ordering_key`,
+);
+/** Per (endpoint, ordering key): the earliest event whose delivery is still pending (leased or not). */
+const firstPendingSql = (
+  endpoints: number,
+  keys: number,
+) => `SELECT endpoint_id, ordering_key, MIN(event_id) AS first
+   FROM deliveries
+   WHERE status = 'pending' AND ordering_key IS NOT NULL AND endpoint_id IN ${placeholders(endpoints)}
+     AND ordering_key IN ${placeholders(keys)}
+   GROUP BY endpoint_id, ordering_key`;
+/**
+ * The ordering rule of a claim, on a candidate row `d`: no key, or no earlier event of its key
+ * waiting for fan-out and no earlier delivery of its key to the same endpoint still pending —
+ * leased by any worker or waiting for a retry. Each NOT EXISTS is one probe of a partial index
+ * (migration 3). Both read the statement's snapshot: an earlier delivery whose completion is not
+ * committed yet still counts as pending, so the later one waits for that COMMIT.
+ */
+const orderedClaimable = `(d.ordering_key IS NULL OR (
+     NOT EXISTS (SELECT 1 FROM deliveries e
+       WHERE e.endpoint_id = d.endpoint_id AND e.ordering_key = d.ordering_key AND e.ordering_key IS NOT NULL
+         AND e.status = 'pending' AND e.event_id < d.event_id)
+     AND NOT EXISTS (SELECT 1 FROM outbox o
+       WHERE o.ordering_key = d.ordering_key AND o.dispatched_at IS NULL AND o.id < d.event_id)))`;
 const markDispatchedSql = sqlShapes(
   (ids: number) => `UPDATE outbox SET dispatched_at = ? WHERE id IN ${placeholders(ids)}`,
 );
+
+/**
+ * For a fan-out page with a claim: which of its keyed events must not be leased because something
+ * earlier of their key is unfinished — an earlier event not fanned out yet (compared with the
+ * first event of the key in this call: the call's own events are undispatched until it commits),
+ * or an earlier event's delivery to the same endpoint still pending. Two reads, whatever the page
+ * size; none when the page has no keyed event (message events pay nothing).
+ */
+async function orderBlocks(
+  tx: SqlSession,
+  page: readonly { id: number; type: string; ordering_key: number | null }[],
+  endpoints: ReadonlyMap<string, EndpointRow>,
+  firstOfKey: Map<number, number>,
+): Promise<((endpointId: number, key: number, eventId: number) => boolean) | undefined> {
+  const keys = new Set<number>();
+  const endpointIds = new Set<number>();
+  for (const event of page) {
+    if (event.ordering_key === null) continue;
+    const key = Number(event.ordering_key);
+    keys.add(key);
+    if (!firstOfKey.has(key)) firstOfKey.set(key, Number(event.id));
+    const endpoint = endpoints.get(event.type) ?? endpoints.get(commonSlot);
+    if (endpoint) endpointIds.add(Number(endpoint.id));
+  }
+  if (keys.size === 0 || endpointIds.size === 0) return undefined;
+  const undispatched = new Map<number, number>();
+  const pending = new Map<string, number>();
+  const endpointList = paddedIds([...endpointIds]);
+  for (const chunk of chunks([...keys], idChunk).map(paddedIds)) {
+    for (const row of await tx.all<{ ordering_key: number; first: number }>(
+      firstUndispatchedSql(chunk.length),
+      chunk,
+    )) {
+      undispatched.set(Number(row.ordering_key), Number(row.first));
+    }
+    for (const row of await tx.all<{ endpoint_id: number; ordering_key: number; first: number }>(
+      firstPendingSql(endpointList.length, chunk.length),
+      [...endpointList, ...chunk],
+    )) {
+      pending.set(`${Number(row.endpoint_id)}:${Number(row.ordering_key)}`, Number(row.first));
+    }
+  }
+  return (endpointId, key, eventId) =>
+    (undispatched.get(key) ?? Infinity) < (firstOfKey.get(key) ?? eventId) ||
+    (pending.get(`${endpointId}:${key}`) ?? Infinity) < eventId;
+}
 
 /** The dispatch verbs on one executor. */
 export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
@@ -86,17 +186,34 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
         /** Per leased event id: its body and endpoint (to build the claimed delivery). */
         const leased = new Map<
           number,
-          { type: string; body: string; endpoint: EndpointRow; webhookId: string }
+          {
+            type: string;
+            body: string;
+            eventAt: number;
+            key: number | null;
+            endpoint: EndpointRow;
+            webhookId: string;
+          }
         >();
         const eventIds: number[] = [];
+        /** Ordering: the first event id of each key in this call, and the (endpoint, key) pairs met. */
+        const firstOfKey = new Map<number, number>();
+        const pairsSeen = new Set<string>();
+        let held = 0;
         let afterId: number | undefined;
         // Pages of the outbox, oldest first. Without a claim one page of `limit` events; with one,
         // pages sized by the leases left, until they are used up (later events wait in the outbox),
         // the outbox is empty or `limit` events were taken.
         for (;;) {
           const want = leasing ? Math.min(maxEvents - eventIds.length, Math.max(leaseRoom, 16)) : maxEvents;
-          const page = await tx.all<{ id: number; type: string; body?: string }>(
-            `SELECT id, type${leasing ? ', body' : ''} FROM outbox
+          const page = await tx.all<{
+            id: number;
+            type: string;
+            ordering_key: number | null;
+            body?: string;
+            created_at?: number;
+          }>(
+            `SELECT id, type, ordering_key${leasing ? ', body, created_at' : ''} FROM outbox
              WHERE dispatched_at IS NULL${afterId === undefined ? '' : ' AND id > ?'}
              ORDER BY id LIMIT ?${skipLockedSuffix}`,
             afterId === undefined ? [want] : [afterId, want],
@@ -109,12 +226,14 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
               )
             ).map((row) => [row.slot, row]),
           );
+          const blocked = leasing ? await orderBlocks(tx, page, endpoints, firstOfKey) : undefined;
           const webhookIds = newWebhookIds(page.length);
           let taken = 0;
           for (const [index, event] of page.entries()) {
             if (leasing && leaseRoom === 0) break;
             taken += 1;
             const eventId = Number(event.id);
+            const key = event.ordering_key === null ? null : Number(event.ordering_key);
             eventIds.push(eventId);
             // Per-event wins over common.
             const endpoint = endpoints.get(event.type) ?? endpoints.get(commonSlot);
@@ -124,11 +243,27 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
             const enabled = endpoint.disabled_at === null;
             const room =
               endpointRoom.get(endpointId) ?? perEndpoint - (claim?.inFlight?.get(endpointId) ?? 0);
-            const lease = leasing && enabled && room > 0;
+            // Ordering: of one (endpoint, key), only the first event of this call may be leased,
+            // and only when nothing earlier of its key is unfinished (see `orderBlocks`).
+            let inOrder = true;
+            if (key !== null) {
+              const pair = `${endpointId}:${key}`;
+              inOrder = !pairsSeen.has(pair) && blocked?.(endpointId, key, eventId) !== true;
+              pairsSeen.add(pair);
+            }
+            const lease = leasing && enabled && room > 0 && inOrder;
+            if (leasing && enabled && !inOrder) held += 1;
             if (lease) {
               leaseRoom -= 1;
               endpointRoom.set(endpointId, room - 1);
-              leased.set(eventId, { type: event.type, body: event.body ?? '', endpoint, webhookId });
+              leased.set(eventId, {
+                type: event.type,
+                body: event.body ?? '',
+                eventAt: Number(event.created_at ?? at),
+                key,
+                endpoint,
+                webhookId,
+              });
             }
             rows.push([
               eventId,
@@ -141,6 +276,7 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
               lease ? at + (claim?.leaseMs ?? 0) : null,
               at,
               at,
+              key,
             ]);
           }
           if (!leasing || leaseRoom === 0 || taken < page.length || page.length < want) break;
@@ -192,18 +328,20 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
             nextAttemptAt: at,
             leaseOwner: claim.owner,
             leaseExpiresAt: at + claim.leaseMs,
+            orderingKey: lease.key,
             lastStatus: null,
             lastError: null,
             createdAt: at,
             updatedAt: at,
             body: lease.body,
+            eventAt: lease.eventAt,
             url: endpoint.url,
             secrets: endpoint.secrets,
             endpointFirstFailureAt: endpoint.firstFailureAt,
           });
         }
         claimed.sort((a, b) => a.id - b.id);
-        return { events: eventIds.length, deliveries, claimed };
+        return { events: eventIds.length, deliveries, claimed, held };
       });
     },
 
@@ -239,10 +377,11 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
             const rows = await tx.all<DeliveryRow>(
               `UPDATE deliveries SET lease_owner = ?, lease_expires_at = ?, updated_at = ?
                WHERE id IN (
-                 SELECT id FROM deliveries
-                 WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at <= ?
-                   AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
-                 ORDER BY next_attempt_at, id LIMIT ?${skipLockedSuffix})
+                 SELECT d.id FROM deliveries d
+                 WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?)
+                   AND ${orderedClaimable}
+                 ORDER BY d.next_attempt_at, d.id LIMIT ?${skipLockedSuffix})
                RETURNING ${deliveryColumns()}`,
               [owner, leaseUntil, now, endpointId, now, now, want],
             );
@@ -254,24 +393,26 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
           active = next;
         }
         if (claimed.length === 0) return [];
-        const bodies = new Map<number, string>();
+        const bodies = new Map<number, { body: string; created_at: number }>();
         for (const ids of chunks([...new Set(claimed.map((row) => Number(row.event_id)))], idChunk).map(
           paddedIds,
         )) {
-          const rows = await tx.all<{ id: number; body: string }>(
-            `SELECT id, body FROM outbox WHERE id IN ${placeholders(ids.length)}`,
+          const rows = await tx.all<{ id: number; body: string; created_at: number }>(
+            `SELECT id, body, created_at FROM outbox WHERE id IN ${placeholders(ids.length)}`,
             ids,
           );
-          for (const row of rows) bodies.set(Number(row.id), row.body);
+          for (const row of rows) bodies.set(Number(row.id), row);
         }
         const endpoints = new Map(endpointRows.map((row) => [Number(row.id), endpointFromRow(row)]));
         return claimed
           .map((row): ClaimedDelivery => {
             const endpoint = endpoints.get(Number(row.endpoint_id));
+            const event = bodies.get(Number(row.event_id));
             return {
               ...deliveryFromRow(row),
               status: 'delivering',
-              body: bodies.get(Number(row.event_id)) ?? '',
+              body: event?.body ?? '',
+              eventAt: Number(event?.created_at ?? 0),
               url: endpoint?.url ?? '',
               secrets: endpoint?.secrets ?? [],
               endpointFirstFailureAt: endpoint?.firstFailureAt ?? null,

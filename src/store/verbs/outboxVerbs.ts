@@ -14,7 +14,23 @@ const maxPage = 1_000;
 export function createOutboxVerbs(executor: SqlExecutor): OutboxStore {
   return {
     appendEvents(events, at) {
-      return executor.transaction((tx) => appendOutbox(tx, events, at));
+      const keys = distinct(
+        events.flatMap((event) => (event.orderingKey == null ? [] : [event.orderingKey])),
+      );
+      return executor.transaction(async (tx) => {
+        // Per key, id order must be commit order (see `appendOutbox`): lock the keyed contacts, in
+        // id order (no deadlock between two such calls). A key with no contact row locks nothing.
+        // (On SQLite the suffix is empty: the transaction itself is the lock.)
+        const sorted = [...keys].sort((a, b) => a - b);
+        for (let from = 0; from < sorted.length; from += maxPage) {
+          const chunk = sorted.slice(from, from + maxPage);
+          await tx.all(
+            `SELECT id FROM contacts WHERE id IN ${placeholders(chunk.length)} ORDER BY id${executor.capabilities.lockRowsSuffix}`,
+            chunk,
+          );
+        }
+        return appendOutbox(tx, events, at);
+      });
     },
 
     async listOutbox(options = {}) {

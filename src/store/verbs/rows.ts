@@ -11,7 +11,7 @@ export const contactColumns = 'id, email, phone, first_name, last_name, extra, c
 export const groupColumns = 'id, name, system_name, description, channel, created_at';
 
 /** Columns of `outbox`. */
-export const outboxColumns = 'id, type, body, created_at, dispatched_at';
+export const outboxColumns = 'id, type, body, created_at, dispatched_at, ordering_key';
 
 /** A `contacts` row. */
 export interface ContactRow {
@@ -45,6 +45,7 @@ export interface OutboxRow {
   body: string;
   created_at: number;
   dispatched_at: number | null;
+  ordering_key: number | null;
 }
 
 /** A `memberships` row joined with its group (group columns prefixed `g_`). */
@@ -93,6 +94,7 @@ export function outboxFromRow(row: OutboxRow): OutboxEvent {
     body: row.body,
     createdAt: Number(row.created_at),
     dispatchedAt: row.dispatched_at === null ? null : Number(row.dispatched_at),
+    orderingKey: row.ordering_key === null ? null : Number(row.ordering_key),
   };
 }
 

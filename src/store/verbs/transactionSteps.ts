@@ -171,7 +171,19 @@ export async function leaveGroups(
  */
 const outboxRowsPerInsert = 100;
 
-/** Appends events to the outbox in order, one multi-row INSERT per chunk; returns them with their ids. */
+/**
+ * Appends events to the outbox in order, one multi-row INSERT per chunk; returns them with their ids.
+ *
+ * Order of commit (why the caller locks first): on PostgreSQL an outbox id is taken at INSERT and
+ * transactions commit in any order, so a lower id can commit after a higher one. Per ordering key
+ * (contact) that must not happen, or a worker could deliver the later change before the earlier
+ * one is even visible. Every writer of a keyed event therefore holds that contact's row lock
+ * before this INSERT: `changeMemberships` and `importContacts` lock it (`lockContact`, `FOR
+ * UPDATE`), `createContact` inserts it (invisible to others until commit), `appendEvents` locks
+ * the keyed contacts. A second change of the contact waits for the lock, i.e. for the first
+ * one's COMMIT, before it takes its id: per contact, id order is commit order. (SQLite runs one
+ * writer at a time, so there it holds for every id.)
+ */
 export async function appendOutbox(
   tx: SqlSession,
   events: readonly NewOutboxEvent[],
@@ -181,9 +193,10 @@ export async function appendOutbox(
   for (let from = 0; from < events.length; from += outboxRowsPerInsert) {
     const chunk = events.slice(from, from + outboxRowsPerInsert);
     const rows = await tx.all<OutboxRow>(
-      `INSERT INTO outbox (type, body, created_at) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}
+      `INSERT INTO outbox (type, body, created_at, ordering_key)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
        RETURNING ${outboxColumns}`,
-      chunk.flatMap((event) => [event.type, event.body, at]),
+      chunk.flatMap((event) => [event.type, event.body, at, event.orderingKey ?? null]),
     );
     // Ids grow in VALUES order; RETURNING's row order is unspecified (SQLite says so), ids are not.
     appended.push(...rows.map(outboxFromRow).sort((a, b) => a.id - b.id));

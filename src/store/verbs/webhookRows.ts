@@ -36,6 +36,7 @@ export const deliveryColumnList = [
   'next_attempt_at',
   'lease_owner',
   'lease_expires_at',
+  'ordering_key',
   'last_status',
   'last_error',
   'created_at',
@@ -78,6 +79,7 @@ export interface DeliveryRow {
   next_attempt_at: number | null;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  ordering_key: number | null;
   last_status: number | null;
   last_error: string | null;
   created_at: number;
@@ -141,6 +143,7 @@ export function deliveryFromRow(row: DeliveryRow): Delivery {
     nextAttemptAt: optionalNumber(row.next_attempt_at),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: optionalNumber(row.lease_expires_at),
+    orderingKey: optionalNumber(row.ordering_key),
     lastStatus: optionalNumber(row.last_status),
     lastError: row.last_error,
     createdAt: Number(row.created_at),
