@@ -14,9 +14,11 @@ import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
+import { runSmsRepliesContract } from './smsRepliesContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runSmsRepliesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
   name: 'sqlite, dispatch thread',
