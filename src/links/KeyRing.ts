@@ -9,7 +9,8 @@ import {
   compactMacBytes,
   compactProblem,
   decodeCompactClaims,
-  encodeCompactClaims,
+  maxCompactClaimsBytes,
+  writeCompactClaims,
 } from './compactClaims.js';
 import { claimsProblem, decodePayload, encodePayload } from './linkClaims.js';
 import { LinkClaimsError, LinkKeyError } from './linkErrors.js';
@@ -24,6 +25,9 @@ const maxTokenLength = 4096;
 /** Longer inputs are not compact codes (three groups with the largest ids take 51 characters). */
 const maxCompactCodeLength = 80;
 const daySeconds = 86_400;
+
+/** Where `signCompactLink` writes a code before encoding it. */
+const compactScratch = Buffer.alloc(maxCompactClaimsBytes + compactMacBytes);
 
 /** Options shared by `KeyRing.load` and `KeyRing.generate`. */
 export interface KeyRingOptions {
@@ -223,14 +227,14 @@ export class KeyRing {
     const problem = claimsProblem(input, issuedAt, undefined) ?? compactProblem(input, issuedAt);
     if (problem) throw new LinkClaimsError(`cannot sign compact link: ${problem}`);
     const key = this.#signer;
-    const claims = encodeCompactClaims(input, issuedAt, key.compactIndex);
-    const code = Buffer.allocUnsafe(claims.length + compactMacBytes);
-    claims.copy(code);
+    // One scratch buffer for claims and MAC: signing is synchronous, so no call can interleave.
+    const code = compactScratch;
+    const length = writeCompactClaims(code, input, issuedAt, key.compactIndex);
     createHmac('sha256', key.compactKey)
-      .update(claims)
+      .update(code.subarray(0, length))
       .digest()
-      .copy(code, claims.length, 0, compactMacBytes);
-    return code.toString('base64url');
+      .copy(code, length, 0, compactMacBytes);
+    return code.toString('base64url', 0, length + compactMacBytes);
   }
 
   /**
