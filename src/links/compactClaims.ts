@@ -91,11 +91,6 @@ export function writeCompactClaims(
   return at;
 }
 
-/** The key index byte of claims bytes (undefined when too short to have one). */
-export function compactKeyIndexOf(bytes: Buffer): number | undefined {
-  return bytes.length >= 2 ? bytes[1] : undefined;
-}
-
 /**
  * Reads claims bytes; undefined for anything that is not the one encoding of valid claims
  * (unknown version or action, non-minimal or overlong numbers, unsorted groups, trailing bytes).

@@ -67,7 +67,9 @@ test('sqlite: creates the parent directory and records migrations once', async (
   try {
     expect(await runMigrations(executor, migrations)).toEqual([]);
     const rows = await executor.all('SELECT id, name FROM schema_migrations ORDER BY id');
-    expect(rows).toEqual([
+    // Every migration of the list, once (derived, so a branch adding one does not edit this test).
+    expect(rows).toEqual(migrations.map(({ id, name }) => ({ id, name })));
+    expect(rows.slice(0, 2)).toEqual([
       { id: 1, name: 'core' },
       { id: 2, name: 'webhooks' },
     ]);
