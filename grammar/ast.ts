@@ -87,6 +87,7 @@ export type TagErrorCode =
   | 'missing_unsubscribe'
   | 'compact_link_redirect'
   | 'compact_link_groups'
+  | 'wrong_channel'
   // Warnings (never stop compilation):
   | 'duplicate_group'
   | 'alias_tag'

@@ -85,6 +85,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   const tags = parsed.ast.nodes.filter((node): node is TagNode => node.kind === 'tag');
   const table = buildSlotTable(tags, new GroupResolver(options.groups), options.groups, {
     compact: linkFormFor(options.channel, options.links) === 'compact',
+    ...(options.channel === undefined ? {} : { channel: options.channel }),
   });
   const errors = [...parsed.errors, ...table.errors];
   const warnings = [...parsed.warnings, ...table.warnings];

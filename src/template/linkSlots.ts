@@ -69,7 +69,7 @@ export function buildSlotTable(
   tags: readonly TagNode[],
   resolver: GroupResolver,
   catalog: GroupCatalog | undefined,
-  options: { compact?: boolean } = {},
+  options: { compact?: boolean; channel?: Channel } = {},
 ): SlotTable {
   const table: SlotTable = { slots: [], tagSlots: [], headerSlot: -1, errors: [], warnings: [] };
   const byKey = new Map<string, number>();
@@ -100,6 +100,17 @@ export function buildSlotTable(
         };
         if (result.hint !== undefined) error.hint = result.hint;
         table.errors.push(error);
+        continue;
+      }
+      // An SMS message's links leave SMS groups; an e-mail group there would be a link that fails.
+      if (options.channel === 'sms' && result.group.channel === 'email') {
+        resolved = false;
+        table.errors.push({
+          code: 'wrong_channel',
+          message: `'${group.name}' is an email group; the links of an SMS can only leave SMS groups`,
+          line: group.position.line,
+          column: group.position.column,
+        });
         continue;
       }
       ids.add(result.group.id);

@@ -64,6 +64,15 @@ describe('SMS templates', () => {
     expect(compile("<<UnsubscribeRedirect('https://shop.example/bye', 'sms_1')>>", { groups }).ok).toBe(true);
   });
 
+  it('refuse e-mail groups in an SMS template', () => {
+    const catalog: GroupCatalog = [...groups, { id: 9, name: 'News', systemName: 'news', channel: 'email' }];
+    const result = compile("<<Unsubscribe('sms_1', 'News')>>", { groups: catalog, channel: 'sms' });
+    expect(!result.ok && result.errors.map((e) => [e.code, e.line, e.column])).toEqual([
+      ['wrong_channel', 1, 24],
+    ]);
+    expect(compile("<<Unsubscribe('sms_1', 'News')>>", { groups: catalog }).ok).toBe(true);
+  });
+
   it('offer compact links on any channel, and refuse them for a template that cannot have them', () => {
     const email = compile('<a href="<<link_unsubscribe>>">x</a>', { groups, links: 'compact' });
     if (!email.ok) throw new Error('does not compile');
