@@ -1,5 +1,6 @@
 /**
- * @module `npm run bench:render`: signed links/s against the raw node:crypto HMAC floor, and
+ * @module `npm run bench:render`: signed links/s against the raw node:crypto HMAC floor, compact
+ * (SMS) links/s against the same floor, compact verifications/s against JWS verifications/s, and
  * recipients/s for examples/newsletter.hbs against bare Handlebars rendering the same template with
  * fixed links plus the HMACs those links need. Warm-up, then rounds that alternate ours and the
  * floor, medians. Time is the process's CPU time (user + system): on a shared machine wall time also
@@ -84,6 +85,47 @@ const [linksPerSecond, hmacPerSecond] = measurePair(
   },
 );
 
+// --- compact links (SMS) -------------------------------------------------------------------------
+// Signing against the same HMAC floor; verifying against verifying the JWS of the same claims.
+const compactClaims: LinkClaimsInput = {
+  action: 'unsubscribe_groups',
+  contactId: 1,
+  channel: 'sms',
+  groupIds: [1, 2],
+  issuedAt: 1_741_950_000,
+};
+const [compactPerSecond, compactHmacPerSecond] = measurePair(
+  linkCount,
+  () => {
+    for (let i = 1; i <= linkCount; i++) {
+      compactClaims.contactId = i;
+      sink += keyRing.signCompactLink(compactClaims).length;
+    }
+  },
+  () => {
+    for (let i = 1; i <= linkCount; i++) {
+      sink += `${signingInput}.${createHmac('sha256', floorKey).update(signingInput).digest('base64url')}`
+        .length;
+    }
+  },
+);
+const verifyCount = 20_000;
+const compactCodes = Array.from({ length: verifyCount }, (_, i) =>
+  keyRing.signCompactLink({ ...compactClaims, contactId: i + 1 }),
+);
+const jwsTokens = Array.from({ length: verifyCount }, (_, i) =>
+  keyRing.signLink({ ...compactClaims, contactId: i + 1 }),
+);
+const [compactVerifyPerSecond, jwsVerifyPerSecond] = measurePair(
+  verifyCount,
+  () => {
+    for (const code of compactCodes) sink += keyRing.verifyCompactLink(code).ok ? 1 : 0;
+  },
+  () => {
+    for (const token of jwsTokens) sink += keyRing.verifyLink(token).ok ? 1 : 0;
+  },
+);
+
 // --- render --------------------------------------------------------------------------------------
 const source = example('newsletter.hbs');
 const compiled = compile(source, { groups: parseGroupCatalog(JSON.parse(example('groups.json'))) });
@@ -141,6 +183,11 @@ const result = {
   links_per_recipient: Math.round(linksPerRecipient * 100) / 100,
   render_floor_per_s: Math.round(renderFloorPerSecond),
   render_ratio: ratio(renderPerSecond, renderFloorPerSecond),
+  compact_links_per_s: Math.round(compactPerSecond),
+  compact_links_ratio: ratio(compactPerSecond, compactHmacPerSecond),
+  compact_verify_per_s: Math.round(compactVerifyPerSecond),
+  jws_verify_per_s: Math.round(jwsVerifyPerSecond),
+  compact_verify_ratio: ratio(compactVerifyPerSecond, jwsVerifyPerSecond),
   rounds,
 };
 process.stdout.write(
@@ -149,6 +196,12 @@ process.stdout.write(
 process.stdout.write(
   `render: ${format(renderPerSecond)} recipients/s vs ${format(renderFloorPerSecond)}/s floor ` +
     `(bare Handlebars ${format(barePerSecond)}/s + ${result.links_per_recipient} HMACs/recipient) → ratio ${result.render_ratio}\n`,
+);
+process.stdout.write(
+  `compact: ${format(compactPerSecond)} compact links/s vs ${format(compactHmacPerSecond)}/s raw HMAC floor → ratio ${result.compact_links_ratio}\n`,
+);
+process.stdout.write(
+  `verify: ${format(compactVerifyPerSecond)} compact/s vs ${format(jwsVerifyPerSecond)} JWS/s → ratio ${result.compact_verify_ratio}\n`,
 );
 if (sink === 0) process.stdout.write('\n');
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -85,12 +85,16 @@ export type TagErrorCode =
   | 'too_many_groups'
   | 'handlebars_syntax'
   | 'missing_unsubscribe'
+  | 'compact_link_redirect'
+  | 'compact_link_groups'
+  | 'wrong_channel'
   // Warnings (never stop compilation):
   | 'duplicate_group'
   | 'alias_tag'
   | 'conditional_unsubscribe'
   | 'mixed_channels'
-  | 'suspicious_merge_field';
+  | 'suspicious_merge_field'
+  | 'sms_segments';
 
 /** One problem, with a 1-based line and column and, where it helps, a hint saying how to fix it. */
 export interface TagError {

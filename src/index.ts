@@ -130,3 +130,6 @@ export {
 } from './http/webhooksApi/index.js';
 export { createConsoleRouter, type ConsoleRouterOptions } from './http/console/index.js';
 export { buildOpenApiDocument, openApiRouter, type OpenApiDocument } from './http/openapi/index.js';
+// SMS (issue 16): compact links and SMS length.
+export { compactLinkUrl, maxCompactGroups } from './links/index.js';
+export { measureSms, type LinkForm, type SmsLength } from './template/index.js';

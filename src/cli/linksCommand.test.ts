@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/runCli.js';
-import { KeyRing, linkUrl, type LinkClaimsInput } from '../links/index.js';
+import { KeyRing, compactLinkUrl, linkUrl, type LinkClaimsInput } from '../links/index.js';
 
 let dir: string;
 let file: string;
@@ -34,12 +34,40 @@ const run = (...args: string[]) => runCli(args, { env: { UNSUB_KEYS_FILE: file }
 describe('unsub links decode', () => {
   it('prints {kid, alg, claims} for a bare token and for a full /u/ URL', async () => {
     const token = ring.signLink(claims);
-    const expected = { kid: ring.signingKid, alg: 'HS256', claims };
+    const expected = { kid: ring.signingKid, alg: 'HS256', form: 'jws', claims };
     for (const input of [token, linkUrl('https://unsub.example.com', claims, token)]) {
       const result = await run('links', 'decode', input);
       expect(result).toMatchObject({ exitCode: 0, stderr: '' });
       expect(JSON.parse(result.stdout)).toEqual(expected);
     }
+  });
+
+  it('prints the claims of a compact code, bare or under /s/, and refuses it under /u/', async () => {
+    const code = ring.signCompactLink({ ...claims, channel: 'sms' });
+    const expected = {
+      kid: ring.signingKid,
+      alg: 'HS256',
+      form: 'compact',
+      claims: {
+        action: 'unsubscribe_groups',
+        contactId: 31,
+        channel: 'sms',
+        groupIds: [1, 4],
+        issuedAt: 1_764_460_800,
+      },
+    };
+    for (const input of [code, compactLinkUrl('https://u.example.com', code)]) {
+      const result = await run('links', 'decode', input);
+      expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+      expect(JSON.parse(result.stdout)).toEqual(expected);
+    }
+    const underU = await run('links', 'decode', `https://u.example.com/u/${code}`);
+    expect(underU).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(underU.stderr).toMatch(/malformed/);
+    const jwsUnderS = await run('links', 'decode', `https://u.example.com/s/${ring.signLink(claims)}`);
+    expect(jwsUnderS.stderr).toMatch(/malformed/);
+    const tampered = await run('links', 'decode', `${code.slice(0, -2)}${code.endsWith('AA') ? 'BA' : 'AA'}`);
+    expect(tampered).toMatchObject({ exitCode: 1 });
   });
 
   it('accepts a manage link under /m/ but not under /u/', async () => {

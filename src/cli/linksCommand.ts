@@ -1,6 +1,7 @@
 /**
- * @module `unsub links decode URL|TOKEN`: verify a link (a full `/u/` or `/m/` URL or a bare token)
- * with the key ring and print its key and claims as JSON; exit 1 with a one-line reason otherwise.
+ * @module `unsub links decode URL|TOKEN`: verify a link (a full `/u/`, `/m/` or compact `/s/` URL,
+ * or a bare JWS or compact code) with the key ring and print its key, form and claims as JSON; exit
+ * 1 with a one-line reason otherwise.
  */
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
@@ -28,20 +29,25 @@ export function linksCommand(): Command {
   links
     .command('decode')
     .description('verify a link and print {kid, alg, claims} as JSON; exit 1 with the reason when it is bad')
-    .argument('<link>', 'a full /u/ or /m/ URL, or a bare token')
+    .argument('<link>', 'a full /u/, /m/ or /s/ URL, or a bare token or compact code')
     .action(async (link: string) => {
       const config = loadConfig();
       const ring = await KeyRing.load(config.keysFile, { maxAgeDays: config.linkMaxAgeDays });
       const found = tokenFromLink(link);
-      if (!found) return refuse('malformed (a URL without /u/TOKEN or /m/TOKEN)');
-      const result = ring.verifyLink(found.token);
+      if (!found) return refuse('malformed (a URL without /u/TOKEN, /m/TOKEN or /s/CODE)');
+      // A bare value without dots can only be a compact code; under /u/ and /m/ only a JWS counts.
+      const form =
+        found.page === 's' || (found.page === undefined && !found.token.includes('.')) ? 'compact' : 'jws';
+      const result = form === 'compact' ? ring.verifyCompactLink(found.token) : ring.verifyLink(found.token);
       if (!result.ok) return refuse(reasons[result.reason]);
       const manage = result.claims.action === 'manage';
-      if (found.page !== undefined && manage !== (found.page === 'm')) {
+      if (form === 'jws' && found.page !== undefined && manage !== (found.page === 'm')) {
         return refuse(`wrong page (a ${result.claims.action} token under /${found.page}/)`);
       }
       const alg = ring.list().find((key) => key.kid === result.kid)?.alg;
-      process.stdout.write(`${JSON.stringify({ kid: result.kid, alg, claims: result.claims }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ kid: result.kid, alg, form, claims: result.claims }, null, 2)}\n`,
+      );
     });
 
   return links;

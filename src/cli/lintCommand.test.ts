@@ -74,4 +74,43 @@ describe('unsub lint', () => {
       expect.objectContaining({ code: 'file_unreadable', severity: 'error', line: 1, column: 1 }),
     ]);
   });
+
+  it('--channel sms reports the rendered length, warns above one segment, and refuses a redirect', async () => {
+    const short = await template('short.txt', 'Sale today! Stop: <<link_unsubscribe>>');
+    const long = await template(
+      'long.txt',
+      'Привет, {{name}}! Скидки до пятницы. Отписаться: <<link_unsubscribe>>',
+    );
+    const redirect = await template(
+      'redirect.txt',
+      "Bye: <<UnsubscribeRedirect('https://shop.example/bye', '4')>>",
+    );
+    const base = ['--channel', 'sms', '--base-url', 'https://u.example.com'];
+    const ok = await run('lint', short, long, ...base);
+    expect(ok.exitCode).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${short.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1 sms_length info: renders to \\d+ GSM-7 characters: 1 SMS \\(of 160\\)$`,
+      ),
+    );
+    expect(lines[1]).toContain(':1:1 sms_segments warning: renders to');
+    expect(lines[1]).toContain('UCS-2 characters: 2 SMS segments of 67 (one SMS holds 70)');
+    expect(ok.stderr).toContain('0 errors, 1 warning in 2 templates');
+
+    const sample = path.join(dir, 'sample.json');
+    await writeFile(sample, JSON.stringify({ name: 'Ян' }));
+    const json = await run('lint', short, '--format', 'json', '--data', sample, ...base);
+    const [entry] = JSON.parse(json.stdout) as {
+      sms: { characters: number; segments: number; encoding: string };
+    }[];
+    expect(entry?.sms).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    expect(entry?.sms.characters).toBe('Sale today! Stop: https://u.example.com/s/'.length + 22);
+
+    const refused = await run('lint', redirect, ...base);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toContain(
+      `${redirect}:1:6 compact_link_redirect UnsubscribeRedirect cannot be a compact SMS link`,
+    );
+  });
 });

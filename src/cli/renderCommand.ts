@@ -13,6 +13,7 @@ import {
   compile,
   render,
   type CompiledTemplate,
+  type LinkForm,
   type Recipient,
   type RenderOptions,
 } from '../template/index.js';
@@ -26,6 +27,7 @@ interface RenderCommandOptions {
   format: 'html' | 'json';
   out?: string;
   channel: Channel;
+  links?: LinkForm;
   messageUid?: string;
 }
 
@@ -38,10 +40,11 @@ async function writeOut(text: string): Promise<void> {
 async function compileFile(
   file: string,
   groupsFile: string | undefined,
+  target: { channel: Channel; links?: LinkForm },
 ): Promise<CompiledTemplate | undefined> {
   const groups = groupsFile === undefined ? undefined : await loadGroupCatalog(groupsFile);
   const source = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
-  const result = compile(source, { groups });
+  const result = compile(source, { groups, channel: target.channel, links: target.links });
   for (const warning of result.warnings) process.stderr.write(`${formatProblem(file, warning, 'warning')}\n`);
   if (result.ok) return result.template;
   for (const error of result.errors) process.stderr.write(`${formatProblem(file, error, 'error')}\n`);
@@ -56,7 +59,7 @@ function optionsFor(recipient: Recipient, base: RenderOptions): RenderOptions {
 
 async function run(templateFile: string, options: RenderCommandOptions): Promise<void> {
   const config = loadConfig();
-  const template = await compileFile(templateFile, options.groups);
+  const template = await compileFile(templateFile, options.groups, options);
   if (template === undefined) {
     process.exitCode = 1;
     return;
@@ -82,7 +85,12 @@ async function run(templateFile: string, options: RenderCommandOptions): Promise
   if (config.baseUrlFromDefault) {
     process.stderr.write(`unsub: warning: UNSUB_BASE_URL is not set; links point at ${config.baseUrl}\n`);
   }
-  const base: RenderOptions = { keyRing, baseUrl: config.baseUrl, channel: options.channel };
+  const base: RenderOptions = {
+    keyRing,
+    baseUrl: config.baseUrl,
+    channel: options.channel,
+    links: options.links,
+  };
   if (options.messageUid !== undefined) base.messageUid = options.messageUid;
   if (options.out !== undefined) await mkdir(options.out, { recursive: true });
   const extension = options.format === 'json' ? 'json' : 'html';
@@ -124,6 +132,12 @@ export function renderCommand(): Command {
     .option('--out <dir>', 'write one file per recipient (<contactId>.html or .json) into this directory')
     .addOption(
       new Option('--channel <channel>', 'channel of the message').choices(['email', 'sms']).default('email'),
+    )
+    .addOption(
+      new Option('--links <form>', 'link form: compact /s/ links (default for sms) or jws').choices([
+        'compact',
+        'jws',
+      ]),
     )
     .option('--message-uid <uid>', 'message uid carried in the links (a row’s message_uid field wins)')
     .exitOverride()

@@ -30,19 +30,26 @@ export interface LinkPageDeps {
 export type LinkPage = 'u' | 'm';
 
 /**
- * Verifies the `:token` of a request for `page`.
+ * Verifies the `:token` (a JWS, under `/u/` and `/m/`) or the `:code` (a compact link, under `/s/`)
+ * of a request for `page`. A compact code serves both pages: under `/s/` the unsubscribe routes
+ * come first and pass a manager code on (`next('route')`), so only `page: 'm'` checks its action.
  * @throws HttpError `invalid_link` (400) for any bad token — malformed, tampered, foreign or
  * retired key, expired — and for a token made for the other page. The reason stays internal.
  */
 export function verifiedClaims(req: Request, deps: LinkPageDeps, page: LinkPage): LinkClaims {
-  const token = req.params.token;
-  const result = typeof token === 'string' ? deps.keyRing.verifyLink(token, deps.nowSeconds()) : undefined;
+  const { token, code } = req.params;
+  const result =
+    typeof code === 'string'
+      ? deps.keyRing.verifyCompactLink(code, deps.nowSeconds())
+      : typeof token === 'string'
+        ? deps.keyRing.verifyLink(token, deps.nowSeconds())
+        : undefined;
   if (!result?.ok) {
     throw new HttpError('invalid_link', `the link is not valid (${result?.reason ?? 'malformed'})`, {
       status: 400,
     });
   }
-  if ((result.claims.action === 'manage') !== (page === 'm')) {
+  if ((typeof code !== 'string' || page === 'm') && (result.claims.action === 'manage') !== (page === 'm')) {
     throw new HttpError('invalid_link', 'the link is not valid (made for the other page)', { status: 400 });
   }
   return result.claims;

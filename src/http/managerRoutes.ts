@@ -71,10 +71,10 @@ async function renderManager(
   );
 }
 
-/** Registers `/m/:token` on the app; `formBody` reads (and caps) the POST body. */
+/** Registers `/m/:token` and compact `/s/:code` manager links; `formBody` reads (and caps) the POST body. */
 export function registerManagerRoutes(app: Express, deps: LinkPageDeps, formBody: RequestHandler): void {
   app
-    .route('/m/:token')
+    .route(['/m/:token', '/s/:code'])
     .get(async (req: Request, res: Response) => {
       const claims = verifiedClaims(req, deps, 'm');
       const contact = await linkedContact(deps, claims);

@@ -20,6 +20,8 @@ function tooLarge(limit: number): HttpError {
 /** A middleware reading at most `limit` bytes of body into `req.body` (undefined without a body). */
 export function readFormBody(limit: number): RequestHandler {
   return (req, _res, next) => {
+    // Already read by an earlier route of the same path (a compact `/s/` manager code is passed on).
+    if (Buffer.isBuffer(req.body)) return next();
     const declared = req.headers['content-length'];
     if (declared === undefined && req.headers['transfer-encoding'] === undefined) return next();
     const encoding = req.headers['content-encoding'];

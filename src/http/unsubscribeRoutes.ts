@@ -8,7 +8,7 @@
  * at once, as the seed's platform allows. The risk: mail security scanners and link prefetchers
  * follow links in incoming mail, so recipients may be unsubscribed without clicking. HEAD never acts.
  */
-import type { Express, Request, RequestHandler, Response } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { LinkClaims } from '../links/index.js';
 import type { Contact, Group } from '../store/index.js';
 import { methodNotAllowed } from './errors.js';
@@ -118,12 +118,16 @@ async function showConfirm(
   );
 }
 
-/** Registers `/u/:token` on the app; `formBody` reads (and caps) the POST body. */
+/**
+ * Registers `/u/:token` and the compact `/s/:code` on the app (a compact manager code goes on to
+ * the manager's routes); `formBody` reads (and caps) the POST body.
+ */
 export function registerUnsubscribeRoutes(app: Express, deps: LinkPageDeps, formBody: RequestHandler): void {
   app
-    .route('/u/:token')
-    .get(async (req: Request, res: Response) => {
+    .route(['/u/:token', '/s/:code'])
+    .get(async (req: Request, res: Response, next: NextFunction) => {
       const claims = verifiedClaims(req, deps, 'u');
+      if (claims.action === 'manage') return next('route');
       const [contact, branding] = [await linkedContact(deps, claims), await deps.branding()];
       // HEAD never acts, even without confirmation: it is what prefetchers send first.
       if (req.method === 'GET' && !(branding.confirm ?? deps.confirm)) {
@@ -131,8 +135,9 @@ export function registerUnsubscribeRoutes(app: Express, deps: LinkPageDeps, form
       }
       return showConfirm(deps, claims, res, contact, branding);
     })
-    .post(formBody, async (req: Request, res: Response) => {
+    .post(formBody, async (req: Request, res: Response, next: NextFunction) => {
       const claims = verifiedClaims(req, deps, 'u');
+      if (claims.action === 'manage') return next('route');
       const fields = parseFormBody(req.get('content-type'), req.body as Buffer | undefined);
       if (isOneClick(fields)) return answerOneClick(deps, claims, res);
       return actAndAnswer(deps, claims, res);

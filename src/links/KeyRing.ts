@@ -5,6 +5,13 @@
  */
 import { createHmac, sign as signBytes, timingSafeEqual, verify as verifyBytes } from 'node:crypto';
 import { decodeBase64url } from './base64url.js';
+import {
+  compactMacBytes,
+  compactProblem,
+  decodeCompactClaims,
+  maxCompactClaimsBytes,
+  writeCompactClaims,
+} from './compactClaims.js';
 import { claimsProblem, decodePayload, encodePayload } from './linkClaims.js';
 import { LinkClaimsError, LinkKeyError } from './linkErrors.js';
 import { newKeyEntry, type KeyEntry } from './keyMaterial.js';
@@ -15,7 +22,12 @@ import type { KeyAlg, KeyInfo, LinkClaimsInput, LinkInvalidReason, LinkVerificat
 export const minMaxAgeDays = 60;
 /** Longer inputs are not tokens we could have made (the longest redirect URL fits well within). */
 const maxTokenLength = 4096;
+/** Longer inputs are not compact codes (three groups with the largest ids take 51 characters). */
+const maxCompactCodeLength = 80;
 const daySeconds = 86_400;
+
+/** Where `signCompactLink` writes a code before encoding it. */
+const compactScratch = Buffer.alloc(maxCompactClaimsBytes + compactMacBytes);
 
 /** Options shared by `KeyRing.load` and `KeyRing.generate`. */
 export interface KeyRingOptions {
@@ -79,6 +91,8 @@ export class KeyRing {
   readonly #byKid = new Map<string, KeyEntry>();
   /** Our own header segments, so the common case skips decoding the header. */
   readonly #byHeader = new Map<string, KeyEntry>();
+  /** Keys by compact key index (usually one each; keys imported from elsewhere may share one). */
+  readonly #byCompactIndex = new Map<number, KeyEntry[]>();
   readonly #maxAgeSeconds: number | undefined;
   readonly #now: () => number;
   #signer!: KeyEntry;
@@ -202,6 +216,57 @@ export class KeyRing {
     return { ok: true, claims, kid: key.kid };
   }
 
+  /**
+   * Signs claims as a compact link code (base64url, no dots: see `compactClaims.ts`) with the
+   * signing key's compact MAC key. The message uid is not carried; `issuedAt` is kept in whole days.
+   * @throws LinkClaimsError for claims that break a rule or do not fit a compact link (a redirect,
+   *   more than three groups).
+   */
+  signCompactLink(input: LinkClaimsInput): string {
+    const issuedAt = input.issuedAt ?? Math.floor(this.#now() / 1000);
+    const problem = claimsProblem(input, issuedAt, undefined) ?? compactProblem(input, issuedAt);
+    if (problem) throw new LinkClaimsError(`cannot sign compact link: ${problem}`);
+    const key = this.#signer;
+    // One scratch buffer for claims and MAC: signing is synchronous, so no call can interleave.
+    const code = compactScratch;
+    const length = writeCompactClaims(code, input, issuedAt, key.compactIndex);
+    createHmac('sha256', key.compactKey)
+      .update(code.subarray(0, length))
+      .digest()
+      .copy(code, length, 0, compactMacBytes);
+    return code.toString('base64url', 0, length + compactMacBytes);
+  }
+
+  /**
+   * Verifies a compact link code (sync); any input gives a value, never a throw. A JWS is never a
+   * compact code (its dots are not base64url), and `verifyLink` never accepts a compact code.
+   */
+  verifyCompactLink(code: string, nowSeconds?: number): LinkVerification {
+    if (typeof code !== 'string' || code.length > maxCompactCodeLength) return fail('malformed');
+    const bytes = decodeBase64url(code);
+    if (!bytes || bytes.length < compactMacBytes + 4) return fail('malformed');
+    const claimBytes = bytes.subarray(0, bytes.length - compactMacBytes);
+    const mac = bytes.subarray(bytes.length - compactMacBytes);
+    const candidates = this.#byCompactIndex.get(claimBytes[1] as number);
+    if (!candidates) return fail('unknown_key');
+    let key: KeyEntry | undefined;
+    for (const candidate of candidates) {
+      const expected = createHmac('sha256', candidate.compactKey).update(claimBytes).digest();
+      if (timingSafeEqual(expected.subarray(0, compactMacBytes), mac)) {
+        key = candidate;
+        break;
+      }
+    }
+    if (!key) return fail('bad_signature');
+    if (key.status === 'retired') return fail('retired_key');
+    const claims = decodeCompactClaims(claimBytes);
+    if (!claims) return fail('invalid_claims');
+    const now = nowSeconds ?? Math.floor(this.#now() / 1000);
+    if (this.#maxAgeSeconds !== undefined && now >= claims.issuedAt + this.#maxAgeSeconds)
+      return fail('expired');
+    return { ok: true, claims, kid: key.kid };
+  }
+
   /** Every key, oldest first, without secrets. */
   list(): KeyInfo[] {
     return this.#entries.map((entry) => ({
@@ -263,10 +328,14 @@ export class KeyRing {
   #reindex(): void {
     this.#byKid.clear();
     this.#byHeader.clear();
+    this.#byCompactIndex.clear();
     let signer: KeyEntry | undefined;
     for (const entry of this.#entries) {
       this.#byKid.set(entry.kid, entry);
       this.#byHeader.set(entry.headerSegment, entry);
+      const sameIndex = this.#byCompactIndex.get(entry.compactIndex);
+      if (sameIndex) sameIndex.push(entry);
+      else this.#byCompactIndex.set(entry.compactIndex, [entry]);
       // Newest active signs; on equal creation times the later one in the file wins.
       if (entry.status === 'active' && (!signer || entry.createdMs >= signer.createdMs)) signer = entry;
     }

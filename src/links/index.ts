@@ -15,5 +15,6 @@ export type {
 } from './types.js';
 export { KeyRing, minMaxAgeDays, type KeyRingOptions } from './KeyRing.js';
 export { LinkClaimsError, LinkKeyError, type LinkKeyErrorCode } from './linkErrors.js';
-export { linkUrl, listUnsubscribeHeaders, tokenFromLink } from './linkUrl.js';
+export { compactLinkUrl, linkUrl, listUnsubscribeHeaders, tokenFromLink } from './linkUrl.js';
 export { maxGroupIds, maxMessageUidLength, maxRedirectUrlLength } from './linkClaims.js';
+export { compactProblem, maxCompactGroups } from './compactClaims.js';

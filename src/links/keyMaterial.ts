@@ -4,9 +4,11 @@
  * so that signing a link is little more than JSON.stringify + base64url + one HMAC.
  */
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  hkdfSync,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
@@ -38,6 +40,10 @@ interface KeyEntryBase {
   createdMs: number;
   /** base64url of the protected header `{"alg":…,"kid":…}`. */
   headerSegment: string;
+  /** The key index byte of compact links (`compactKeyIndex(kid)`). */
+  compactIndex: number;
+  /** HMAC key of compact links, derived from the key material (`compactMacKey`). */
+  compactKey: Buffer;
 }
 
 /** A key ready for signing and verifying. */
@@ -67,6 +73,25 @@ function headerSegment(alg: KeyAlg, kid: string): string {
 }
 
 /**
+ * The one-byte key index a compact link carries instead of the kid: the first byte of
+ * SHA-256("unsub compact key index " + kid). Derived from the kid alone, it stays the same through
+ * rotation, retirement, reordering or removal of other keys in the file, with nothing new to store.
+ * New kids are drawn so that no two keys of a ring share an index; keys brought in from elsewhere
+ * may collide, and verification then tries each key of that index.
+ */
+export function compactKeyIndex(kid: string): number {
+  return createHash('sha256').update(`unsub compact key index ${kid}`).digest()[0] as number;
+}
+
+/**
+ * The HMAC key of compact links: HKDF-SHA256 of the key's secret (HS256) or private key (EdDSA),
+ * so compact links work with either algorithm, and a compact MAC is never a JWS signature.
+ */
+function compactMacKey(material: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), 'unsub compact link v1', 32));
+}
+
+/**
  * Builds a key from one JWK of the file, or returns what is wrong with it (`where` prefixes the
  * message, e.g. `keys[1]`).
  */
@@ -86,7 +111,13 @@ export function entryFromJwk(value: unknown, where: string): KeyEntry | string {
   }
   const createdMs = typeof created === 'string' ? Date.parse(created) : NaN;
   if (Number.isNaN(createdMs)) return `${at}: unsub_created must be an ISO 8601 date-time`;
-  const base = { kid, status: status as KeyStatus, created: created as string, createdMs };
+  const base = {
+    kid,
+    status: status as KeyStatus,
+    created: created as string,
+    createdMs,
+    compactIndex: compactKeyIndex(kid),
+  };
   if (alg === 'HS256') {
     if (jwk.kty !== 'oct') return `${at}: kty must be "oct" for HS256`;
     const secret = typeof jwk.k === 'string' ? decodeBase64url(jwk.k) : undefined;
@@ -94,7 +125,13 @@ export function entryFromJwk(value: unknown, where: string): KeyEntry | string {
       return `${at}: k must be base64url of at least ${secretBytes} random bytes`;
     if (jwk.crv !== undefined || jwk.x !== undefined || jwk.d !== undefined)
       return `${at}: an HS256 key has no crv, x or d`;
-    return { ...base, alg, secret, headerSegment: headerSegment(alg, kid) };
+    return {
+      ...base,
+      alg,
+      secret,
+      headerSegment: headerSegment(alg, kid),
+      compactKey: compactMacKey(secret),
+    };
   }
   if (alg === 'EdDSA') {
     if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519')
@@ -111,7 +148,16 @@ export function entryFromJwk(value: unknown, where: string): KeyEntry | string {
     }
     const publicKey = createPublicKey(privateKey);
     if (publicKey.export({ format: 'jwk' }).x !== x) return `${at}: x is not the public key of d`;
-    return { ...base, alg, privateKey, publicKey, x, d, headerSegment: headerSegment(alg, kid) };
+    return {
+      ...base,
+      alg,
+      privateKey,
+      publicKey,
+      x,
+      d,
+      headerSegment: headerSegment(alg, kid),
+      compactKey: compactMacKey(decodeBase64url(d) as Buffer),
+    };
   }
   return `${at}: alg must be "HS256" or "EdDSA"`;
 }
@@ -130,21 +176,38 @@ export function jwkFromEntry(entry: KeyEntry): StoredJwk {
     : { kty: 'OKP', crv: 'Ed25519', x: entry.x, d: entry.d, ...common };
 }
 
-/** A new `active` key with fresh random material; its kid (`k_2026-11-30_ab12cd`) avoids `taken`. */
+/**
+ * A new `active` key with fresh random material; its kid (`k_2026-11-30_ab12cd`) avoids `taken`
+ * and, while fewer than 256 keys exist, the compact key indexes of `taken`.
+ */
 export function newKeyEntry(alg: KeyAlg, nowMs: number, taken: ReadonlySet<string>): KeyEntry {
   const created = new Date(nowMs).toISOString();
+  const takenIndexes = new Set([...taken].map(compactKeyIndex));
   let kid: string;
   do kid = `k_${created.slice(0, 10)}_${randomBytes(3).toString('hex')}`;
-  while (taken.has(kid));
+  while (taken.has(kid) || (takenIndexes.size < 256 && takenIndexes.has(compactKeyIndex(kid))));
   const base = {
     kid,
     status: 'active' as const,
     created,
     createdMs: nowMs,
     headerSegment: headerSegment(alg, kid),
+    compactIndex: compactKeyIndex(kid),
   };
-  if (alg === 'HS256') return { ...base, alg, secret: randomBytes(secretBytes) };
+  if (alg === 'HS256') {
+    const secret = randomBytes(secretBytes);
+    return { ...base, alg, secret, compactKey: compactMacKey(secret) };
+  }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' });
-  return { ...base, alg, privateKey, publicKey, x: jwk.x as string, d: jwk.d as string };
+  const d = jwk.d as string;
+  return {
+    ...base,
+    alg,
+    privateKey,
+    publicKey,
+    x: jwk.x as string,
+    d,
+    compactKey: compactMacKey(decodeBase64url(d) as Buffer),
+  };
 }

@@ -11,6 +11,12 @@ export function linkUrl(baseUrl: string, claims: Pick<LinkClaims, 'action'>, tok
   return `${base}/${claims.action === 'manage' ? 'm' : 'u'}/${token}`;
 }
 
+/** `${baseUrl}/s/${code}`: a compact link (one page for every action; the code says which). */
+export function compactLinkUrl(baseUrl: string, code: string): string {
+  const base = baseUrl.endsWith('/') ? baseUrl.replace(/\/+$/, '') : baseUrl;
+  return `${base}/s/${code}`;
+}
+
 /** RFC 2369 + RFC 8058 headers for one unsubscribe URL. */
 export function listUnsubscribeHeaders(url: string): {
   'List-Unsubscribe': string;
@@ -20,10 +26,10 @@ export function listUnsubscribeHeaders(url: string): {
 }
 
 /**
- * The token in a `/u/` or `/m/` link (with the kind of page it was under) or in a bare token;
- * undefined when `text` is a URL without such a path.
+ * The token in a `/u/`, `/m/` or compact `/s/` link (with the kind of page it was under) or in a
+ * bare token; undefined when `text` is a URL without such a path.
  */
-export function tokenFromLink(text: string): { token: string; page?: 'u' | 'm' } | undefined {
+export function tokenFromLink(text: string): { token: string; page?: 'u' | 'm' | 's' } | undefined {
   const trimmed = text.trim();
   if (!/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return { token: trimmed };
   let url: URL;
@@ -32,7 +38,7 @@ export function tokenFromLink(text: string): { token: string; page?: 'u' | 'm' }
   } catch {
     return undefined;
   }
-  const match = /\/(u|m)\/([^/]+)\/?$/.exec(url.pathname);
+  const match = /\/(u|m|s)\/([^/]+)\/?$/.exec(url.pathname);
   if (!match) return undefined;
-  return { token: match[2] as string, page: match[1] as 'u' | 'm' };
+  return { token: match[2] as string, page: match[1] as 'u' | 'm' | 's' };
 }

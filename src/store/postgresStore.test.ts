@@ -8,12 +8,14 @@ import { openStore } from './openStore.js';
 import { runOrderingContract } from './orderingContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
+import { runSmsRepliesContract } from './smsRepliesContract.js';
 
 const available = await postgresAvailable('the PostgreSQL store suite');
 
 runStoreContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runWebhooksContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runOrderingContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runSmsRepliesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

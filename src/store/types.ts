@@ -709,9 +709,19 @@ export interface BackendCapabilities {
   maxParameters: number;
 }
 
+import type { SmsRepliesStore } from './smsRepliesTypes.js';
+export type * from './smsRepliesTypes.js';
+
 /** The store: every verb group plus lifecycle. */
 export interface Store
-  extends ContactsStore, GroupsStore, MembershipsStore, OutboxStore, SettingsStore, WebhooksStore {
+  extends
+    ContactsStore,
+    GroupsStore,
+    MembershipsStore,
+    OutboxStore,
+    SettingsStore,
+    WebhooksStore,
+    SmsRepliesStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

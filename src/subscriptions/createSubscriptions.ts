@@ -3,7 +3,7 @@
  * the resulting events to the outbox in one store transaction, then — only after the commit —
  * hand the events to the optional in-process bus.
  */
-import type { Channel, Committed, Contact, Group, Store } from '../store/index.js';
+import type { Channel, Committed, Contact, Group, SmsCommand, Store } from '../store/index.js';
 import { contactAddingEvents, membershipEvents } from './buildEvents.js';
 import {
   contactPatchSchema,
@@ -18,6 +18,7 @@ import {
 import { SubscriptionError, fromStoreError } from './subscriptionError.js';
 import { parseContactFile, type ImportFormat, type ImportProblem } from './parseContactFile.js';
 import { validateContactRecords } from './validateContactRecords.js';
+import { inboundSmsSchema, phoneSpellings, smsCommandOf } from './smsReplyCommand.js';
 
 /** An event body as emitted on the bus (structurally compatible with the events part's bus). */
 export type EmittedEvent = { event: string } & Record<string, unknown>;
@@ -115,6 +116,28 @@ export interface ImportContactsCommand {
 export type ImportContactsOutcome =
   { ok: true; created: number; updated: number } | { ok: false; problems: ImportProblem[] };
 
+/** Input of `replyToSms`: an inbound SMS as a messaging gateway forwards it. */
+export interface InboundSms {
+  /** The sender's phone (normalised with the phone rules). */
+  from: string;
+  /** The number it was sent to. */
+  to?: string | null;
+  text: string;
+  /** ISO 8601 or ms since the epoch; default now. */
+  receivedAt?: string | number;
+}
+
+/** What a reply did: nothing (unknown phone) or the command for each contact with that phone. */
+export type SmsReplyResult =
+  | { matched: false }
+  | {
+      matched: true;
+      command: SmsCommand;
+      /** `ru` when the reply has Cyrillic letters, else `en`: the locale of the confirmation. */
+      locale: 'en' | 'ru';
+      contacts: { id: number; left: Group[]; joined: Group[] }[];
+    };
+
 /** The commands. Every method validates its input and throws `SubscriptionError` for bad input. */
 export interface Subscriptions {
   /** Leaves groups; returns the groups actually left (empty on a repeat, which emits nothing). */
@@ -142,6 +165,12 @@ export interface Subscriptions {
   createGroup(input: CreateGroupCommand): Promise<Group>;
   /** Every group, or those of one channel, by id. */
   listGroups(options?: { channel?: Channel }): Promise<Group[]>;
+  /**
+   * A reply to an SMS: STOP-words leave every SMS group of each contact with the sender's phone,
+   * START-words re-join what the STOPs left, anything else is recorded (source `sms-reply`, one
+   * event per group changed). An unknown phone stores nothing and answers `{ matched: false }`.
+   */
+  replyToSms(input: InboundSms): Promise<SmsReplyResult>;
 }
 
 /** `error` naming `from` as its field, re-made to name `to` (the store's names are not the caller's). */
@@ -298,6 +327,39 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
     listGroups(listOptions = {}) {
       return store.listGroups(listOptions);
+    },
+
+    async replyToSms(input) {
+      const parsed = parseInput(inboundSmsSchema, input);
+      const { command, locale } = smsCommandOf(parsed.text);
+      const at = now();
+      const receivedAt = parsed.receivedAt === undefined ? at : new Date(parsed.receivedAt).getTime();
+      const outcomes = await commit(() =>
+        store.applySmsReply(
+          {
+            phones: phoneSpellings(parsed.from),
+            from: parsed.from,
+            to: parsed.to ?? null,
+            text: parsed.text,
+            command,
+            receivedAt,
+            source: 'sms-reply',
+            at,
+          },
+          membershipEvents,
+        ),
+      );
+      if (outcomes.length === 0) return { matched: false };
+      return {
+        matched: true,
+        command,
+        locale,
+        contacts: outcomes.map(({ contact, changed }) => ({
+          id: contact.id,
+          left: groupsIn(changed, 'unsubscribed'),
+          joined: groupsIn(changed, 'subscribed'),
+        })),
+      };
     },
   };
 }

@@ -16,7 +16,16 @@ export {
   type CreateGroupCommand,
   type ImportContactsCommand,
   type ImportContactsOutcome,
+  type InboundSms,
+  type SmsReplyResult,
 } from './createSubscriptions.js';
+export {
+  inboundSmsSchema,
+  phoneSpellings,
+  smsCommandOf,
+  smsStartWords,
+  smsStopWords,
+} from './smsReplyCommand.js';
 export {
   importFormatOf,
   parseContactFile,

@@ -4,6 +4,7 @@
  */
 import Handlebars from 'handlebars';
 import { parseTemplate, type TagError, type TagNode } from '../../grammar/index.js';
+import type { Channel } from '../links/index.js';
 import { checkHandlebars } from './checkHandlebars.js';
 import { GroupResolver, type GroupCatalog } from './groupCatalog.js';
 import { buildSlotTable, type LinkSlot } from './linkSlots.js';
@@ -18,6 +19,22 @@ export interface CompileOptions {
    * bulk mail must carry one). Otherwise it compiles, and only the List-Unsubscribe header links.
    */
   requireUnsubscribe?: boolean;
+  /** Channel the template is sent on; `sms` implies compact links (`links: 'compact'`). */
+  channel?: Channel;
+  /**
+   * The form its links will take (default `compact` for `channel: 'sms'`, else `jws`). With
+   * `compact`, tags a compact link cannot carry (`UnsubscribeRedirect`, more than three groups)
+   * are errors, so a template that compiles always renders.
+   */
+  links?: LinkForm;
+}
+
+/** How links are written: a JWS under `/u/`, `/m/`, or a compact code under `/s/` (SMS). */
+export type LinkForm = 'jws' | 'compact';
+
+/** The link form for a channel unless one is given: compact for SMS, JWS otherwise. */
+export function linkFormFor(channel: Channel | undefined, links: LinkForm | undefined): LinkForm {
+  return links ?? (channel === 'sms' ? 'compact' : 'jws');
 }
 
 /** The per-render state the link helper reads from Handlebars' `@data` (set by `render`). */
@@ -66,7 +83,10 @@ const byPosition = (a: TagError, b: TagError) => a.line - b.line || a.column - b
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
   const parsed = parseTemplate(source);
   const tags = parsed.ast.nodes.filter((node): node is TagNode => node.kind === 'tag');
-  const table = buildSlotTable(tags, new GroupResolver(options.groups), options.groups);
+  const table = buildSlotTable(tags, new GroupResolver(options.groups), options.groups, {
+    compact: linkFormFor(options.channel, options.links) === 'compact',
+    ...(options.channel === undefined ? {} : { channel: options.channel }),
+  });
   const errors = [...parsed.errors, ...table.errors];
   const warnings = [...parsed.warnings, ...table.warnings];
   const env = createEnvironment();
@@ -107,7 +127,12 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   warnings.sort(byPosition);
   if (errors.length > 0) return { ok: false, errors, warnings };
 
-  const fn = env.compile(rewritten, { knownHelpers: { [linkHelperName]: true }, strict: false });
+  // An SMS is plain text: merge fields go in as written (`Tom & Jerry`, not `Tom &amp; Jerry`).
+  const fn = env.compile(rewritten, {
+    knownHelpers: { [linkHelperName]: true },
+    strict: false,
+    noEscape: options.channel === 'sms',
+  });
   const template: CompiledTemplate = Object.freeze({
     source,
     // Frozen down to the group id arrays: rendered links share them instead of copying.

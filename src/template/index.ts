@@ -3,7 +3,15 @@
  * render it per recipient into HTML, signed links and List-Unsubscribe headers. Other parts import
  * only this entry.
  */
-export { compile, type CompileOptions, type CompileResult, type CompiledTemplate } from './compile.js';
+export {
+  compile,
+  linkFormFor,
+  type CompileOptions,
+  type CompileResult,
+  type CompiledTemplate,
+  type LinkForm,
+} from './compile.js';
+export { measureSms, measureSmsTemplate, type SmsLength } from './measureSms.js';
 export {
   render,
   type Recipient,

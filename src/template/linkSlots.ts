@@ -4,7 +4,13 @@
  * the same tag twice yields the same URL). One slot is chosen for the List-Unsubscribe header.
  */
 import type { TagError, TagNode } from '../../grammar/index.js';
-import { maxGroupIds, maxRedirectUrlLength, type Channel, type LinkAction } from '../links/index.js';
+import {
+  maxCompactGroups,
+  maxGroupIds,
+  maxRedirectUrlLength,
+  type Channel,
+  type LinkAction,
+} from '../links/index.js';
 import type { GroupCatalog, GroupResolver } from './groupCatalog.js';
 
 /** One distinct link of a template: what its token says, apart from the recipient. */
@@ -32,11 +38,38 @@ function problem(tag: TagNode, code: TagError['code'], message: string, hint?: s
   return error;
 }
 
+/**
+ * Why a tag cannot become a compact link (SMS): a redirect URL has no room in 40 characters, and a
+ * link naming more than three groups would pass it. Both are refused rather than kept server-side:
+ * a record per sent SMS would grow the store with every message and make rendering write to it,
+ * while the manager link (or `link_unsubscribe`) already covers many groups in a few characters.
+ */
+function compactRefusal(tag: TagNode, groupCount: number): TagError | undefined {
+  if (tag.action === 'unsubscribe_redirect') {
+    return problem(
+      tag,
+      'compact_link_redirect',
+      'UnsubscribeRedirect cannot be a compact SMS link (a 40-character link has no room for the URL)',
+      "write <<Unsubscribe('…')>>; the confirmation page is the landing page of an SMS link",
+    );
+  }
+  if (groupCount > maxCompactGroups) {
+    return problem(
+      tag,
+      'compact_link_groups',
+      `a compact SMS link carries at most ${maxCompactGroups} groups; this tag names ${groupCount}`,
+      'use <<link_unsubscribe_manager>> (the contact picks) or <<link_unsubscribe>> (every SMS group)',
+    );
+  }
+  return undefined;
+}
+
 /** Builds the slot table for the tags of a template. */
 export function buildSlotTable(
   tags: readonly TagNode[],
   resolver: GroupResolver,
   catalog: GroupCatalog | undefined,
+  options: { compact?: boolean; channel?: Channel } = {},
 ): SlotTable {
   const table: SlotTable = { slots: [], tagSlots: [], headerSlot: -1, errors: [], warnings: [] };
   const byKey = new Map<string, number>();
@@ -69,6 +102,17 @@ export function buildSlotTable(
         table.errors.push(error);
         continue;
       }
+      // An SMS message's links leave SMS groups; an e-mail group there would be a link that fails.
+      if (options.channel === 'sms' && result.group.channel === 'email') {
+        resolved = false;
+        table.errors.push({
+          code: 'wrong_channel',
+          message: `'${group.name}' is an email group; the links of an SMS can only leave SMS groups`,
+          line: group.position.line,
+          column: group.position.column,
+        });
+        continue;
+      }
       ids.add(result.group.id);
       if (result.group.channel !== undefined && !channels.has(result.group.channel)) {
         channels.set(result.group.channel, tag);
@@ -77,6 +121,13 @@ export function buildSlotTable(
     if (ids.size > maxGroupIds) {
       table.errors.push(problem(tag, 'too_many_groups', `a tag may name at most ${maxGroupIds} groups`));
       resolved = false;
+    }
+    if (options.compact) {
+      const refusal = compactRefusal(tag, ids.size);
+      if (refusal) {
+        table.errors.push(refusal);
+        resolved = false;
+      }
     }
     const slot: LinkSlot = { action: tag.action, groupIds: [...ids].sort((a, b) => a - b) };
     if (tag.redirectUrl !== undefined) {

@@ -46,6 +46,7 @@ describe('render properties', () => {
             keyRing,
             baseUrl,
             channel,
+            links: 'jws',
             messageUid,
             now: () => issuedAt * 1000,
           });

@@ -57,7 +57,12 @@ describe('render', () => {
 
   it('puts the RFC 8058 headers on the "everything" link when the template has one', () => {
     const template = compiled("<<Unsubscribe('group_3')>> <<link_unsubscribe>>");
-    const result = render(template, { contactId: 7 }, undefined, { keyRing, baseUrl, channel: 'sms' });
+    const result = render(template, { contactId: 7 }, undefined, {
+      keyRing,
+      baseUrl,
+      channel: 'sms',
+      links: 'jws',
+    });
     const header = result.links.find((link) => link.header)!;
     expect(result.headers).toEqual({
       'List-Unsubscribe': `<${header.url}>`,

@@ -4,13 +4,15 @@
  * once per recipient per slot (the same tag twice gives the same URL).
  */
 import {
+  compactLinkUrl,
+  compactProblem,
   linkUrl,
   listUnsubscribeHeaders,
   type Channel,
   type KeyRing,
   type LinkAction,
 } from '../links/index.js';
-import type { CompiledTemplate, LinkHelperState } from './compile.js';
+import { linkFormFor, type CompiledTemplate, type LinkForm, type LinkHelperState } from './compile.js';
 import { TemplateError } from './templateError.js';
 
 /** The contact a copy is rendered for; other fields are merge fields. */
@@ -28,8 +30,13 @@ export interface RenderOptions {
   baseUrl: string;
   /** Channel of the message (default `email`). */
   channel?: Channel;
-  /** Unique id of this sent copy, carried in every link. */
+  /** Unique id of this sent copy, carried in every JWS link (compact links have no room for it). */
   messageUid?: string;
+  /**
+   * `compact` writes every link as `/s/CODE` (≤ 40 characters of path: SMS, WhatsApp URL buttons);
+   * default `compact` for `channel: 'sms'`, else `jws`.
+   */
+  links?: LinkForm;
   /** Clock in milliseconds for the links' issued-at; default: the key ring's clock. */
   now?: () => number;
 }
@@ -59,6 +66,7 @@ interface RecipientClaims {
   channel: Channel;
   messageUid: string | undefined;
   issuedAt: number | undefined;
+  compact: boolean;
 }
 
 /** Signs and memoises the links of one render. */
@@ -86,7 +94,7 @@ class RecipientLinks implements LinkHelperState {
       throw new TemplateError('render_failed', `template has no link slot ${slot}`);
     const recipient = this.#claims;
     // One fixed object shape for every call keeps signing monomorphic (this is the hot path).
-    const token = this.#keyRing.signLink({
+    const claims = {
       action: definition.action,
       contactId: recipient.contactId,
       channel: recipient.channel,
@@ -94,8 +102,10 @@ class RecipientLinks implements LinkHelperState {
       messageUid: recipient.messageUid,
       redirectUrl: definition.redirectUrl,
       issuedAt: recipient.issuedAt,
-    });
-    const url = linkUrl(this.#baseUrl, definition, token);
+    };
+    const url = recipient.compact
+      ? compactLinkUrl(this.#baseUrl, this.#keyRing.signCompactLink(claims))
+      : linkUrl(this.#baseUrl, definition, this.#keyRing.signLink(claims));
     this.urls[slot] = url;
     return url;
   }
@@ -114,6 +124,20 @@ function describe(template: CompiledTemplate, slot: number, url: string, header:
   if (definition.redirectUrl !== undefined) link.redirectUrl = definition.redirectUrl;
   if (header) link.header = true;
   return link;
+}
+
+/** Refuses compact links for a template compiled without the SMS checks that needs what they cannot carry. */
+function checkCompactSlots(compiled: CompiledTemplate): void {
+  for (const slot of compiled.slots) {
+    const problem = compactProblem({ ...slot, contactId: 1, channel: 'sms' }, Number.MAX_SAFE_INTEGER);
+    if (problem !== undefined) {
+      throw new TemplateError(
+        'invalid_render_options',
+        `compact links: ${problem}; compile the template with channel 'sms' to see which tag`,
+        { field: 'links' },
+      );
+    }
+  }
 }
 
 function checkRecipient(recipient: Recipient): void {
@@ -141,11 +165,14 @@ export function render(
   if (!options?.keyRing || typeof options.baseUrl !== 'string' || options.baseUrl === '') {
     throw new TemplateError('invalid_render_options', 'render needs options.keyRing and options.baseUrl');
   }
+  const compact = linkFormFor(options.channel, options.links) === 'compact';
+  if (compact) checkCompactSlots(compiled);
   const claims: RecipientClaims = {
     contactId: recipient.contactId,
     channel: options.channel ?? 'email',
     messageUid: options.messageUid,
     issuedAt: options.now === undefined ? undefined : Math.floor(options.now() / 1000),
+    compact,
   };
   const state = new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl);
   let html: string;

@@ -10,6 +10,7 @@ import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
 import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from './adminTokenVerifier.js';
 import { contactsRoutes } from './contactsRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
+import { inboundSmsRoutes } from './inboundSmsRoutes.js';
 import { pageSettingsRoutes } from './pageSettingsRoutes.js';
 
 /** Largest admin request body. Contacts with many extra fields fit easily; imports use the CLI. */
@@ -94,6 +95,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(groupsRoutes(store, subscriptions));
   router.use(contactsRoutes(store, subscriptions));
   router.use(pageSettingsRoutes(store, now));
+  router.use(inboundSmsRoutes(store, subscriptions, now));
   for (const routes of options.routes ?? []) router.use(routes);
   router.use((req, _res, next) => {
     next(new HttpError('not_found', `there is no admin API route ${req.method} ${req.baseUrl}${req.path}`));

@@ -13,10 +13,12 @@ import {
   createGroupSchema,
   emailSchema,
   groupIdsSchema,
+  inboundSmsSchema,
   subscribeSchema,
   unsubscribeSchema,
 } from '../../subscriptions/index.js';
 import { pageBrandingSchema } from '../pageBranding.js';
+import { smsReplyTextsSchema } from '../smsReplyTexts.js';
 import {
   listDeliveriesQuerySchema,
   maxEventsPerRequest,
@@ -112,6 +114,37 @@ export const apiSchemas: Readonly<
   Endpoint: { schema: endpointJsonSchema, io: 'output' },
   Replay: { schema: replaySchema, io: 'input', description: 'The window [from, to) of delivery creation.' },
   ReplayResult: { schema: replayResultSchema, io: 'output' },
+  // SMS replies (STOP/START)
+  InboundSms: {
+    schema: inboundSmsSchema.strict(),
+    io: 'input',
+    description: 'An inbound SMS as a messaging gateway forwards it.',
+  },
+  InboundSmsResult: {
+    schema: z.union([
+      z.object({ matched: z.literal(false) }),
+      z.object({
+        matched: z.literal(true),
+        command: z.enum(['stop', 'start', 'none']),
+        locale: z.enum(['en', 'ru']),
+        reply: z.string().nullable(),
+        contacts: z.array(
+          z.object({
+            id: z.number().int(),
+            left: z.array(groupJsonSchema),
+            joined: z.array(groupJsonSchema),
+          }),
+        ),
+      }),
+    ]),
+    io: 'output',
+    description: '`reply` is the confirmation text for the gateway to send (null when not a command).',
+  },
+  SmsReplyTexts: {
+    schema: smsReplyTextsSchema,
+    io: 'input',
+    description: 'Confirmation texts of STOP and START per locale; missing ones take the defaults.',
+  },
 };
 
 /** HTTP methods the API uses. */
@@ -273,6 +306,31 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Replace the branding of the public pages',
     body: 'PageBranding',
     responses: { 200: { description: 'The branding saved', schema: 'PageBranding' }, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/inbound/sms',
+    tag: 'SMS replies',
+    summary: 'A reply to an SMS: STOP/START for the contacts with that phone',
+    description:
+      'STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, СТОП, ОТПИСАТЬСЯ leave every SMS group; START, СТАРТ re-join what a STOP left; anything else is recorded. An unknown phone is 200 `{matched: false}` and nothing is stored.',
+    body: 'InboundSms',
+    responses: { 200: { description: 'What happened', schema: 'InboundSmsResult' }, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/settings/sms-replies',
+    tag: 'SMS replies',
+    summary: 'Get the confirmation texts of STOP and START per locale',
+    responses: { 200: { description: 'The texts', schema: 'SmsReplyTexts' } },
+  },
+  {
+    method: 'put',
+    path: '/api/settings/sms-replies',
+    tag: 'SMS replies',
+    summary: 'Replace the confirmation texts of STOP and START per locale',
+    body: 'SmsReplyTexts',
+    responses: { 200: { description: 'The texts saved', schema: 'SmsReplyTexts' }, 422: invalid },
   },
   {
     method: 'get',

@@ -6,8 +6,9 @@ import type { Migration } from './migration.js';
 import { m001Core } from './m001Core.js';
 import { m002Webhooks } from './m002Webhooks.js';
 import { m003OrderedDelivery } from './m003OrderedDelivery.js';
+import { m007SmsReplies } from './m007SmsReplies.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in id order. */
-export const migrations: readonly Migration[] = [m001Core, m002Webhooks, m003OrderedDelivery];
+export const migrations: readonly Migration[] = [m001Core, m002Webhooks, m003OrderedDelivery, m007SmsReplies];
