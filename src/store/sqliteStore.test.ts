@@ -77,7 +77,6 @@ test('sqlite: creates the parent directory and records migrations once', async (
     expect(rows.slice(0, 2)).toEqual([
       { id: 1, name: 'core' },
       { id: 2, name: 'webhooks' },
-      { id: 3, name: 'ordered delivery' },
     ]);
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   } finally {
