@@ -9,6 +9,7 @@ import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
+import { createTemplatesVerbs } from './verbs/templatesVerbs.js';
 import { createWebhooksVerbs } from './verbs/webhooksVerbs.js';
 
 /** The store over an executor whose migrations have run. */
@@ -21,6 +22,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createOutboxVerbs(executor),
     ...createSettingsVerbs(executor),
     ...createWebhooksVerbs(executor),
+    ...createTemplatesVerbs(executor),
     close: () => executor.close(),
   };
 }

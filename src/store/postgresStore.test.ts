@@ -6,12 +6,14 @@ import { expect, test } from 'vitest';
 import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../test/support/databases.js';
 import { openStore } from './openStore.js';
 import { runStoreContract } from './storeContract.js';
+import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 
 const available = await postgresAvailable('the PostgreSQL store suite');
 
 runStoreContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runWebhooksContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runTemplatesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

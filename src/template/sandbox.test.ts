@@ -18,7 +18,7 @@ function compiled(source: string, format: 'html' | 'text' = 'html'): CompiledTem
 function firstError(source: string) {
   const result = compile(source);
   if (result.ok) throw new Error(`${source} compiled`);
-  return result.errors[0];
+  return result.errors[0]!;
 }
 
 describe('the template sandbox', () => {
