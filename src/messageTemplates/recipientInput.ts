@@ -37,22 +37,25 @@ export async function resolveRecipient(
   input: unknown,
   field = 'recipient',
 ): Promise<Recipient> {
+  const name = (member: string) => (field === '' ? member : `${field}.${member}`);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new MessageTemplateError('invalid_recipient', `${field} must be a JSON object`, { field });
+    throw new MessageTemplateError('invalid_recipient', `${field || 'the line'} must be a JSON object`, {
+      field: field || 'line',
+    });
   }
   const given = input as RecipientInput;
   if (given.contactId !== undefined) {
     const id = given.contactId;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
-      throw new MessageTemplateError('invalid_recipient', `${field}.contactId must be a positive integer`, {
-        field: `${field}.contactId`,
+      throw new MessageTemplateError('invalid_recipient', `${name('contactId')} must be a positive integer`, {
+        field: name('contactId'),
       });
     }
     return given as Recipient;
   }
   if (typeof given.email !== 'string' || given.email.trim() === '') {
-    throw new MessageTemplateError('invalid_recipient', `${field} needs contactId or email`, {
-      field: `${field}.contactId`,
+    throw new MessageTemplateError('invalid_recipient', `${field || 'the line'} needs contactId or email`, {
+      field: name('contactId'),
     });
   }
   const contact = await store.findContactByEmail(given.email);
@@ -61,7 +64,7 @@ export async function resolveRecipient(
       'recipient_not_found',
       `there is no contact with the e-mail ${given.email}`,
       {
-        field: `${field}.email`,
+        field: name('email'),
       },
     );
   }
