@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { sqliteTestDatabase } from '../support/databases.js';
 import { startTemplatesApi, token } from './templatesHarness.js';
 
-const backend = { name: 'sqlite', makeDatabase: sqliteTestDatabase };
+const backend = { name: 'sqlite' as const, makeDatabase: sqliteTestDatabase };
 const template = {
   name: 'T',
   subject: 'Hi {{first_name}}',
