@@ -47,6 +47,7 @@ import {
   webhookSettingsViewSchema,
   webhookTestResultSchema,
 } from './responseSchemas.js';
+import { templatesApiSchemas, templatesOperations } from './templatesOperations.js';
 
 /** `message sent` → `MessageSentEvent`. */
 export function eventSchemaName(type: EventType): string {
@@ -112,6 +113,7 @@ export const apiSchemas: Readonly<
   Endpoint: { schema: endpointJsonSchema, io: 'output' },
   Replay: { schema: replaySchema, io: 'input', description: 'The window [from, to) of delivery creation.' },
   ReplayResult: { schema: replayResultSchema, io: 'output' },
+  ...templatesApiSchemas,
 };
 
 /** HTTP methods the API uses. */
@@ -121,6 +123,10 @@ export type ApiMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface ApiResponse {
   description: string;
   schema?: string;
+  /** The media type of `schema` (default `application/json`). */
+  mediaType?: string;
+  /** More media types the same answer comes in, with their JSON Schema (e.g. `message/rfc822`). */
+  otherMediaTypes?: Record<string, Record<string, unknown>>;
 }
 
 /** One operation of the API. */
@@ -135,6 +141,8 @@ export interface ApiOperation {
   query?: z.ZodObject;
   /** The named request body schema. */
   body?: string;
+  /** The body's media type (default `application/json`); for NDJSON, `body` is one line's schema. */
+  bodyMediaType?: string;
   responses: Record<string, ApiResponse>;
 }
 
@@ -378,4 +386,5 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Disable an endpoint',
     responses: { 200: { description: 'The endpoint', schema: 'Endpoint' }, 404: notFound },
   },
+  ...templatesOperations,
 ];
