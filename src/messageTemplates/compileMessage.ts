@@ -85,9 +85,10 @@ function compileSubject(source: string, errors: LintProblem[], warnings: LintPro
 
 /**
  * Checks and compiles every part of a template. `groups` resolves group names in tags (the store's
- * groups). An e-mail template's missing text part is generated from its HTML.
+ * groups; without it only numeric group ids resolve). An e-mail template's missing text part is
+ * generated from its HTML.
  */
-export function compileMessage(parts: TemplateParts, groups: GroupCatalog): CompileMessageResult {
+export function compileMessage(parts: TemplateParts, groups: GroupCatalog | undefined): CompileMessageResult {
   const errors: LintProblem[] = [];
   const warnings: LintProblem[] = [];
   const email = parts.channel === 'email';
