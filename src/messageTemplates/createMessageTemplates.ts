@@ -25,6 +25,12 @@ export interface MessageTemplatesOptions {
   /** Clock (ms) for saves; default `Date.now`. */
   now?: () => number;
   cache?: CompiledCacheOptions;
+  /**
+   * How long (ms) this process trusts the active version it last read of a template before asking
+   * the store again (default 1000; 0: every render asks). Saves and activations made through this
+   * process apply at once; those made by another process sharing the database, within this time.
+   */
+  activeVersionTtlMs?: number;
 }
 
 /** What lint reports. */
@@ -82,6 +88,10 @@ export function createMessageTemplates(options: MessageTemplatesOptions): Messag
   const { store } = options;
   const now = options.now ?? Date.now;
   const cache = createCompiledCache<CompiledMessage>(options.cache);
+  const activeTtlMs = options.activeVersionTtlMs ?? 1000;
+  /** Template id → its active version as last read, until when it is trusted. */
+  const active = new Map<number, { template: StoredTemplate; until: number }>();
+  const forget = (id: number) => active.delete(id);
 
   /** Compiles or throws `invalid_template` with every error. */
   const compileOrThrow = async (parts: TemplateParts): Promise<CompiledMessage> => {
@@ -144,6 +154,7 @@ export function createMessageTemplates(options: MessageTemplatesOptions): Messag
       const content = templateContent(input);
       const message = await compileOrThrow(content);
       const template = await mapped(() => store.addTemplateVersion(id, content, now()));
+      forget(id);
       remember(template, message);
       return template;
     },
@@ -158,15 +169,29 @@ export function createMessageTemplates(options: MessageTemplatesOptions): Messag
       return versions;
     },
 
-    activate: (id, version) => mapped(() => store.activateTemplateVersion(id, version, now())),
+    async activate(id, version) {
+      forget(id);
+      return mapped(() => store.activateTemplateVersion(id, version, now()));
+    },
 
     async remove(id) {
+      forget(id);
       if (!(await store.deleteTemplate(id))) throw notFound(id);
       cache.deletePrefix(`${id}:`);
     },
 
     async compiled(id, version) {
-      const template = await get(id, version);
+      let template: StoredTemplate;
+      const known = version === undefined ? active.get(id) : undefined;
+      if (known !== undefined && known.until > now()) {
+        template = known.template;
+      } else {
+        template = await get(id, version);
+        if (version === undefined && activeTtlMs > 0) {
+          if (active.size >= 10_000) active.clear(); // bounded: ids are few in practice
+          active.set(id, { template, until: now() + activeTtlMs });
+        }
+      }
       const key = `${template.id}:${template.version}`;
       let message = cache.get(key);
       if (message === undefined) {

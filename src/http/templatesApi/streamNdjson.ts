@@ -37,15 +37,24 @@ export async function streamNdjson(
   /** True while skipping the rest of an over-long line. */
   let skipping = false;
 
-  const answer = async (text: string, out: string[]) => {
+  /** Answers one line into `out`; returns a promise only when the handler's answer is one. */
+  const answer = (text: string, out: string[]): Promise<void> | undefined => {
     line += 1;
     if (skipping) {
       skipping = false;
-      return;
+      return undefined;
     }
-    if (text.trim() === '') return;
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return undefined;
     const result = handle(text, line);
-    out.push(typeof result === 'string' ? result : await result);
+    if (typeof result === 'string') {
+      out.push(result);
+      return undefined;
+    }
+    // Hold the slot so answers stay in order; most lines never get here (no lookup needed).
+    const slot = out.push('') - 1;
+    return result.then((value) => {
+      out[slot] = value;
+    });
   };
 
   const flush = async (out: string[]) => {
@@ -58,7 +67,8 @@ export async function streamNdjson(
     const out: string[] = [];
     let start = 0;
     for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n', start)) {
-      await answer(pending.slice(start, newline), out);
+      const waiting = answer(pending.slice(start, newline), out);
+      if (waiting !== undefined) await waiting;
       start = newline + 1;
     }
     pending = start === 0 ? pending : pending.slice(start);
