@@ -176,6 +176,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
             secureCookies: config.baseUrl.startsWith('https:'),
             wake: webhooks.wake,
             logger: errorLogger,
+            messageTemplates,
           }),
         );
         // Before the admin router: it reads its own bodies (512 KB templates, streamed NDJSON).
