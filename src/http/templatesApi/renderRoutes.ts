@@ -160,19 +160,15 @@ export function renderRoutes(context: TemplatesApiContext): Router {
                 );
               uid = parsed.data;
             }
-            // A recipient by contactId renders without waiting; one by e-mail waits for its lookup.
-            if (
-              typeof fields?.contactId === 'number' ||
-              fields === null ||
-              typeof fields !== 'object' ||
-              Array.isArray(fields)
-            )
-              return renderLine(line, checkRecipient(fields), uid);
+            // Only a line naming its recipient by e-mail waits (for the lookup); the rest render now.
+            const byEmail =
+              typeof fields === 'object' &&
+              fields !== null &&
+              !Array.isArray(fields) &&
+              fields.contactId === undefined;
+            if (!byEmail) return renderLine(line, checkRecipient(fields), uid);
             return resolveRecipient(store, fields, '')
-              .then(
-                (recipient) => renderLine(line, recipient, uid),
-                (error: unknown) => errorLine(line, error),
-              )
+              .then((recipient) => renderLine(line, recipient, uid))
               .catch((error: unknown) => errorLine(line, error));
           } catch (error) {
             return errorLine(line, error);
