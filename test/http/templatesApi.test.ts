@@ -166,6 +166,29 @@ describe.each(backends)('templates API on $name', (backend) => {
     });
   });
 
+  test('render by id follows saves and activations at once (the compiled cache is per version)', async (context) => {
+    const { api, ann } = await startTemplatesApi(context, backend);
+    const { body: template } = await api('POST', '/templates', weekly);
+    const subject = async (extra: Record<string, unknown> = {}) =>
+      (
+        await api('POST', '/render', {
+          templateId: template.id,
+          recipient: { contactId: ann.id, first_name: 'Ann' },
+          ...extra,
+        })
+      ).body.subject as string;
+    expect(await subject()).toBe('Новости недели для Ann');
+    await api('PUT', `/templates/${template.id}`, { ...weekly, subject: 'Second for {{first_name}}' });
+    expect(await subject()).toBe('Second for Ann');
+    expect(await subject({ version: 1 })).toBe('Новости недели для Ann');
+    await api('POST', `/templates/${template.id}/activate`, { version: 1 });
+    expect(await subject()).toBe('Новости недели для Ann');
+    await api('DELETE', `/templates/${template.id}`);
+    expect(
+      (await api('POST', '/render', { templateId: template.id, recipient: { contactId: ann.id } })).status,
+    ).toBe(404);
+  });
+
   test('render by e-mail looks the contact up; unknown e-mail → 422 naming recipient.email', async (context) => {
     const { api, ann } = await startTemplatesApi(context, backend);
     const inline = { subject: 'Hi {{first_name}} from {{city}}', html: weekly.html };
