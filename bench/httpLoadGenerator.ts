@@ -17,6 +17,8 @@ export interface LoadJob {
   paths: string[];
   body?: string;
   contentType?: string;
+  /** More request headers (e.g. `authorization`). */
+  headers?: Record<string, string>;
   concurrency: number;
   /** Stop sending after this long. */
   durationMs: number;
@@ -47,7 +49,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   let next = 0;
   let errors = 0;
-  const headers = job.contentType ? { 'content-type': job.contentType } : undefined;
+  const headers =
+    job.contentType || job.headers
+      ? { ...job.headers, ...(job.contentType ? { 'content-type': job.contentType } : {}) }
+      : undefined;
   const started = performance.now();
   const deadline = started + job.durationMs;
   const worker = async () => {

@@ -143,3 +143,64 @@ describe('unsub render', () => {
     expect(result.stderr).toMatch(/groups\.json: group catalog \[0\]\.channel: /);
   });
 });
+
+describe('unsub render --format eml', () => {
+  const eml = (...args: string[]) =>
+    runCli(['render', newsletter, '--groups', groups, '--format', 'eml', ...args], {
+      env: {
+        UNSUB_KEYS_FILE: path.join(dir, 'keys.json'),
+        UNSUB_BASE_URL: 'https://unsub.example.com',
+        UNSUB_MAIL_FROM: 'Northwind <news@northwind.example.com>',
+      },
+    });
+
+  it('writes the whole message: From, To, RFC 2047 subject, List-Unsubscribe, both parts', async () => {
+    const data = await file(
+      'one.json',
+      JSON.stringify({ contactId: 4, first_name: 'Жанна', email: 'zh@example.com' }),
+    );
+    const result = await eml(
+      '--data',
+      data,
+      '--subject',
+      'Новости для {{first_name}}',
+      '--message-uid',
+      'm-1',
+    );
+    expect(result.stderr).not.toMatch(/error/);
+    expect(result.exitCode).toBe(0);
+    const head = result.stdout.split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ');
+    expect(head).toContain('From: Northwind <news@northwind.example.com>');
+    expect(head).toContain('To: zh@example.com');
+    expect(head).toMatch(/^Subject: =\?UTF-8\?B\?/m);
+    expect(head).toMatch(/^List-Unsubscribe: <https:\/\/unsub\.example\.com\/u\/[\w.-]+>$/m);
+    expect(head).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(head).toContain('Message-ID: <m-1@northwind.example.com>');
+    expect(result.stdout).toContain('Content-Type: multipart/alternative');
+    expect(result.stdout).toContain('Content-Type: text/plain; charset=utf-8');
+  });
+
+  it('a batch goes into --out DIR as <contactId>.eml; --from wins over UNSUB_MAIL_FROM', async () => {
+    const data = await file(
+      'batch.ndjson',
+      [1, 2].map((id) => JSON.stringify({ contactId: id, email: `r${id}@example.com` })).join('\n'),
+    );
+    const out = path.join(dir, 'out');
+    const result = await eml('--data', data, '--subject', 'Hi', '--out', out, '--from', 'o@other.example');
+    expect(result.exitCode).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['1.eml', '2.eml']);
+    expect(await readFile(path.join(out, '2.eml'), 'utf8')).toMatch(/^From: o@other\.example$/m);
+  });
+
+  it('refuses without a subject, rows without an e-mail, and a tag in the subject', async () => {
+    const data = await file('batch.ndjson', `${JSON.stringify({ contactId: 1 })}\n`);
+    expect((await eml('--data', data, '--out', dir)).stderr).toContain('--subject');
+    const noEmail = await eml('--data', data, '--subject', 'x', '--out', path.join(dir, 'o'));
+    expect(noEmail.exitCode).toBe(1);
+    expect(noEmail.stderr).toContain('email is required');
+    const one = await file('one.json', JSON.stringify({ contactId: 1, email: 'a@example.com' }));
+    const tagged = await eml('--data', one, '--subject', 'Bye <<link_unsubscribe>>');
+    expect(tagged.exitCode).toBe(1);
+    expect(tagged.stderr).toContain('--subject:1:5 tag_in_subject');
+  });
+});

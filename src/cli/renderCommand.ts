@@ -10,6 +10,14 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { KeyRing, type Channel } from '../links/index.js';
 import {
+  buildEml,
+  compileMessage,
+  MessageTemplateError,
+  renderMessage,
+  templateParts,
+  type CompiledMessage,
+} from '../messageTemplates/index.js';
+import {
   compile,
   render,
   type CompiledTemplate,
@@ -24,11 +32,14 @@ import { detectRecipientFormat, readRecipientRows, validateRecipientRows } from 
 interface RenderCommandOptions {
   data: string;
   groups?: string;
-  format: 'html' | 'json';
+  format: 'html' | 'json' | 'eml';
   out?: string;
   channel: Channel;
   links?: LinkForm;
   messageUid?: string;
+  subject?: string;
+  text?: string;
+  from?: string;
 }
 
 /** Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory). */
@@ -57,7 +68,30 @@ function optionsFor(recipient: Recipient, base: RenderOptions): RenderOptions {
   return typeof uid === 'string' && uid !== '' ? { ...base, messageUid: uid } : base;
 }
 
+/** Compiles the template file as an e-mail (subject, HTML, text) or prints its problems. */
+async function compileMessageFile(
+  file: string,
+  options: RenderCommandOptions,
+): Promise<CompiledMessage | undefined> {
+  const groups = options.groups === undefined ? undefined : await loadGroupCatalog(options.groups);
+  const html = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const text =
+    options.text === undefined ? null : (await readFile(options.text, 'utf8')).replace(/^\uFEFF/, '');
+  const result = compileMessage(
+    templateParts({ channel: 'email', subject: options.subject ?? '', html, text }),
+    groups,
+  );
+  const where = (part: string) => (part === 'html' ? file : part === 'text' ? options.text! : '--subject');
+  for (const warning of result.warnings)
+    process.stderr.write(`${formatProblem(where(warning.part), warning, 'warning')}\n`);
+  if (result.ok) return result.message;
+  for (const error of result.errors)
+    process.stderr.write(`${formatProblem(where(error.part), error, 'error')}\n`);
+  return undefined;
+}
+
 async function run(templateFile: string, options: RenderCommandOptions): Promise<void> {
+  if (options.format === 'eml') return runEml(templateFile, options);
   const config = loadConfig();
   const template = await compileFile(templateFile, options.groups, options);
   if (template === undefined) {
@@ -117,6 +151,85 @@ async function run(templateFile: string, options: RenderCommandOptions): Promise
   }
 }
 
+/** Loads the key ring the way every render does (created with a warning when missing). */
+async function loadKeyRing(config: ReturnType<typeof loadConfig>): Promise<KeyRing> {
+  return KeyRing.load(config.keysFile, {
+    create: true,
+    maxAgeDays: config.linkMaxAgeDays,
+    onCreate: (file) =>
+      process.stderr.write(
+        `unsub: warning: no keys file, so a new signing key was created at ${file}; keep it secret and back it up (links die with it)\n`,
+      ),
+  });
+}
+
+/**
+ * `--format eml`: each recipient's whole message (From, To, Subject, List-Unsubscribe headers,
+ * multipart/alternative text and HTML) as `.eml`, to stdout for one recipient or `--out DIR`.
+ */
+async function runEml(templateFile: string, options: RenderCommandOptions): Promise<void> {
+  const config = loadConfig();
+  const from = options.from ?? config.mailFrom;
+  const fail = (message: string) => {
+    process.stderr.write(`unsub: ${message}\n`);
+    process.exitCode = 1;
+  };
+  if (from === undefined) return fail('--format eml needs a sender: --from ADDRESS, or set UNSUB_MAIL_FROM');
+  if (options.subject === undefined) return fail('--format eml needs --subject (merge fields allowed)');
+  const message = await compileMessageFile(templateFile, options);
+  if (message === undefined) {
+    process.exitCode = 1;
+    return;
+  }
+  const format = await detectRecipientFormat(options.data);
+  if (format !== 'object' && options.out === undefined)
+    return fail('--format eml renders a batch only into --out DIR (one <contactId>.eml per recipient)');
+  const { count, problems } = await validateRecipientRows(options.data, format);
+  // Every row needs an address for To: checked before anything is written.
+  for await (const entry of readRecipientRows(options.data, format)) {
+    if (
+      'recipient' in entry &&
+      (typeof entry.recipient.email !== 'string' || !entry.recipient.email.includes('@'))
+    )
+      problems.push({ where: entry.where, problem: 'email is required for --format eml (the To address)' });
+  }
+  if (problems.length > 0) {
+    for (const { where, problem } of problems)
+      process.stderr.write(`${options.data}:${where.replace(/^line /, '')}: ${problem}\n`);
+    return fail(`${problems.length} bad row(s) in ${options.data}; nothing was rendered`);
+  }
+  const keyRing = await loadKeyRing(config);
+  const base: RenderOptions = { keyRing, baseUrl: config.baseUrl, channel: options.channel };
+  if (options.messageUid !== undefined) base.messageUid = options.messageUid;
+  if (options.out !== undefined) await mkdir(options.out, { recursive: true });
+  const progress = createProgressBar({ total: count, stream: process.stderr, label: 'rendering' });
+  for await (const entry of readRecipientRows(options.data, format)) {
+    if (!('recipient' in entry)) continue;
+    const { recipient } = entry;
+    const renderOptions = optionsFor(recipient, base);
+    const eml = await buildEml(renderMessage(message, recipient, renderOptions), {
+      from,
+      to: recipient.email!,
+      date: new Date(),
+      ...(renderOptions.messageUid === undefined ? {} : { messageUid: renderOptions.messageUid }),
+    }).catch((error: unknown) => {
+      if (error instanceof MessageTemplateError)
+        throw new Error(`--${error.field ?? 'from'}: ${error.message}`);
+      throw error;
+    });
+    if (options.out === undefined) {
+      if (!process.stdout.write(eml)) await once(process.stdout, 'drain');
+    } else {
+      await writeFile(path.join(options.out, `${recipient.contactId}.eml`), eml);
+      progress.tick();
+    }
+  }
+  if (options.out !== undefined) {
+    progress.done();
+    process.stderr.write(`rendered ${count} message(s) into ${options.out}\n`);
+  }
+}
+
 /** The `render` command. */
 export function renderCommand(): Command {
   return new Command('render')
@@ -125,8 +238,11 @@ export function renderCommand(): Command {
     .requiredOption('--data <file>', 'recipient data: a JSON object, or a JSON array / NDJSON / CSV batch')
     .option('--groups <file>', 'group catalog (groups.json) to resolve group names against')
     .addOption(
-      new Option('--format <format>', 'single recipient or --out files: html, or json {html, headers, links}')
-        .choices(['html', 'json'])
+      new Option(
+        '--format <format>',
+        'single recipient or --out files: html, json {html, headers, links}, or eml (the whole message)',
+      )
+        .choices(['html', 'json', 'eml'])
         .default('html'),
     )
     .option('--out <dir>', 'write one file per recipient (<contactId>.html or .json) into this directory')
@@ -140,6 +256,9 @@ export function renderCommand(): Command {
       ]),
     )
     .option('--message-uid <uid>', 'message uid carried in the links (a row’s message_uid field wins)')
+    .option('--subject <text>', '--format eml: the subject line (merge fields allowed, tags are not)')
+    .option('--text <file>', '--format eml: a hand-written text part (default: generated from the HTML)')
+    .option('--from <address>', '--format eml: the sender (default UNSUB_MAIL_FROM)')
     .exitOverride()
     .action(run);
 }

@@ -62,6 +62,12 @@ const envSchema = z.object({
   UNSUB_WORKER: booleanText.default(true),
   UNSUB_SQLITE_THREAD: booleanText.default(true),
   UNSUB_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  UNSUB_MAIL_FROM: z
+    .string()
+    .refine((value) => /^[^\r\n]*[^\s@<>]@[^\s@<>]+\.[^\s@<>]+>?\s*$/.test(value), {
+      message: 'must be a sender address, e.g. "Northwind <news@northwind.example.com>"',
+    })
+    .optional(),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -90,6 +96,8 @@ export interface Config {
   /** SQLite: `serve` and `worker` run the database on its own thread (see `StoreOptions.thread`). */
   sqliteThread: boolean;
   log: 'silent' | 'error' | 'info' | 'debug';
+  /** Default `From` of rendered `.eml` messages (a request's `from` wins); undefined when unset. */
+  mailFrom: string | undefined;
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -145,5 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.UNSUB_WORKER,
     sqliteThread: e.UNSUB_SQLITE_THREAD,
     log: e.UNSUB_LOG,
+    mailFrom: e.UNSUB_MAIL_FROM,
   };
 }

@@ -85,6 +85,14 @@ const statusByCode: Record<string, readonly [api: number, page: number]> = {
   payload_too_large: [413, 413],
   unsupported_media_type: [415, 415],
   unavailable: [503, 503],
+  // Message templates and render (messageTemplates part, templates API).
+  invalid_template: [422, 400],
+  invalid_recipient: [422, 400],
+  recipient_not_found: [422, 400],
+  missing_from: [422, 400],
+  template_not_found: [404, 404],
+  template_version_not_found: [404, 404],
+  template_too_large: [413, 413],
 };
 
 /** body-parser / raw-body failure types → our codes. */

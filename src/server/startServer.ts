@@ -12,8 +12,10 @@ import { createEventBus, type EventBus } from '../events/index.js';
 import { createApp } from '../http/index.js';
 import { createAdminRouter, type AdminTokenVerifier } from '../http/admin/index.js';
 import { createConsoleRouter } from '../http/console/index.js';
+import { templatesApiRouter } from '../http/templatesApi/index.js';
 import { metricsRoutes, webhooksApiRoutes } from '../http/webhooksApi/index.js';
 import { KeyRing } from '../links/index.js';
+import { createMessageTemplates } from '../messageTemplates/index.js';
 import { openStore, redactUrl, type Store } from '../store/index.js';
 import { createSubscriptions, type Subscriptions } from '../subscriptions/index.js';
 import { createDemoPreview } from './demo/previewRoutes.js';
@@ -149,6 +151,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       ? await createDemoPreview({ store, subscriptions, keyRing, baseUrl: () => baseUrl, now })
       : undefined;
     const errorLogger = { error: (message: unknown, error?: unknown) => log.error(String(message), error) };
+    const messageTemplates = createMessageTemplates({ store, now });
     const app = createApp({
       store,
       subscriptions,
@@ -173,6 +176,21 @@ export async function startServer(config: Config, options: StartServerOptions = 
             confirm: config.confirm,
             secureCookies: config.baseUrl.startsWith('https:'),
             wake: webhooks.wake,
+            logger: errorLogger,
+            messageTemplates,
+          }),
+        );
+        // Before the admin router: it reads its own bodies (512 KB templates, streamed NDJSON).
+        mounted.use(
+          '/api',
+          templatesApiRouter({
+            store,
+            messageTemplates,
+            keyRing,
+            baseUrl: () => baseUrl,
+            mailFrom: config.mailFrom,
+            adminToken: admin.verify,
+            now,
             logger: errorLogger,
           }),
         );

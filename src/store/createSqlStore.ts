@@ -10,6 +10,7 @@ import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
 import { createSmsRepliesVerbs } from './verbs/smsRepliesVerbs.js';
+import { createTemplatesVerbs } from './verbs/templatesVerbs.js';
 import { createWebhooksVerbs } from './verbs/webhooksVerbs.js';
 
 /** The store over an executor whose migrations have run. */
@@ -23,6 +24,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createSettingsVerbs(executor),
     ...createWebhooksVerbs(executor),
     ...createSmsRepliesVerbs(executor),
+    ...createTemplatesVerbs(executor),
     close: () => executor.close(),
   };
 }

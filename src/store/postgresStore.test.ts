@@ -7,6 +7,7 @@ import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../
 import { openStore } from './openStore.js';
 import { runOrderingContract } from './orderingContract.js';
 import { runStoreContract } from './storeContract.js';
+import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 import { runSmsRepliesContract } from './smsRepliesContract.js';
 
@@ -16,6 +17,7 @@ runStoreContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !
 runWebhooksContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runOrderingContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runSmsRepliesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runTemplatesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

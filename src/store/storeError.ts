@@ -14,6 +14,8 @@ export type StoreErrorCode =
   | 'invalid_input'
   | 'invalid_option'
   | 'endpoint_not_found'
+  | 'template_not_found'
+  | 'template_version_not_found'
   | 'migration_failed'
   | 'unavailable';
 

@@ -22,6 +22,8 @@
  * a later part adds its own group (e.g. `WebhooksStore`) the same way.
  */
 
+import type { TemplatesStore } from './templatesTypes.js';
+
 /** The channel a group serves. Structurally the same as `links`' `Channel`. */
 export type Channel = 'email' | 'sms';
 
@@ -721,7 +723,8 @@ export interface Store
     OutboxStore,
     SettingsStore,
     WebhooksStore,
-    SmsRepliesStore {
+    SmsRepliesStore,
+    TemplatesStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

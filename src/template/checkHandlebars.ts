@@ -22,6 +22,10 @@ export interface HandlebarsCheck {
 
 const knownTagNames = Object.keys(tagNames);
 const oneArgumentBlocks = new Set(['if', 'unless', 'with', 'each']);
+/** Helpers a template may call with arguments: Handlebars' built-ins (not `log`) and the link helper. */
+const callableHelpers = new Set(['if', 'unless', 'with', 'each', 'lookup', linkHelperName]);
+/** Handlebars' internal and logging helpers: never callable from a template, not even bare. */
+const reservedNames = new Set(['helperMissing', 'blockHelperMissing', 'log']);
 
 function at(node: Node | undefined, code: TagError['code'], message: string, hint?: string): TagError {
   const error: TagError = {
@@ -101,6 +105,37 @@ export function checkHandlebars(env: typeof Handlebars, source: string): Handleb
     }
   };
 
+  /**
+   * A call with arguments (`{{name arg}}`, `{{#name arg}}`, `(name arg)`) of anything but a built-in
+   * would be a helper looked up when the template runs: refused, so templates can only read data.
+   */
+  const checkCall = (
+    node: Node,
+    call: { path: hbs.AST.Expression; params: hbs.AST.Expression[]; hash?: hbs.AST.Hash },
+  ) => {
+    const name = call.path.type === 'PathExpression' ? (call.path as hbs.AST.PathExpression).original : '';
+    const hasArguments = call.params.length > 0 || (call.hash?.pairs.length ?? 0) > 0;
+    if (reservedNames.has(name)) {
+      check.errors.push(
+        at(node, 'handlebars_syntax', `Handlebars: ${name} is not available in unsub templates`),
+      );
+      return;
+    }
+    if (hasArguments && !callableHelpers.has(name) && !Object.hasOwn(tagNames, name)) {
+      check.errors.push(
+        at(
+          node,
+          'handlebars_syntax',
+          `Handlebars: ${name || 'this'} is not a helper; only if, unless, with, each and lookup take arguments`,
+          name === 'log' ? 'remove the {{log}} call' : undefined,
+        ),
+      );
+    }
+    for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])]) {
+      if (param.type === 'SubExpression') checkCall(param as Node, param as hbs.AST.SubExpression);
+    }
+  };
+
   const walk = (body: hbs.AST.Statement[], depth: number) => {
     for (const statement of body as Node[]) {
       switch (statement.type) {
@@ -111,6 +146,13 @@ export function checkHandlebars(env: typeof Handlebars, source: string): Handleb
             if (depth === 0) check.unconditionalLink = true;
           } else {
             checkPath(statement, mustache.path);
+            checkCall(statement, mustache);
+            const name = (mustache.path as hbs.AST.PathExpression).original;
+            if (oneArgumentBlocks.has(name) && mustache.params.length !== 1) {
+              check.errors.push(
+                at(statement, 'handlebars_syntax', `Handlebars: {{${name}}} needs exactly one argument`),
+              );
+            }
           }
           break;
         }
@@ -119,6 +161,7 @@ export function checkHandlebars(env: typeof Handlebars, source: string): Handleb
           const name =
             block.path.type === 'PathExpression' ? (block.path as hbs.AST.PathExpression).original : '';
           checkPath(statement, block.path);
+          checkCall(statement, block);
           if (oneArgumentBlocks.has(name) && block.params.length !== 1) {
             check.errors.push(
               at(statement, 'handlebars_syntax', `Handlebars: {{#${name}}} needs exactly one argument`),

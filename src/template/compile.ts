@@ -27,6 +27,11 @@ export interface CompileOptions {
    * are errors, so a template that compiles always renders.
    */
   links?: LinkForm;
+  /**
+   * `html` (default) HTML-escapes merge fields; `text` inserts them as they are, for plain-text
+   * parts and subjects (escaping there would show `&amp;` to the reader).
+   */
+  format?: 'html' | 'text';
 }
 
 /** How links are written: a JWS under `/u/`, `/m/`, or a compact code under `/s/` (SMS). */
@@ -54,6 +59,8 @@ export interface CompiledTemplate {
   readonly tags: readonly TagNode[];
   /** Problems that did not stop compilation. */
   readonly warnings: readonly TagError[];
+  /** @internal Per slot, a key equal for slots that sign the same claims (see `RenderOptions.sharedLinks`). */
+  readonly slotKeys: readonly string[];
   /** @internal Renders a context; `render` supplies the link state. */
   readonly run: (context: object, state: LinkHelperState) => string;
 }
@@ -66,6 +73,8 @@ export type CompileResult =
 /** Each template gets its own Handlebars environment, so nothing registered elsewhere leaks in. */
 function createEnvironment(): typeof Handlebars {
   const env = Handlebars.create();
+  // `log` would let a template write to the server's log; `checkHandlebars` refuses it too.
+  env.unregisterHelper('log');
   env.registerHelper(linkHelperName, function (slot: unknown, options: Handlebars.HelperOptions) {
     return (options.data as { unsub: LinkHelperState }).unsub.link(slot as number);
   });
@@ -127,11 +136,14 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   warnings.sort(byPosition);
   if (errors.length > 0) return { ok: false, errors, warnings };
 
-  // An SMS is plain text: merge fields go in as written (`Tom & Jerry`, not `Tom &amp; Jerry`).
+  // knownHelpersOnly: a `{{name}}` is always a lookup in the data, never a helper found at run time;
+  // Handlebars' prototype-access protections stay at their defaults (off for every property).
+  // An SMS is plain text, like a text part: merge fields go in as written (`Tom & Jerry`).
   const fn = env.compile(rewritten, {
-    knownHelpers: { [linkHelperName]: true },
+    knownHelpers: { [linkHelperName]: true, log: false },
+    knownHelpersOnly: true,
     strict: false,
-    noEscape: options.channel === 'sms',
+    noEscape: options.format === 'text' || options.channel === 'sms',
   });
   const template: CompiledTemplate = Object.freeze({
     source,
@@ -142,6 +154,9 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
     headerSlot: table.headerSlot,
     tags: Object.freeze(tags),
     warnings: Object.freeze(warnings),
+    slotKeys: Object.freeze(
+      table.slots.map((slot) => `${slot.action}|${slot.groupIds.join(',')}|${slot.redirectUrl ?? ''}`),
+    ),
     run: (context: object, state: LinkHelperState) => fn(context, { data: { unsub: state } }),
   });
   // Handlebars compiles lazily on the first call; do it now, so render never pays or fails for it.

@@ -39,6 +39,13 @@ export interface RenderOptions {
   links?: LinkForm;
   /** Clock in milliseconds for the links' issued-at; default: the key ring's clock. */
   now?: () => number;
+  /**
+   * Links already signed for this recipient and message, shared between renders of several parts
+   * of one message (subject, HTML, text): a link the HTML signed is reused by the text part instead
+   * of being signed again. Keyed by the link's claims apart from the recipient; render adds to it.
+   * Use one map per recipient and message only.
+   */
+  sharedLinks?: Map<string, string>;
 }
 
 /** One generated link. */
@@ -77,12 +84,20 @@ class RecipientLinks implements LinkHelperState {
   readonly #claims: RecipientClaims;
   readonly #keyRing: KeyRing;
   readonly #baseUrl: string;
+  readonly #shared: Map<string, string> | undefined;
 
-  constructor(template: CompiledTemplate, claims: RecipientClaims, keyRing: KeyRing, baseUrl: string) {
+  constructor(
+    template: CompiledTemplate,
+    claims: RecipientClaims,
+    keyRing: KeyRing,
+    baseUrl: string,
+    shared: Map<string, string> | undefined,
+  ) {
     this.#template = template;
     this.#claims = claims;
     this.#keyRing = keyRing;
     this.#baseUrl = baseUrl;
+    this.#shared = shared;
     this.urls = new Array<string | undefined>(template.slots.length);
   }
 
@@ -92,6 +107,14 @@ class RecipientLinks implements LinkHelperState {
     const definition = this.#template.slots[slot];
     if (definition === undefined)
       throw new TemplateError('render_failed', `template has no link slot ${slot}`);
+    const sharedKey = this.#shared === undefined ? undefined : this.#template.slotKeys[slot];
+    if (sharedKey !== undefined) {
+      const signed = this.#shared!.get(sharedKey);
+      if (signed !== undefined) {
+        this.urls[slot] = signed;
+        return signed;
+      }
+    }
     const recipient = this.#claims;
     // One fixed object shape for every call keeps signing monomorphic (this is the hot path).
     const claims = {
@@ -107,6 +130,7 @@ class RecipientLinks implements LinkHelperState {
       ? compactLinkUrl(this.#baseUrl, this.#keyRing.signCompactLink(claims))
       : linkUrl(this.#baseUrl, definition, this.#keyRing.signLink(claims));
     this.urls[slot] = url;
+    if (sharedKey !== undefined) this.#shared!.set(sharedKey, url);
     return url;
   }
 
@@ -174,7 +198,7 @@ export function render(
     issuedAt: options.now === undefined ? undefined : Math.floor(options.now() / 1000),
     compact,
   };
-  const state = new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl);
+  const state = new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl, options.sharedLinks);
   let html: string;
   try {
     html = compiled.run(data === undefined ? recipient : { ...data, ...recipient }, state);

@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { eventSamples, eventTypes } from '../../src/events/index.js';
 import { createAdminRouter } from '../../src/http/admin/index.js';
 import { buildOpenApiDocument, componentRef, type JsonSchema } from '../../src/http/openapi/index.js';
+import { templatesApiRouter } from '../../src/http/templatesApi/index.js';
 import { webhooksApiRoutes } from '../../src/http/webhooksApi/index.js';
+import type { MessageTemplates } from '../../src/messageTemplates/index.js';
+import type { KeyRing } from '../../src/links/index.js';
 import type { Store } from '../../src/store/index.js';
 import { createGroupSchema, type Subscriptions } from '../../src/subscriptions/index.js';
 import type { WebhookSettings } from '../../src/webhooks/index.js';
@@ -48,7 +51,14 @@ describe('the OpenAPI document', () => {
       adminToken: 'x'.repeat(32),
       routes: [webhooksApiRoutes({ store: {} as Store, settings: {} as WebhookSettings })],
     });
-    const routes = routesOf(router, '/api');
+    const templates = templatesApiRouter({
+      store: {} as Store,
+      messageTemplates: {} as MessageTemplates,
+      keyRing: {} as KeyRing,
+      baseUrl: 'https://unsub.example.com',
+      adminToken: 'x'.repeat(32),
+    });
+    const routes = [...routesOf(router, '/api'), ...routesOf(templates, '/api')];
     expect(routes.length).toBeGreaterThanOrEqual(24);
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
@@ -85,8 +95,10 @@ describe('the OpenAPI document', () => {
       $ref: componentRef('Channel'),
     });
     const post = document.paths['/api/groups']?.post;
-    expect(post?.requestBody?.content['application/json'].schema).toEqual({ $ref: componentRef('NewGroup') });
-    expect(post?.responses['201']?.content?.['application/json'].schema).toEqual({
+    expect(post?.requestBody?.content['application/json']?.schema).toEqual({
+      $ref: componentRef('NewGroup'),
+    });
+    expect(post?.responses['201']?.content?.['application/json']?.schema).toEqual({
       $ref: componentRef('Group'),
     });
     expect(post?.responses['401']).toBeDefined();
@@ -97,6 +109,16 @@ describe('the OpenAPI document', () => {
       'status',
       'before',
       'limit',
+    ]);
+    const batch = document.paths['/api/templates/{id}/render']?.post;
+    expect(batch?.requestBody?.content).toEqual({
+      'application/x-ndjson': { schema: { $ref: componentRef('RenderRecipient') } },
+    });
+    expect(Object.keys(batch?.responses['200']?.content ?? {})).toEqual(['application/x-ndjson']);
+    const single = document.paths['/api/render']?.post;
+    expect(Object.keys(single?.responses['200']?.content ?? {})).toEqual([
+      'application/json',
+      'message/rfc822',
     ]);
     const sample = document.components.schemas.ComplaintEvent as JsonSchema;
     expect(Object.keys(sample.properties as object)).toEqual(Object.keys(eventSamples.complaint));

@@ -100,7 +100,8 @@ export function sendNotFound(
 export const consoleHome = '/settings/webhooks';
 
 /** The console's own paths: the only targets `next` may name (no open redirect). */
-const consolePaths = /^\/(settings\/webhooks|settings\/pages|deliveries|groups|contacts)(?=$|[/?#])/;
+const consolePaths =
+  /^\/(settings\/webhooks|settings\/pages|deliveries|groups|contacts|templates)(?=$|[/?#])/;
 
 /** A safe `next` target: a console path, else the console's home. */
 export function safeNext(next: unknown): string {

@@ -26,6 +26,8 @@ export const consoleViewNames = [
   'groups',
   'contacts',
   'contact',
+  'templates',
+  'template',
   'error',
 ] as const;
 
@@ -33,7 +35,8 @@ export const consoleViewNames = [
 export type ConsoleViewName = (typeof consoleViewNames)[number];
 
 /** The sections of the navigation. */
-export type ConsoleSection = 'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'api';
+export type ConsoleSection =
+  'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'templates' | 'api';
 
 /** What every console page's frame shows. */
 export interface ConsoleFrame {

@@ -6,6 +6,7 @@
  */
 import { Router, type ErrorRequestHandler } from 'express';
 import type { KeyRing } from '../../links/index.js';
+import type { MessageTemplates } from '../../messageTemplates/index.js';
 import type { Store } from '../../store/index.js';
 import type { Subscriptions } from '../../subscriptions/index.js';
 import type { WebhookSettings } from '../../webhooks/index.js';
@@ -22,6 +23,7 @@ import { contactsRoutes } from './contactsRoutes.js';
 import { deliveriesRoutes } from './deliveriesRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
 import { signInRoutes } from './signInRoutes.js';
+import { templatesRoutes } from './templatesRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
 
 /** Options of {@link createConsoleRouter}. */
@@ -49,6 +51,8 @@ export interface ConsoleRouterOptions {
   wake?: () => void;
   /** Receives unexpected errors of console pages; default `console`. */
   logger?: Pick<Console, 'error'>;
+  /** Stored message templates (the same service as `/api/templates`); default one over `store`. */
+  messageTemplates?: MessageTemplates;
 }
 
 /**
@@ -95,6 +99,9 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   router.use(brandingRoutes(context, options.confirm ?? true));
   router.use(groupsRoutes(context));
   router.use(contactsRoutes(context));
+  router.use(
+    templatesRoutes(context, options.messageTemplates ? { messageTemplates: options.messageTemplates } : {}),
+  );
   router.use(openApiRouter({ stylesheetHref: views.assets[0]?.href ?? '', serverUrl: options.baseUrl }));
 
   // Errors of console pages as console pages (signed in: with the navigation); `/api` errors go on

@@ -49,6 +49,7 @@ import {
   webhookSettingsViewSchema,
   webhookTestResultSchema,
 } from './responseSchemas.js';
+import { templatesApiSchemas, templatesOperations } from './templatesOperations.js';
 
 /** `message sent` → `MessageSentEvent`. */
 export function eventSchemaName(type: EventType): string {
@@ -145,6 +146,7 @@ export const apiSchemas: Readonly<
     io: 'input',
     description: 'Confirmation texts of STOP and START per locale; missing ones take the defaults.',
   },
+  ...templatesApiSchemas,
 };
 
 /** HTTP methods the API uses. */
@@ -154,6 +156,10 @@ export type ApiMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface ApiResponse {
   description: string;
   schema?: string;
+  /** The media type of `schema` (default `application/json`). */
+  mediaType?: string;
+  /** More media types the same answer comes in, with their JSON Schema (e.g. `message/rfc822`). */
+  otherMediaTypes?: Record<string, Record<string, unknown>>;
 }
 
 /** One operation of the API. */
@@ -168,6 +174,8 @@ export interface ApiOperation {
   query?: z.ZodObject;
   /** The named request body schema. */
   body?: string;
+  /** The body's media type (default `application/json`); for NDJSON, `body` is one line's schema. */
+  bodyMediaType?: string;
   responses: Record<string, ApiResponse>;
 }
 
@@ -436,4 +444,5 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Disable an endpoint',
     responses: { 200: { description: 'The endpoint', schema: 'Endpoint' }, 404: notFound },
   },
+  ...templatesOperations,
 ];

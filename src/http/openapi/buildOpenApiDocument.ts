@@ -31,11 +31,9 @@ export interface OpenApiOperation {
   summary: string;
   description?: string;
   parameters: OpenApiParameter[];
-  requestBody?: { required: true; content: { 'application/json': { schema: JsonSchema } } };
-  responses: Record<
-    string,
-    { description: string; content?: { 'application/json': { schema: JsonSchema } } }
-  >;
+  /** Keyed by media type: `application/json`, or e.g. `application/x-ndjson` for a stream of lines. */
+  requestBody?: { required: true; content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
 }
 
 /** A path or query parameter. */
@@ -158,12 +156,18 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     }
     const responses: OpenApiOperation['responses'] = {};
     for (const [status, response] of Object.entries(operation.responses)) {
-      responses[status] = response.schema
-        ? {
-            description: response.description,
-            content: { 'application/json': { schema: ref(response.schema) } },
-          }
-        : { description: response.description };
+      const content: Record<string, { schema: JsonSchema }> = {
+        ...(response.schema
+          ? { [response.mediaType ?? 'application/json']: { schema: ref(response.schema) } }
+          : {}),
+        ...Object.fromEntries(
+          Object.entries(response.otherMediaTypes ?? {}).map(([type, schema]) => [type, { schema }]),
+        ),
+      };
+      responses[status] =
+        Object.keys(content).length > 0
+          ? { description: response.description, content }
+          : { description: response.description };
     }
     responses['401'] = {
       description: 'The bearer token is missing or wrong',
@@ -177,7 +181,10 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
       parameters,
       ...(operation.body
         ? {
-            requestBody: { required: true, content: { 'application/json': { schema: ref(operation.body) } } },
+            requestBody: {
+              required: true,
+              content: { [operation.bodyMediaType ?? 'application/json']: { schema: ref(operation.body) } },
+            },
           }
         : {}),
       responses,

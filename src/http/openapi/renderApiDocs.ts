@@ -98,14 +98,14 @@ export function apiDocsData(document: OpenApiDocument) {
         type: typeParts(parameter.schema),
       })),
       body: operation.requestBody
-        ? typeParts(operation.requestBody.content['application/json'].schema)
+        ? typeParts(Object.values(operation.requestBody.content)[0]!.schema)
         : undefined,
       responses: Object.entries(operation.responses)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([status, response]) => ({
           status,
           description: response.description,
-          type: response.content ? typeParts(response.content['application/json'].schema) : undefined,
+          type: response.content ? typeParts(Object.values(response.content)[0]!.schema) : undefined,
         })),
     })),
   );

@@ -6,9 +6,16 @@ import type { Migration } from './migration.js';
 import { m001Core } from './m001Core.js';
 import { m002Webhooks } from './m002Webhooks.js';
 import { m003OrderedDelivery } from './m003OrderedDelivery.js';
+import { m004MessageTemplates } from './m004MessageTemplates.js';
 import { m007SmsReplies } from './m007SmsReplies.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in id order. */
-export const migrations: readonly Migration[] = [m001Core, m002Webhooks, m003OrderedDelivery, m007SmsReplies];
+export const migrations: readonly Migration[] = [
+  m001Core,
+  m002Webhooks,
+  m003OrderedDelivery,
+  m004MessageTemplates,
+  m007SmsReplies,
+];

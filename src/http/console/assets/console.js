@@ -131,3 +131,123 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();
+
+/* Templates: "Check" lints in the background and lists each problem with its part, line and column
+ * beside the editor; the preview frame (sandboxed, no scripts) and the subject, List-Unsubscribe
+ * headers and text part follow the editor as the sender types. Without this script Check and
+ * Preview post normally and the server renders the same results. */
+(function () {
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function problemItem(problem, warning) {
+    var item = el('li', 'problem ' + (warning ? 'warning-item' : 'error-item'));
+    item.appendChild(el('code', '', problem.part + ':' + problem.line + ':' + problem.column));
+    item.appendChild(document.createTextNode(' '));
+    item.appendChild(el('code', '', problem.code));
+    item.appendChild(document.createTextNode(' ' + (warning ? 'warning: ' : '') + problem.message));
+    if (problem.hint) item.appendChild(el('span', 'small', ' (' + problem.hint + ')'));
+    return item;
+  }
+
+  function showProblems(box, body) {
+    box.textContent = '';
+    if (body.formError) box.appendChild(el('p', 'error', body.formError.message));
+    if (body.errors.length > 0) {
+      box.appendChild(el('p', 'error', 'Found ' + body.errors.length + ' error(s) to fix.'));
+      var errors = el('ul', 'problems');
+      body.errors.forEach(function (problem) {
+        errors.appendChild(problemItem(problem, false));
+      });
+      box.appendChild(errors);
+    }
+    if (body.warnings.length > 0) {
+      var warnings = el('ul', 'problems');
+      body.warnings.forEach(function (problem) {
+        warnings.appendChild(problemItem(problem, true));
+      });
+      box.appendChild(warnings);
+    }
+    if (!body.formError && body.errors.length === 0 && body.warnings.length === 0)
+      box.appendChild(el('p', 'verdict ok', 'No problems found.'));
+  }
+
+  function showPreview(preview) {
+    var set = function (id, text) {
+      var node = document.getElementById(id);
+      if (node) node.textContent = text;
+    };
+    set('preview-subject', preview ? preview.subject || '' : '');
+    set('preview-list-unsubscribe', preview ? preview.headers['List-Unsubscribe'] : '');
+    set('preview-list-unsubscribe-post', preview ? preview.headers['List-Unsubscribe-Post'] : '');
+    set('preview-text', preview ? preview.text : '');
+  }
+
+  function setUpTemplate(form) {
+    var box = document.getElementById('template-problems');
+    var check = form.querySelector('button.check');
+    var previewButton = form.querySelector('button.preview-button');
+    var timer;
+
+    function run() {
+      var body = new URLSearchParams(new FormData(form));
+      if (previewButton && form.requestSubmit) form.requestSubmit(previewButton);
+      return fetch(form.getAttribute('data-check'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: body,
+      })
+        .then(function (response) {
+          var type = response.headers.get('content-type') || '';
+          if (type.indexOf('application/json') === -1) {
+            window.location.assign(response.url);
+            return;
+          }
+          return response.json().then(function (result) {
+            if (!response.ok) {
+              box.textContent = '';
+              box.appendChild(
+                el('p', 'error', (result.error && result.error.message) || 'The check failed.'),
+              );
+              return;
+            }
+            showProblems(box, result);
+            showPreview(result.preview);
+          });
+        })
+        .catch(function () {
+          box.textContent = '';
+          box.appendChild(
+            el('p', 'error', 'The console did not answer; check the connection and try again.'),
+          );
+        });
+    }
+
+    form.addEventListener('submit', function (event) {
+      if (event.submitter !== check) return;
+      event.preventDefault();
+      run();
+    });
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(run, 400);
+    }
+    form.addEventListener('input', schedule);
+    form.addEventListener('change', schedule);
+    // The frame starts empty: fill it with the template as it stands.
+    if (previewButton && form.requestSubmit) form.requestSubmit(previewButton);
+  }
+
+  function start() {
+    var form = document.getElementById('template-form');
+    if (form) setUpTemplate(form);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

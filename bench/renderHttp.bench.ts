@@ -1,0 +1,251 @@
+/**
+ * @module `npm run bench:render-http`: the templates API against in-process floors, same machine,
+ * same run.
+ *
+ * - `http_batch_ratio`: recipients/s through `POST /api/templates/:id/render` (NDJSON batches of
+ *   10,000 lines of examples/recipients.ndjson, examples/newsletter.hbs with a subject; each answer
+ *   line carries subject, HTML, generated text, headers and links) ÷ recipients/s of the engine's
+ *   in-process `render` (HTML only) for the same recipients. Target ≥ 0.5.
+ * - `http_single_ratio`: requests/s of single `POST /api/render` (the same template by id, one
+ *   recipient) ÷ a bare Express JSON route (express.json, a small JSON answer). Target ≥ 0.5.
+ * - `batch_100k_rss_growth_mb`: the server's RSS growth (peak − before) during one batch of 100,000
+ *   recipients; the issue's bound is ~100 MB.
+ *
+ * The clients run in child processes (they must not share the server's event loop). Floor and ours
+ * alternate over rounds; figures are medians. The last line is one JSON object with every figure.
+ * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONCURRENCY (32), BENCH_BATCH (10000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import { createApp } from '../src/http/index.js';
+import { templatesApiRouter } from '../src/http/templatesApi/index.js';
+import { KeyRing } from '../src/links/index.js';
+import { createMessageTemplates } from '../src/messageTemplates/index.js';
+import { openStore } from '../src/store/index.js';
+import { createSubscriptions } from '../src/subscriptions/index.js';
+import { compile, parseGroupCatalog, render, type Recipient } from '../src/template/index.js';
+import type { LoadJob, LoadResult } from './httpLoadGenerator.js';
+import type { BatchJob, BatchResult } from './renderHttpClient.js';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const durationMs = Number(process.env.BENCH_SECONDS ?? 2) * 1000;
+const batchLines = Number(process.env.BENCH_BATCH ?? 10_000);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const example = (name: string) => readFileSync(path.join(root, 'examples', name), 'utf8');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'unsub-bench-render-http-'));
+const token = 'bench-admin-token-0123456789abcdef';
+
+// --- the server: the app with the templates API over a SQLite file ---------------------------------
+const store = await openStore({ sqlitePath: path.join(dir, 'unsub.db') });
+const subscriptions = createSubscriptions({ store });
+const catalog = parseGroupCatalog(JSON.parse(example('groups.json')));
+for (const group of catalog) {
+  await subscriptions.createGroup({ name: group.name, systemName: group.systemName, channel: group.channel });
+}
+const keyRing = KeyRing.generate();
+const baseUrl = 'https://unsub.example.com';
+const messageTemplates = createMessageTemplates({ store });
+const newsletter = example('newsletter.hbs');
+const saved = await messageTemplates.create({
+  name: 'Northwind Weekly',
+  subject: 'Northwind Weekly for {{first_name}} — {{issue_date}}',
+  html: newsletter,
+});
+const ours = createApp({
+  store,
+  subscriptions,
+  keyRing,
+  baseUrl,
+  logger: { error: console.error, warn: console.warn },
+  mount: (app) =>
+    app.use('/api', templatesApiRouter({ store, messageTemplates, keyRing, baseUrl, adminToken: token })),
+});
+const bare = express();
+bare.post('/render', express.json(), (req, res) => {
+  res.json({
+    ok: true,
+    contactId: (req.body as { recipient?: { contactId?: number } }).recipient?.contactId,
+  });
+});
+
+async function listen(app: Express): Promise<{ server: Server; origin: string }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+const oursServer = await listen(ours);
+const bareServer = await listen(bare);
+
+/** Runs a bench client script in a child process with a JSON job; resolves with its last line. */
+function runChild<T>(script: string, job: unknown): Promise<T> {
+  const file = path.join(dir, `job-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(job));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(here, script), file],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop() as string) as T);
+    });
+  });
+}
+
+// --- the batch floor: the engine's render in process, same recipients -----------------------------
+const examples = example('recipients.ndjson')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as Recipient);
+const recipients = Array.from({ length: batchLines }, (_, i) => ({
+  ...examples[i % examples.length]!,
+  contactId: i + 1,
+}));
+const compiled = compile(newsletter, { groups: catalog });
+if (!compiled.ok) throw new Error('examples/newsletter.hbs does not compile');
+const template = compiled.template;
+let sink = 0;
+/** CPU seconds of this process (the server's) since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
+let floorCpuSeconds = 0;
+/** Recipients/s of the in-process render (wall time, like the HTTP side). */
+function floorBatch(): number {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (const recipient of recipients)
+    sink += render(template, recipient, undefined, { keyRing, baseUrl }).html.length;
+  const rate = batchLines / ((performance.now() - started) / 1000);
+  floorCpuSeconds = cpuSince(cpu);
+  return rate;
+}
+
+/** Recipients/s of one HTTP batch, and the server's CPU seconds for it. */
+async function httpBatch(lines = batchLines): Promise<BatchResult & { cpuSeconds: number }> {
+  const job: BatchJob = { origin: oursServer.origin, token, templateId: saved.id, lines };
+  const cpu = process.cpuUsage();
+  const result = { ...(await runChild<BatchResult>('renderHttpClient.ts', job)), cpuSeconds: cpuSince(cpu) };
+  if (result.summary.rendered !== lines || result.answered !== lines + 1)
+    throw new Error(`batch: expected ${lines} rendered, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+// --- single renders: the load generator against ours and the bare route ---------------------------
+const singleBody = JSON.stringify({ templateId: saved.id, recipient: examples[1] });
+const singleJob = (origin: string, pathName: string, ms: number): LoadJob => ({
+  origin,
+  method: 'POST',
+  paths: [pathName],
+  body: singleBody,
+  contentType: 'application/json',
+  headers: { authorization: `Bearer ${token}` },
+  concurrency,
+  durationMs: ms,
+  cycle: true,
+});
+const single = async (ms: number) => {
+  const result = await runChild<LoadResult>(
+    'httpLoadGenerator.ts',
+    singleJob(oursServer.origin, '/api/render', ms),
+  );
+  if (result.errors > 0 || result.statuses['200'] !== result.count)
+    throw new Error(`POST /api/render: ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+  return result;
+};
+const singleFloor = (ms: number) =>
+  runChild<LoadResult>('httpLoadGenerator.ts', singleJob(bareServer.origin, '/render', ms));
+
+// Warm-up (JIT, the compiled-template cache, connections): not measured.
+floorBatch();
+await httpBatch(2000);
+await singleFloor(1000);
+await single(1000);
+
+const batchRatios: number[] = [];
+const batchCpuRatios: number[] = [];
+const batchRates: number[] = [];
+const floorRates: number[] = [];
+const singleRatios: number[] = [];
+const singleRates: number[] = [];
+const bareRates: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const floor = floorBatch();
+  const batch = await httpBatch();
+  const rate = batchLines / batch.seconds;
+  floorRates.push(floor);
+  batchRates.push(rate);
+  batchRatios.push(rate / floor);
+  // CPU time per recipient, which other load on a shared machine disturbs far less than wall time.
+  batchCpuRatios.push(floorCpuSeconds / batch.cpuSeconds);
+  const bareResult = await singleFloor(durationMs);
+  const oursResult = await single(durationMs);
+  bareRates.push(bareResult.rps);
+  singleRates.push(oursResult.rps);
+  singleRatios.push(oursResult.rps / bareResult.rps);
+}
+
+// --- memory: one batch of 100,000 recipients, the server's RSS sampled meanwhile ------------------
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let rssPeak = rssBefore;
+const sampler = setInterval(() => {
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+}, 20);
+const big = await httpBatch(100_000);
+clearInterval(sampler);
+rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+const format = (n: number) => Math.round(n).toLocaleString('en-US');
+console.log(
+  `${rounds} rounds, medians; SQLite file store; batches of ${format(batchLines)} lines; single renders at concurrency ${concurrency}`,
+);
+console.log(
+  `batch:  ${format(median(batchRates))} recipients/s over HTTP (subject, HTML, text, headers, links) vs ` +
+    `${format(median(floorRates))}/s in-process render → ratio ${round3(median(batchRatios))} ` +
+    `(server CPU per recipient: ratio ${round3(median(batchCpuRatios))})`,
+);
+console.log(
+  `single: ${format(median(singleRates))} req/s POST /api/render vs ${format(median(bareRates))} req/s bare Express JSON → ratio ${round3(median(singleRatios))}`,
+);
+console.log(
+  `memory: 100,000 recipients in one request in ${big.seconds.toFixed(1)} s; server RSS ${format(rssBefore / 1048576)} MB → peak ${format(rssPeak / 1048576)} MB`,
+);
+if (sink === 0) console.log('');
+const result = {
+  http_batch_ratio: round3(median(batchRatios)),
+  http_single_ratio: round3(median(singleRatios)),
+  http_batch_cpu_ratio: round3(median(batchCpuRatios)),
+  batch_recipients_per_s: Math.round(median(batchRates)),
+  render_floor_per_s: Math.round(median(floorRates)),
+  single_rps: Math.round(median(singleRates)),
+  bare_json_rps: Math.round(median(bareRates)),
+  batch_100k_rss_growth_mb: Math.round((rssPeak - rssBefore) / 1048576),
+  rounds,
+};
+oursServer.server.close();
+bareServer.server.close();
+oursServer.server.closeAllConnections();
+bareServer.server.closeAllConnections();
+await store.close();
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify(result));

@@ -1,0 +1,95 @@
+/**
+ * @module The client of `bench/renderHttp.bench.ts`, run in a CHILD process so that it does not
+ * compete with the server for the event loop: POSTs one NDJSON batch of `lines` recipients (made
+ * from examples/recipients.ndjson, contact ids renumbered) to `/api/templates/:id/render`, streams
+ * the body in and reads the answer lines as they come, and reports how long the whole batch took.
+ *
+ * Input: one JSON file path as argv[2] holding a `BatchJob`.
+ * Output: one JSON line `{ lines, answered, seconds, summary }`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+
+/** What the parent asks for. */
+export interface BatchJob {
+  origin: string;
+  token: string;
+  templateId: number;
+  lines: number;
+}
+
+/** What the client reports. */
+export interface BatchResult {
+  lines: number;
+  answered: number;
+  seconds: number;
+  summary: { rendered: number; failed: number };
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const examples = readFileSync(path.join(root, 'examples', 'recipients.ndjson'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** The batch body as a stream of 1,000-line chunks, generated as it is sent (memory stays flat). */
+function body(lines: number): Readable {
+  let sent = 0;
+  return Readable.from(
+    (function* () {
+      while (sent < lines) {
+        let chunk = '';
+        for (let i = 0; i < 1000 && sent < lines; i++, sent++) {
+          const example = examples[sent % examples.length]!;
+          chunk += `${JSON.stringify({ ...example, contactId: sent + 1 })}\n`;
+        }
+        yield chunk;
+      }
+    })(),
+  );
+}
+
+/** Sends one batch and reads every answer line. */
+export async function runBatch(job: BatchJob): Promise<BatchResult> {
+  const started = performance.now();
+  const response = await request(`${job.origin}/api/templates/${job.templateId}/render`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/x-ndjson' },
+    body: body(job.lines),
+  });
+  if (response.statusCode !== 200)
+    throw new Error(`status ${response.statusCode}: ${await response.body.text()}`);
+  let answered = 0;
+  let tail = '';
+  let lastLine = '';
+  for await (const chunk of response.body) {
+    const text = tail + (chunk as Buffer).toString('utf8');
+    let at = text.indexOf('\n');
+    let start = 0;
+    while (at !== -1) {
+      answered++;
+      lastLine = text.slice(start, at);
+      start = at + 1;
+      at = text.indexOf('\n', start);
+    }
+    tail = text.slice(start);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const last = JSON.parse(lastLine) as { summary?: BatchResult['summary'] };
+  if (!last.summary) throw new Error(`the answer did not end with a summary: ${lastLine.slice(0, 200)}`);
+  return { lines: job.lines, answered, seconds, summary: last.summary };
+}
+
+if (process.argv[2]) {
+  const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as BatchJob;
+  runBatch(job).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (error: unknown) => {
+      process.stderr.write(`batch client failed: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

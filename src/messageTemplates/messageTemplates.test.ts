@@ -1,0 +1,168 @@
+/**
+ * @module Tests of the message-templates part without a store: lint rules per part, the generated
+ * text part (links written out, same URLs as the HTML), SMS, the `.eml`, and the bounded cache.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { KeyRing } from '../links/index.js';
+import { parseGroupCatalog } from '../template/index.js';
+import {
+  buildEml,
+  compileMessage,
+  createCompiledCache,
+  htmlToTextTemplate,
+  renderMessage,
+  templateParts,
+  type CompiledMessage,
+  type TemplateParts,
+} from './index.js';
+
+const groups = parseGroupCatalog(JSON.parse(readFileSync('examples/groups.json', 'utf8')));
+const options = { keyRing: KeyRing.generate(), baseUrl: 'https://unsub.example.com', now: () => 1.75e12 };
+
+function compiled(parts: TemplateParts): CompiledMessage {
+  const result = compileMessage(parts, groups);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.message;
+}
+
+function errors(parts: TemplateParts) {
+  const result = compileMessage(parts, groups);
+  return result.ok ? [] : result.errors.map(({ code, part, line, column }) => ({ code, part, line, column }));
+}
+
+describe('lint of a message template', () => {
+  it('refuses tags in the subject with their position', () => {
+    expect(
+      errors({
+        channel: 'email',
+        subject: 'Hi {{name}}, <<link_unsubscribe>>',
+        html: '<<link_unsubscribe>>',
+      }),
+    ).toEqual([{ code: 'tag_in_subject', part: 'subject', line: 1, column: 14 }]);
+  });
+
+  it('needs an unsubscribe link in the HTML and in a hand-written text part', () => {
+    expect(
+      errors({ channel: 'email', subject: 'Hi', html: '<p>no link</p>', text: 'line\nno link either' }),
+    ).toEqual([
+      { code: 'missing_unsubscribe', part: 'html', line: 1, column: 1 },
+      { code: 'missing_unsubscribe', part: 'text', line: 1, column: 1 },
+    ]);
+  });
+
+  it('reports invalid Handlebars with line and column in its part', () => {
+    expect(
+      errors({ channel: 'email', subject: 'Hi', html: '<<link_unsubscribe>>\n\n  {{#if a}}open' }),
+    ).toEqual([{ code: 'handlebars_syntax', part: 'html', line: 3, column: expect.any(Number) as number }]);
+    expect(
+      errors({ channel: 'email', subject: 'Hi {{#each x}}', html: '<<link_unsubscribe>>' })[0],
+    ).toMatchObject({
+      code: 'handlebars_syntax',
+      part: 'subject',
+    });
+  });
+
+  it('an SMS template is text only', () => {
+    expect(() => templateParts({ channel: 'sms', html: '<p>x</p>', text: 'x' })).toThrow(
+      expect.objectContaining({ code: 'invalid_input', field: 'html' }),
+    );
+    const message = compiled(templateParts({ channel: 'sms', text: 'Sale! Stop: <<link_unsubscribe>>' }));
+    const rendered = renderMessage(message, { contactId: 3 }, { ...options, channel: 'sms' });
+    expect(rendered).toMatchObject({ subject: null, html: null });
+    expect(rendered.text).toMatch(/^Sale! Stop: https:\/\/unsub\.example\.com\/u\//);
+  });
+
+  it('refuses a template over 512 KB naming its largest part', () => {
+    expect(() =>
+      templateParts({
+        channel: 'email',
+        subject: 'x',
+        html: 'a'.repeat(400 * 1024),
+        text: 'b'.repeat(200 * 1024),
+      }),
+    ).toThrow(expect.objectContaining({ code: 'template_too_large', field: 'html' }));
+  });
+});
+
+describe('rendering a message', () => {
+  const newsletter = readFileSync('examples/newsletter.hbs', 'utf8');
+  const reader = JSON.parse(readFileSync('examples/recipients.ndjson', 'utf8').split('\n')[1]!) as {
+    contactId: number;
+  };
+
+  it('generates the text part once from the HTML, links written out, same URLs as the HTML', () => {
+    const message = compiled({ channel: 'email', subject: 'Weekly for {{first_name}}', html: newsletter });
+    expect(message.textSource).toBe('generated');
+    const rendered = renderMessage(message, reader, options);
+    expect(rendered.subject).toBe('Weekly for Fatima');
+    const htmlUrls = [...rendered.html!.matchAll(/https:\/\/unsub\.example\.com\/[um]\/[\w.-]+/g)].map(
+      (m) => m[0],
+    );
+    const textUrls = [...rendered.text.matchAll(/https:\/\/unsub\.example\.com\/[um]\/[\w.-]+/g)].map(
+      (m) => m[0],
+    );
+    expect(htmlUrls.length).toBe(4); // the VIP's redirect link, Unsubscribe('Новости'), manager, all
+    expect(textUrls).toEqual(htmlUrls);
+    expect(rendered.text).toContain('Young & Co'); // not HTML-escaped in the text part
+    expect(rendered.text).toContain('Отписаться от «Новости» [https://unsub.example.com/u/');
+    expect(rendered.text).not.toMatch(/[<>]{2}|\{\{/);
+    expect(rendered.headers['List-Unsubscribe']).toBe(`<${rendered.links.at(-1)!.url}>`);
+  });
+
+  it('the generated text equals converting each rendered HTML, for the example newsletter', async () => {
+    const { textFromHtml } = await import('./index.js');
+    const message = compiled({ channel: 'email', subject: 'x', html: newsletter });
+    const rendered = renderMessage(message, reader, options);
+    const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+    expect(squash(rendered.text)).toBe(squash(textFromHtml(rendered.html!)));
+  });
+
+  it('falls back to converting each render when the structure does not survive conversion', () => {
+    const html = '<<link_unsubscribe>><img alt="{{#if a}}">x{{/if}}';
+    expect(htmlToTextTemplate(html)).not.toContain('{{#if');
+    const message = compiled({ channel: 'email', subject: 'x', html });
+    expect(message.textSource).toBe('generated-per-render');
+    expect(renderMessage(message, { contactId: 1, a: true }, options).text).toMatch(/https:\/\/unsub/);
+  });
+
+  it('builds an .eml with RFC 2047 subject, List-Unsubscribe headers and multipart/alternative', async () => {
+    const message = compiled({ channel: 'email', subject: 'Привет, {{first_name}}!', html: newsletter });
+    const rendered = renderMessage(message, reader, options);
+    const eml = (
+      await buildEml(rendered, {
+        from: 'Northwind <news@northwind.example.com>',
+        to: 'reader2@example.com',
+        date: new Date(1.75e12),
+        messageUid: 'msg-1',
+      })
+    ).toString('utf8');
+    // Unfolded: long header values continue on lines that start with white space.
+    const head = (eml.split('\r\n\r\n')[0] ?? '').replace(/\r\n[ \t]+/g, ' ');
+    expect(head).toMatch(/^Subject: =\?UTF-8\?[BQ]\?/m);
+    expect(head).not.toMatch(/Привет/);
+    expect(head).toContain('From: Northwind <news@northwind.example.com>');
+    expect(head).toContain('To: reader2@example.com');
+    expect(head).toContain('Message-ID: <msg-1@northwind.example.com>');
+    expect(head).toContain(`List-Unsubscribe: ${rendered.headers['List-Unsubscribe']}`);
+    expect(head).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(head).toMatch(/Content-Type: multipart\/alternative/);
+    expect(eml).toMatch(/Content-Type: text\/plain; charset=utf-8/);
+    expect(eml).toMatch(/Content-Type: text\/html; charset=utf-8/);
+  });
+});
+
+describe('the compiled cache', () => {
+  it('keeps the most recently used entries within its bounds', () => {
+    const cache = createCompiledCache<string>({ maxEntries: 2, maxBytes: 100 });
+    cache.set('1:1', 'a', 10);
+    cache.set('1:2', 'b', 10);
+    expect(cache.get('1:1')).toBe('a');
+    cache.set('2:1', 'c', 10);
+    expect([cache.get('1:1'), cache.get('1:2'), cache.get('2:1')]).toEqual(['a', undefined, 'c']);
+    cache.set('3:1', 'd', 95);
+    expect(cache.size).toBe(1);
+    cache.deletePrefix('3:');
+    expect(cache.size).toBe(0);
+  });
+});
