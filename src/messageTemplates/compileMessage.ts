@@ -8,7 +8,13 @@
  * part must carry an unsubscribe link (`missing_unsubscribe`, bulk mail); so must a hand-written
  * text part (without one the text-only reader has no way out).
  */
-import { compile, type CompiledTemplate, type GroupCatalog, type TagError } from '../template/index.js';
+import {
+  compile,
+  measureSmsTemplate,
+  type CompiledTemplate,
+  type GroupCatalog,
+  type TagError,
+} from '../template/index.js';
 import type { Channel } from '../store/index.js';
 import { htmlToTextTemplate } from './htmlToTextTemplate.js';
 import type { TemplateParts } from './templateContent.js';
@@ -88,7 +94,11 @@ function compileSubject(source: string, errors: LintProblem[], warnings: LintPro
  * groups; without it only numeric group ids resolve). An e-mail template's missing text part is
  * generated from its HTML.
  */
-export function compileMessage(parts: TemplateParts, groups: GroupCatalog | undefined): CompileMessageResult {
+export function compileMessage(
+  parts: TemplateParts,
+  groups: GroupCatalog | undefined,
+  sms: { baseUrl: string } = { baseUrl: 'https://u.example.com' },
+): CompileMessageResult {
   const errors: LintProblem[] = [];
   const warnings: LintProblem[] = [];
   const email = parts.channel === 'email';
@@ -106,10 +116,19 @@ export function compileMessage(parts: TemplateParts, groups: GroupCatalog | unde
   let text: CompiledTemplate | undefined;
   let textSource: CompiledMessage['textSource'] = 'hand-written';
   if (typeof parts.text === 'string') {
-    const result = compile(parts.text, { groups, format: 'text', requireUnsubscribe: email });
+    // An SMS text gets compact links (and their checks: no redirect, at most three groups).
+    const result = compile(parts.text, {
+      groups,
+      format: 'text',
+      requireUnsubscribe: email,
+      ...(email ? {} : { channel: 'sms' as const }),
+    });
     warnings.push(...result.warnings.map(inPart('text')));
     if (result.ok) text = result.template;
     else errors.push(...result.errors.map(inPart('text')));
+    // Above one SMS segment the sender pays more: a warning with the rendered length.
+    const warning = !email && result.ok ? measureSmsTemplate(result.template, sms).warning : undefined;
+    if (warning) warnings.push(inPart('text')(warning));
   } else if (html !== undefined) {
     const generated = compile(htmlToTextTemplate(html.source), { groups, format: 'text' });
     textSource = generated.ok ? 'generated' : 'generated-per-render';

@@ -31,6 +31,11 @@ export interface MessageTemplatesOptions {
    * process apply at once; those made by another process sharing the database, within this time.
    */
   activeVersionTtlMs?: number;
+  /**
+   * The public base of the links (`UNSUB_BASE_URL`): an SMS template's length and segments are
+   * measured with its links as rendered (default `https://u.example.com`).
+   */
+  baseUrl?: string;
 }
 
 /** What lint reports. */
@@ -89,13 +94,14 @@ export function createMessageTemplates(options: MessageTemplatesOptions): Messag
   const now = options.now ?? Date.now;
   const cache = createCompiledCache<CompiledMessage>(options.cache);
   const activeTtlMs = options.activeVersionTtlMs ?? 1000;
+  const measure = { baseUrl: options.baseUrl ?? 'https://u.example.com' };
   /** Template id → its active version as last read, until when it is trusted. */
   const active = new Map<number, { template: StoredTemplate; until: number }>();
   const forget = (id: number) => active.delete(id);
 
   /** Compiles or throws `invalid_template` with every error. */
   const compileOrThrow = async (parts: TemplateParts): Promise<CompiledMessage> => {
-    const result = compileMessage(parts, await groupCatalog(store));
+    const result = compileMessage(parts, await groupCatalog(store), measure);
     if (result.ok) return result.message;
     const first = result.errors[0]!;
     throw new MessageTemplateError(
@@ -138,7 +144,7 @@ export function createMessageTemplates(options: MessageTemplatesOptions): Messag
 
   return {
     async lint(input) {
-      const result = compileMessage(templateParts(input), await groupCatalog(store));
+      const result = compileMessage(templateParts(input), await groupCatalog(store), measure);
       return { errors: result.ok ? [] : result.errors, warnings: result.warnings };
     },
 

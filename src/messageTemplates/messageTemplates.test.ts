@@ -70,7 +70,41 @@ describe('lint of a message template', () => {
     const message = compiled(templateParts({ channel: 'sms', text: 'Sale! Stop: <<link_unsubscribe>>' }));
     const rendered = renderMessage(message, { contactId: 3 }, { ...options, channel: 'sms' });
     expect(rendered).toMatchObject({ subject: null, html: null });
-    expect(rendered.text).toMatch(/^Sale! Stop: https:\/\/unsub\.example\.com\/u\//);
+    // Compact links: an SMS pays per segment, so every tag becomes /s/CODE (path ≤ 40 characters).
+    expect(rendered.text).toMatch(/^Sale! Stop: https:\/\/unsub\.example\.com\/s\/[\w-]+$/);
+    expect(new URL(rendered.text.slice(12)).pathname.length).toBeLessThanOrEqual(40);
+    // The caller need not say the channel: the template's own is used.
+    expect(renderMessage(message, { contactId: 3 }, options).text).toMatch(/\/s\//);
+  });
+
+  it('an SMS template: lint warns above one segment, with the rendered length; redirects are refused', () => {
+    const short = compileMessage(
+      templateParts({ channel: 'sms', text: 'Sale! Stop: <<link_unsubscribe>>' }),
+      groups,
+    );
+    expect(short.warnings).toEqual([]);
+    const long = compileMessage(
+      templateParts({
+        channel: 'sms',
+        text: `${'Скидки до 50 % на всё! '.repeat(3)}Отписка: <<link_unsubscribe>>`,
+      }),
+      groups,
+    );
+    expect(long.warnings).toEqual([
+      expect.objectContaining({
+        code: 'sms_segments',
+        part: 'text',
+        message: expect.stringMatching(/UCS-2/),
+      }),
+    ]);
+    expect(
+      errors(
+        templateParts({
+          channel: 'sms',
+          text: "<<UnsubscribeRedirect('https://example.com/bye', 'sms_alerts')>>",
+        }),
+      ),
+    ).toEqual([expect.objectContaining({ code: 'compact_link_redirect', part: 'text' })]);
   });
 
   it('refuses a template over 512 KB naming its largest part', () => {

@@ -34,7 +34,12 @@ export function renderMessage(
   recipient: Recipient,
   options: Omit<RenderOptions, 'sharedLinks'>,
 ): RenderedMessage {
-  const shared: RenderOptions = { ...options, sharedLinks: new Map() };
+  // An SMS template renders compact links unless the caller asks otherwise.
+  const shared: RenderOptions = {
+    ...options,
+    channel: options.channel ?? message.channel,
+    sharedLinks: new Map(),
+  };
   const main = message.html ?? message.text!;
   const body = render(main, recipient, undefined, shared);
   let text: string;

@@ -151,7 +151,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       ? await createDemoPreview({ store, subscriptions, keyRing, baseUrl: () => baseUrl, now })
       : undefined;
     const errorLogger = { error: (message: unknown, error?: unknown) => log.error(String(message), error) };
-    const messageTemplates = createMessageTemplates({ store, now });
+    const messageTemplates = createMessageTemplates({ store, now, baseUrl: config.baseUrl });
     const app = createApp({
       store,
       subscriptions,
