@@ -6,8 +6,9 @@
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { matchLocale, supportedLocales } from '../i18n/index.js';
 import { KeyRing, type Channel } from '../links/index.js';
 import {
   compile,
@@ -27,6 +28,15 @@ interface RenderCommandOptions {
   out?: string;
   channel: Channel;
   messageUid?: string;
+  locale?: string;
+}
+
+/** `--locale`: a tag the pages can speak (`ru`, `pt-BR`, `de-AT` → `de`), else a usage error. */
+function parseLocaleOption(value: string): string {
+  if (!matchLocale(value)) {
+    throw new InvalidArgumentError(`the pages speak ${supportedLocales.join(', ')}`);
+  }
+  return value;
 }
 
 /** Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory). */
@@ -84,6 +94,7 @@ async function run(templateFile: string, options: RenderCommandOptions): Promise
   }
   const base: RenderOptions = { keyRing, baseUrl: config.baseUrl, channel: options.channel };
   if (options.messageUid !== undefined) base.messageUid = options.messageUid;
+  if (options.locale !== undefined) base.locale = options.locale;
   if (options.out !== undefined) await mkdir(options.out, { recursive: true });
   const extension = options.format === 'json' ? 'json' : 'html';
   const single = format === 'object';
@@ -126,6 +137,11 @@ export function renderCommand(): Command {
       new Option('--channel <channel>', 'channel of the message').choices(['email', 'sms']).default('email'),
     )
     .option('--message-uid <uid>', 'message uid carried in the links (a row’s message_uid field wins)')
+    .option(
+      '--locale <tag>',
+      'language of the pages the links open, e.g. ru (a row’s lang or locale field wins)',
+      parseLocaleOption,
+    )
     .exitOverride()
     .action(run);
 }

@@ -13,7 +13,10 @@ interface Shape {
   plurals: { name: string; options: string[] }[];
 }
 
-function shapeOf(elements: MessageFormatElement[], shape: Shape = { placeholders: new Set(), plurals: [] }): Shape {
+function shapeOf(
+  elements: MessageFormatElement[],
+  shape: Shape = { placeholders: new Set(), plurals: [] },
+): Shape {
   for (const element of elements) {
     switch (element.type) {
       case TYPE.argument:

@@ -63,7 +63,8 @@ export function escapeHtml(text: string): string {
 function escapedValues(values: MessageValues | undefined): MessageValues | undefined {
   if (!values) return values;
   const out: MessageValues = {};
-  for (const [key, value] of Object.entries(values)) out[key] = typeof value === 'string' ? escapeHtml(value) : value;
+  for (const [key, value] of Object.entries(values))
+    out[key] = typeof value === 'string' ? escapeHtml(value) : value;
   return out;
 }
 

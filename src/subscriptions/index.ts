@@ -16,6 +16,9 @@ export {
   type CreateGroupCommand,
   type ImportContactsCommand,
   type ImportContactsOutcome,
+  type UndoInput,
+  type UndoOutcome,
+  undoWindowDays,
 } from './createSubscriptions.js';
 export {
   importFormatOf,
@@ -42,4 +45,7 @@ export {
   unsubscribeSchema,
   subscribeSchema,
   setSubscriptionsSchema,
+  unsubscribeReasonSchema,
+  unsubscribeReasonCodes,
+  maxReasonLength,
 } from './inputSchemas.js';

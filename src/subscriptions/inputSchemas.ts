@@ -93,7 +93,32 @@ export const unsubscribeSchema = z.object({
   channel: channelSchema,
   groupIds: z.union([z.literal('all'), groupIdsSchema], { error: 'must be a list of group ids or "all"' }),
   source: sourceSchema,
+  /** The link unsubscribing (a short hash of its token), so that link can undo exactly this. */
+  unsubscribeRef: z.string().min(1).max(64).optional(),
 });
+
+/** The reasons the done page offers; `other` comes with free text. */
+export const unsubscribeReasonCodes = ['too_many', 'not_relevant', 'never_signed_up', 'other'] as const;
+
+/** Longest free-text reason. */
+export const maxReasonLength = 500;
+
+/** A contact's reason for leaving. */
+export const unsubscribeReasonSchema = z
+  .strictObject({
+    code: z.enum(unsubscribeReasonCodes, { error: `must be one of ${unsubscribeReasonCodes.join(', ')}` }),
+    text: z
+      .string()
+      .trim()
+      .max(maxReasonLength, `must be at most ${maxReasonLength} characters`)
+      .optional()
+      .transform((text) => (text === '' ? undefined : text)),
+  })
+  .transform((reason) =>
+    reason.code === 'other' && reason.text !== undefined
+      ? { code: reason.code, text: reason.text }
+      : { code: reason.code },
+  );
 
 /** Input of `subscribe`. */
 export const subscribeSchema = z.object({

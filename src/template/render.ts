@@ -10,6 +10,7 @@ import {
   type KeyRing,
   type LinkAction,
 } from '../links/index.js';
+import { matchLocale } from '../i18n/index.js';
 import type { CompiledTemplate, LinkHelperState } from './compile.js';
 import { TemplateError } from './templateError.js';
 
@@ -32,6 +33,11 @@ export interface RenderOptions {
   messageUid?: string;
   /** Clock in milliseconds for the links' issued-at; default: the key ring's clock. */
   now?: () => number;
+  /**
+   * The language of the pages the links open (claim `l`), when the recipient has no `lang` or
+   * `locale` field of its own. Matched to a supported locale (`ru-RU` → `ru`); unmatched → left out.
+   */
+  locale?: string;
 }
 
 /** One generated link. */
@@ -59,6 +65,7 @@ interface RecipientClaims {
   channel: Channel;
   messageUid: string | undefined;
   issuedAt: number | undefined;
+  locale: string | undefined;
 }
 
 /** Signs and memoises the links of one render. */
@@ -93,6 +100,7 @@ class RecipientLinks implements LinkHelperState {
       groupIds: definition.groupIds,
       messageUid: recipient.messageUid,
       redirectUrl: definition.redirectUrl,
+      locale: recipient.locale,
       issuedAt: recipient.issuedAt,
     });
     const url = linkUrl(this.#baseUrl, definition, token);
@@ -114,6 +122,17 @@ function describe(template: CompiledTemplate, slot: number, url: string, header:
   if (definition.redirectUrl !== undefined) link.redirectUrl = definition.redirectUrl;
   if (header) link.header = true;
   return link;
+}
+
+/** The supported locale of a recipient's `lang`/`locale` field, else of the render option. */
+function recipientLocale(recipient: Recipient, fallback: string | undefined): string | undefined {
+  for (const tag of [recipient.lang, recipient.locale, fallback]) {
+    if (typeof tag === 'string' && tag !== '') {
+      const locale = matchLocale(tag);
+      if (locale) return locale;
+    }
+  }
+  return undefined;
 }
 
 function checkRecipient(recipient: Recipient): void {
@@ -146,6 +165,7 @@ export function render(
     channel: options.channel ?? 'email',
     messageUid: options.messageUid,
     issuedAt: options.now === undefined ? undefined : Math.floor(options.now() / 1000),
+    locale: recipientLocale(recipient, options.locale),
   };
   const state = new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl);
   let html: string;
