@@ -82,6 +82,13 @@ export function loadTranslators(dir: string = defaultLocalesDir): Record<Locale,
   return Object.fromEntries(entries) as Record<Locale, Translator>;
 }
 
+let bundled: Record<Locale, Translator> | undefined;
+
+/** The translators of the catalogs shipped in `locales/`, read on first use and shared after. */
+export function bundledTranslators(): Record<Locale, Translator> {
+  return (bundled ??= loadTranslators());
+}
+
 /** A translator over one catalog, falling back to `fallback` (the `en` catalog) key by key. */
 export function createTranslator(locale: Locale, catalog: Catalog, fallback: Catalog): Translator {
   const formats = new Map<string, IntlMessageFormat>();

@@ -20,6 +20,7 @@ export {
 } from './negotiateLocale.js';
 export {
   loadTranslators,
+  bundledTranslators,
   createTranslator,
   readCatalog,
   escapeHtml,
