@@ -182,7 +182,8 @@ async function recordReason(
   const picked = fields.get('reason')?.[0];
   // Text without a ticked choice is an "other" reason; nothing at all is no answer.
   const code = picked ?? (text === '' ? undefined : 'other');
-  if (code !== undefined && (unsubscribeReasonCodes as readonly string[]).includes(code)) {
+  const known = code !== undefined && (unsubscribeReasonCodes as readonly string[]).includes(code);
+  if (known) {
     await deps.subscriptions.recordUnsubscribeReason({
       contactId: context.contact.id,
       unsubscribeRef: ref,
@@ -195,7 +196,7 @@ async function recordReason(
     res,
     context,
     still.map((membership) => membership.group),
-    { reasonThanks: code !== undefined },
+    { reasonThanks: known },
   );
 }
 

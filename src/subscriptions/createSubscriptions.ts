@@ -10,6 +10,7 @@ import {
   contactPatchSchema,
   createContactSchema,
   createGroupSchema,
+  groupNamesSchema,
   idSchema,
   parseInput,
   setSubscriptionsSchema,
@@ -120,6 +121,8 @@ export interface CreateGroupCommand {
   systemName: string;
   description?: string;
   channel: Channel;
+  /** Display names per locale shown on the pages. */
+  names?: Record<string, string>;
 }
 
 /** Input of `importContacts`. */
@@ -161,6 +164,8 @@ export interface Subscriptions {
    */
   importContacts(input: ImportContactsCommand): Promise<ImportContactsOutcome>;
   createGroup(input: CreateGroupCommand): Promise<Group>;
+  /** Replaces a group's display names per locale (`{}` removes them); events keep its main name. */
+  setGroupNames(groupId: number, names: Record<string, string>): Promise<Group>;
   listGroups(options?: { channel?: Channel }): Promise<Group[]>;
   /**
    * Re-subscribes exactly the groups one link's unsubscribe left (those still unsubscribed by it),
@@ -360,6 +365,15 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       const parsed = parseInput(createGroupSchema, input);
       try {
         return await store.createGroup(parsed, now());
+      } catch (error) {
+        throw fromStoreError(error);
+      }
+    },
+
+    async setGroupNames(groupId, names) {
+      const parsed = parseInput(z.object({ groupId: idSchema, names: groupNamesSchema }), { groupId, names });
+      try {
+        return await store.setGroupNames(parsed.groupId, parsed.names as Record<string, string>);
       } catch (error) {
         throw fromStoreError(error);
       }

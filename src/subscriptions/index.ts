@@ -46,6 +46,7 @@ export {
   subscribeSchema,
   setSubscriptionsSchema,
   unsubscribeReasonSchema,
+  groupNamesSchema,
   unsubscribeReasonCodes,
   maxReasonLength,
 } from './inputSchemas.js';
