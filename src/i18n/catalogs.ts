@@ -4,7 +4,7 @@
  * `intl-messageformat` (plural rules, selects and number formats of that locale).
  *
  * Rich text: messages may wrap a value in `<b>…</b>`. `t()` drops the tags (plain text, escape it
- * yourself); `html()` escapes every value FIRST and only then turns `<b>` into `<strong>`, so a
+ * yourself); `html()` escapes every value FIRST and only then turns `<b>` into `<strong><bdi>`, so a
  * contact's address or a group name can never become markup.
  */
 import { readFileSync } from 'node:fs';
@@ -70,7 +70,8 @@ function escapedValues(values: MessageValues | undefined): MessageValues | undef
 
 const joinChunks = (chunks: unknown[]) => chunks.join('');
 const plainTags = { b: joinChunks };
-const htmlTags = { b: (chunks: unknown[]) => `<strong>${chunks.join('')}</strong>` };
+// `<bdi>`: an address or name keeps its own direction inside a right-to-left sentence.
+const htmlTags = { b: (chunks: unknown[]) => `<strong><bdi>${chunks.join('')}</bdi></strong>` };
 
 /** The translators of every supported locale, made from the catalogs in `dir` (read once). */
 export function loadTranslators(dir: string = defaultLocalesDir): Record<Locale, Translator> {

@@ -73,7 +73,9 @@ describe('translators', () => {
 
   it('html() escapes values before it turns tags into markup', () => {
     const html = translators.en.html('done.left', { address: '<img src=x>@example.com', count: 2 });
-    expect(html).toBe('<strong>&lt;img src=x&gt;@example.com</strong> will no longer receive these 2 lists:');
+    expect(html).toBe(
+      '<strong><bdi>&lt;img src=x&gt;@example.com</bdi></strong> will no longer receive these 2 lists:',
+    );
   });
 
   it('lists use the locale conjunction', () => {

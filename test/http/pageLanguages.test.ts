@@ -38,7 +38,9 @@ describe.each(backends)('page languages on $name', (backend) => {
     const ru = await page(russian, 'de');
     expect(ru.language).toBe('ru');
     expect(htmlTag(ru.html)).toBe('<html lang="ru" dir="ltr">');
-    expect(ru.html).toContain('Отписать <strong>a***@example.com</strong> от всех email-рассылок?');
+    expect(ru.html).toContain(
+      'Отписать <strong><bdi>a***@example.com</bdi></strong> от всех email-рассылок?',
+    );
     expect(ru.html).toContain('<option value="ru" lang="ru" selected>Русский</option>');
     expect((await page(`${russian}?lang=uk`, 'de')).language).toBe('uk');
 
