@@ -108,13 +108,20 @@ export interface PagesOptions {
 
 const viewNames: (keyof PageViews)[] = ['confirm', 'done', 'undone', 'manager', 'error'];
 
-/** The switcher's options per page locale (made once: the pages are the hot path). */
+/** The switcher's `<option>`s per page locale, as HTML made once (the pages are the hot path). */
 const switcherOptions = Object.fromEntries(
   supportedLocales.map((current) => [
     current,
-    supportedLocales.map((tag) => ({ tag, name: localeNames[tag], selected: tag === current })),
+    new Handlebars.SafeString(
+      supportedLocales
+        .map(
+          (tag) =>
+            `    <option value="${tag}" lang="${tag}"${tag === current ? ' selected' : ''}>${Handlebars.escapeExpression(localeNames[tag])}</option>\n`,
+        )
+        .join(''),
+    ),
   ]),
-) as Record<Locale, { tag: Locale; name: string; selected: boolean }[]>;
+) as Record<Locale, Handlebars.SafeString>;
 
 /** The translator of the template being rendered (every render passes it as `i18n`). */
 function translatorOf(options: Handlebars.HelperOptions): Translator {

@@ -105,11 +105,21 @@ export function createTranslator(locale: Locale, catalog: Catalog, fallback: Cat
     }
     return format;
   };
+  // Most texts of a page take no values: format each of those once (pages are the hot path).
+  const constants = new Map<string, string>();
   const run = (key: string, values: MessageValues | undefined, tags: typeof plainTags): string => {
+    const constant = values === undefined || Object.keys(values).length === 0;
+    const cacheKey = tags === plainTags ? key : `<${key}`;
+    if (constant) {
+      const known = constants.get(cacheKey);
+      if (known !== undefined) return known;
+    }
     const format = formatOf(key);
     if (!format) return key;
     const result = format.format({ ...values, ...tags });
-    return Array.isArray(result) ? result.join('') : String(result);
+    const text = Array.isArray(result) ? result.join('') : String(result);
+    if (constant) constants.set(cacheKey, text);
+    return text;
   };
   return {
     locale,
