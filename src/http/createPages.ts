@@ -123,6 +123,47 @@ const switcherOptions = Object.fromEntries(
   ]),
 ) as Record<Locale, Handlebars.SafeString>;
 
+/** A `{{t "key"}}` / `{{{html "key"}}}` without values, as the text it stands for (else undefined). */
+function constantText(node: hbs.AST.MustacheStatement, i18n: Translator): string | undefined {
+  const helper = (node.path as hbs.AST.PathExpression).original;
+  const [key, ...rest] = node.params;
+  if ((helper !== 't' && helper !== 'html') || rest.length > 0 || (node.hash?.pairs.length ?? 0) > 0) {
+    return undefined;
+  }
+  if (key?.type !== 'StringLiteral') return undefined;
+  const value = (key as hbs.AST.StringLiteral).value;
+  // `t` is plain text: escaped like `{{…}}` would; `html` is already safe markup.
+  return helper === 't' ? Handlebars.escapeExpression(i18n.t(value)) : i18n.html(value);
+}
+
+/** A copy of a parsed view with its constant texts replaced by `i18n`'s words. */
+function withConstantTexts(program: hbs.AST.Program, i18n: Translator): hbs.AST.Program {
+  const body = program.body.map((node): hbs.AST.Statement => {
+    if (node.type === 'MustacheStatement') {
+      const text = constantText(node as hbs.AST.MustacheStatement, i18n);
+      if (text !== undefined) {
+        // `original` is the source text in Handlebars' runtime (its typings call it StripFlags).
+        return {
+          type: 'ContentStatement',
+          value: text,
+          original: text,
+          loc: node.loc,
+        } as unknown as hbs.AST.ContentStatement;
+      }
+    }
+    if (node.type === 'BlockStatement') {
+      const block = node as hbs.AST.BlockStatement;
+      return {
+        ...block,
+        program: withConstantTexts(block.program, i18n),
+        ...(block.inverse ? { inverse: withConstantTexts(block.inverse, i18n) } : {}),
+      } as hbs.AST.BlockStatement;
+    }
+    return node;
+  });
+  return { ...program, body };
+}
+
 /** The translator of the template being rendered (every render passes it as `i18n`). */
 function translatorOf(options: Handlebars.HelperOptions): Translator {
   return (options.data as { root: { i18n: Translator } }).root.i18n;
@@ -147,16 +188,36 @@ export function createPages(options: PagesOptions): Pages {
         translatorOf(options).html(key, options.hash as Record<string, string | number>),
       ),
   );
-  const compile = (file: string) => {
-    const template = handlebars.compile(readFileSync(path.join(viewsDir, file), 'utf8'), { strict: false });
-    template({}, { helpers: { t: () => '', html: () => '' } }); // compile now, not on the first request
-    return template;
+  // Parsed once (a missing or broken view fails here, at start-up); compiled per translator below.
+  const parse = (file: string) => Handlebars.parse(readFileSync(path.join(viewsDir, file), 'utf8'));
+  const sources = {
+    layout: parse('layout.hbs'),
+    ...Object.fromEntries(viewNames.map((name) => [name, parse(`${name}.hbs`)])),
+  } as Record<keyof PageViews | 'layout', hbs.AST.Program>;
+  type Compiled = Record<keyof PageViews | 'layout', Handlebars.TemplateDelegate>;
+  /**
+   * The views for one translator, with every text that takes no values already in them: a
+   * `{{t "key"}}` costs a helper call per render, and the confirm page is the hot path. Texts
+   * with values (`{{t "key" n=…}}`) stay helper calls.
+   */
+  const compiledFor = new Map<Translator, Compiled>();
+  const viewsFor = (i18n: Translator): Compiled => {
+    let compiled = compiledFor.get(i18n);
+    if (!compiled) {
+      compiled = Object.fromEntries(
+        Object.entries(sources).map(([name, ast]) => {
+          const template = handlebars.compile(withConstantTexts(ast, i18n), { strict: false });
+          template({ i18n }); // compile now (Handlebars compiles lazily)
+          return [name, template];
+        }),
+      ) as Compiled;
+      // Translators are made once per process (`bundledTranslators`); the cap only guards a caller
+      // that makes new ones per request from growing this without end.
+      if (compiledFor.size >= 64) compiledFor.clear();
+      compiledFor.set(i18n, compiled);
+    }
+    return compiled;
   };
-  const layout = compile('layout.hbs');
-  const views = Object.fromEntries(viewNames.map((name) => [name, compile(`${name}.hbs`)])) as Record<
-    keyof PageViews,
-    Handlebars.TemplateDelegate
-  >;
   const stylesheet = readFileSync(path.join(assetsDir, 'unsub.css'), 'utf8');
   const hash = createHash('sha256').update(stylesheet).digest('hex').slice(0, 12);
   const stylesheetPath = `/assets/unsub.css`;
@@ -167,8 +228,9 @@ export function createPages(options: PagesOptions): Pages {
     stylesheet,
     render(view, frame, data) {
       const { i18n } = frame;
+      const views = viewsFor(i18n);
       const body = views[view]({ ...data, i18n });
-      return layout({
+      return views.layout({
         title: frame.title,
         logoUrl: frame.logoUrl,
         stylesheetHref,
