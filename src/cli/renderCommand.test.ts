@@ -142,6 +142,26 @@ describe('unsub render', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/groups\.json: group catalog \[0\]\.channel: /);
   });
+
+  it("--locale puts the page language in every link; a row's lang wins; an unknown tag is a usage error", async () => {
+    const data = await file('rows.ndjson', '{"contactId":1}\n{"contactId":2,"lang":"uk-UA"}\n');
+    const result = await run('render', newsletter, '--data', data, '--groups', groups, '--locale', 'ru');
+    expect(result.exitCode).toBe(0);
+    const ring = await KeyRing.load(path.join(dir, 'keys.json'));
+    const locales = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { links: { url: string }[] })
+      .map(({ links }) => {
+        const verified = ring.verifyLink(tokenFromLink(links[0]!.url)!.token);
+        return verified.ok ? verified.claims.locale : verified.reason;
+      });
+    expect(locales).toEqual(['ru', 'uk']);
+
+    const bad = await run('render', newsletter, '--data', data, '--groups', groups, '--locale', 'klingon');
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toMatch(/--locale.*the pages speak en, ru, uk/s);
+  });
 });
 
 describe('unsub render --format eml', () => {

@@ -6,8 +6,9 @@
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { matchLocale, supportedLocales } from '../i18n/index.js';
 import { KeyRing, type Channel } from '../links/index.js';
 import {
   buildEml,
@@ -40,6 +41,15 @@ interface RenderCommandOptions {
   subject?: string;
   text?: string;
   from?: string;
+  locale?: string;
+}
+
+/** `--locale`: a tag the pages can speak (`ru`, `pt-BR`, `de-AT` → `de`), else a usage error. */
+function parseLocaleOption(value: string): string {
+  if (!matchLocale(value)) {
+    throw new InvalidArgumentError(`the pages speak ${supportedLocales.join(', ')}`);
+  }
+  return value;
 }
 
 /** Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory). */
@@ -126,6 +136,7 @@ async function run(templateFile: string, options: RenderCommandOptions): Promise
     links: options.links,
   };
   if (options.messageUid !== undefined) base.messageUid = options.messageUid;
+  if (options.locale !== undefined) base.locale = options.locale;
   if (options.out !== undefined) await mkdir(options.out, { recursive: true });
   const extension = options.format === 'json' ? 'json' : 'html';
   const single = format === 'object';
@@ -259,6 +270,11 @@ export function renderCommand(): Command {
     .option('--subject <text>', '--format eml: the subject line (merge fields allowed, tags are not)')
     .option('--text <file>', '--format eml: a hand-written text part (default: generated from the HTML)')
     .option('--from <address>', '--format eml: the sender (default UNSUB_MAIL_FROM)')
+    .option(
+      '--locale <tag>',
+      'language of the pages the links open, e.g. ru (a row’s lang or locale field wins)',
+      parseLocaleOption,
+    )
     .exitOverride()
     .action(run);
 }

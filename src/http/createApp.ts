@@ -4,12 +4,13 @@
  * dispatcher's routes mount, then the 404 and the one error handler (`errors.ts`).
  */
 import express, { type Express, type RequestHandler } from 'express';
+import { bundledTranslators, isSupportedLocale, negotiateLocale, type Locale } from '../i18n/index.js';
 import type { KeyRing } from '../links/index.js';
 import type { Store } from '../store/index.js';
 import type { Subscriptions } from '../subscriptions/index.js';
 import { createPages } from './createPages.js';
-import { createErrorHandler, notFoundHandler, methodNotAllowed } from './errors.js';
-import type { LinkPageDeps } from './linkPageContext.js';
+import { createErrorHandler, errorPageKey, notFoundHandler, methodNotAllowed } from './errors.js';
+import { setLanguageHeaders, type LinkPageDeps } from './linkPageContext.js';
 import { registerManagerRoutes } from './managerRoutes.js';
 import { readBranding, type PageBranding } from './pageBranding.js';
 import { readFormBody } from './readFormBody.js';
@@ -84,7 +85,9 @@ export function createApp(options: AppOptions): Express {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? console;
   const pages = createPages({ basePath: basePathOf(options.baseUrl) });
+  const translators = bundledTranslators();
   const deps: LinkPageDeps = {
+    translators,
     store: options.store,
     subscriptions: options.subscriptions,
     keyRing: options.keyRing,
@@ -141,8 +144,19 @@ export function createApp(options: AppOptions): Express {
   app.use(
     createErrorHandler({
       logger,
-      renderErrorPage: (problem, title) =>
-        pages.render('error', { title }, { title, message: problem.message }),
+      // The language a page already chose (e.g. from the link, before its contact turned out gone),
+      // else ?lang= and Accept-Language: a bad token has no claim to read, and no detail is shown.
+      renderErrorPage: (problem, _title, req, res) => {
+        const chosen = (res.locals as { locale?: unknown }).locale;
+        const locale: Locale = isSupportedLocale(chosen)
+          ? chosen
+          : negotiateLocale({ query: req.query.lang, acceptLanguage: req.get('accept-language') }).locale;
+        setLanguageHeaders(res, locale);
+        const i18n = translators[locale];
+        const key = errorPageKey(problem);
+        const title = i18n.t(`error.${key}.title`);
+        return pages.render('error', { title, i18n }, { title, message: i18n.t(`error.${key}.message`) });
+      },
     }),
   );
   return app;

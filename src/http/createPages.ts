@@ -2,11 +2,16 @@
  * @module The public pages: Handlebars views under `src/http/views/*.hbs` and the stylesheet
  * `src/http/assets/unsub.css`, read and compiled ONCE when the app is created. Paths are resolved
  * from the package root (`packageRoot`), not from this file, so `dist/` builds find the same files.
+ *
+ * Every text of a view comes from the catalogs (`locales/`): `{{t "key" name=value}}` for plain
+ * text (escaped as usual), `{{{html "key" address=address}}}` for a message with `<b>` (its values
+ * are escaped before the tags become markup). The translator is the frame's `i18n`.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { localeNames, supportedLocales, type Locale, type Translator } from '../i18n/index.js';
 import { packageRoot } from '../version.js';
 
 /** The folder holding the page views. */
@@ -19,6 +24,8 @@ export interface PageFrame {
   title: string;
   /** Sender's logo (https only, validated by the branding schema). */
   logoUrl?: string;
+  /** The page's language: its texts, `<html lang dir>` and the switcher's selection. */
+  i18n: Translator;
 }
 
 /** `GET /u/:token`: what will happen, one button. */
@@ -26,7 +33,7 @@ export interface ConfirmView {
   address: string;
   /** True for `link_unsubscribe` links: every group of the channel. */
   allGroups: boolean;
-  channelLabel: string;
+  channel: 'email' | 'sms';
   groups: string[];
   buttonText: string;
   notice?: string;
@@ -38,18 +45,33 @@ export interface ConfirmView {
 export interface DoneView {
   address: string;
   allGroups: boolean;
-  channelLabel: string;
+  channel: 'email' | 'sms';
   /** Display names of the groups actually left (empty: nothing changed). */
   left: string[];
+  /** How many groups the link names (for "not subscribed to these lists"). */
+  groupCount: number;
+  /** Offer "Unsubscribed by mistake? Re-subscribe" (the days it stays possible). */
+  undo?: { days: number };
+  /** Ask why (the `askReason` page setting), up to `max` characters of free text. */
+  askReason?: { max: number };
+  /** The reason was received. */
+  reasonThanks?: boolean;
+}
+
+/** The result of an undo: the groups joined again. */
+export interface UndoneView {
+  address: string;
+  joined: string[];
 }
 
 /** The subscription manager. */
 export interface ManagerView {
   address: string;
-  channelLabel: string;
+  channel: 'email' | 'sms';
   groups: { id: number; name: string; description: string; checked: boolean }[];
   notice?: string;
-  saved?: { joined: string[]; left: string[]; changed: boolean };
+  /** What a save changed; `joined`/`left` are lists already joined for the locale ("A, B and C"). */
+  saved?: { joined: string; left: string; changed: boolean };
 }
 
 /** An error page. */
@@ -62,6 +84,7 @@ export interface ErrorView {
 export interface PageViews {
   confirm: ConfirmView;
   done: DoneView;
+  undone: UndoneView;
   manager: ManagerView;
   error: ErrorView;
 }
@@ -83,7 +106,68 @@ export interface PagesOptions {
   assetsDir?: string;
 }
 
-const viewNames: (keyof PageViews)[] = ['confirm', 'done', 'manager', 'error'];
+const viewNames: (keyof PageViews)[] = ['confirm', 'done', 'undone', 'manager', 'error'];
+
+/** The switcher's `<option>`s per page locale, as HTML made once (the pages are the hot path). */
+const switcherOptions = Object.fromEntries(
+  supportedLocales.map((current) => [
+    current,
+    new Handlebars.SafeString(
+      supportedLocales
+        .map(
+          (tag) =>
+            `    <option value="${tag}" lang="${tag}"${tag === current ? ' selected' : ''}>${Handlebars.escapeExpression(localeNames[tag])}</option>\n`,
+        )
+        .join(''),
+    ),
+  ]),
+) as Record<Locale, Handlebars.SafeString>;
+
+/** A `{{t "key"}}` / `{{{html "key"}}}` without values, as the text it stands for (else undefined). */
+function constantText(node: hbs.AST.MustacheStatement, i18n: Translator): string | undefined {
+  const helper = (node.path as hbs.AST.PathExpression).original;
+  const [key, ...rest] = node.params;
+  if ((helper !== 't' && helper !== 'html') || rest.length > 0 || (node.hash?.pairs.length ?? 0) > 0) {
+    return undefined;
+  }
+  if (key?.type !== 'StringLiteral') return undefined;
+  const value = (key as hbs.AST.StringLiteral).value;
+  // `t` is plain text: escaped like `{{…}}` would; `html` is already safe markup.
+  return helper === 't' ? Handlebars.escapeExpression(i18n.t(value)) : i18n.html(value);
+}
+
+/** A copy of a parsed view with its constant texts replaced by `i18n`'s words. */
+function withConstantTexts(program: hbs.AST.Program, i18n: Translator): hbs.AST.Program {
+  const body = program.body.map((node): hbs.AST.Statement => {
+    if (node.type === 'MustacheStatement') {
+      const text = constantText(node as hbs.AST.MustacheStatement, i18n);
+      if (text !== undefined) {
+        // `original` is the source text in Handlebars' runtime (its typings call it StripFlags).
+        return {
+          type: 'ContentStatement',
+          value: text,
+          original: text,
+          loc: node.loc,
+        } as unknown as hbs.AST.ContentStatement;
+      }
+    }
+    if (node.type === 'BlockStatement') {
+      const block = node as hbs.AST.BlockStatement;
+      return {
+        ...block,
+        program: withConstantTexts(block.program, i18n),
+        ...(block.inverse ? { inverse: withConstantTexts(block.inverse, i18n) } : {}),
+      } as hbs.AST.BlockStatement;
+    }
+    return node;
+  });
+  return { ...program, body };
+}
+
+/** The translator of the template being rendered (every render passes it as `i18n`). */
+function translatorOf(options: Handlebars.HelperOptions): Translator {
+  return (options.data as { root: { i18n: Translator } }).root.i18n;
+}
 
 /**
  * Reads and compiles the views and the stylesheet.
@@ -92,18 +176,48 @@ const viewNames: (keyof PageViews)[] = ['confirm', 'done', 'manager', 'error'];
 export function createPages(options: PagesOptions): Pages {
   const viewsDir = options.viewsDir ?? defaultViewsDir;
   const assetsDir = options.assetsDir ?? defaultAssetsDir;
-  // A private environment: the views need no helpers, and nothing registered elsewhere leaks in.
+  // A private environment: only our two text helpers, and nothing registered elsewhere leaks in.
   const handlebars = Handlebars.create();
-  const compile = (file: string) => {
-    const template = handlebars.compile(readFileSync(path.join(viewsDir, file), 'utf8'), { strict: false });
-    template({}); // compile now (Handlebars compiles lazily), not on the first request
-    return template;
+  handlebars.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
+    translatorOf(options).t(key, options.hash as Record<string, string | number>),
+  );
+  handlebars.registerHelper(
+    'html',
+    (key: string, options: Handlebars.HelperOptions) =>
+      new handlebars.SafeString(
+        translatorOf(options).html(key, options.hash as Record<string, string | number>),
+      ),
+  );
+  // Parsed once (a missing or broken view fails here, at start-up); compiled per translator below.
+  const parse = (file: string) => Handlebars.parse(readFileSync(path.join(viewsDir, file), 'utf8'));
+  const sources = {
+    layout: parse('layout.hbs'),
+    ...Object.fromEntries(viewNames.map((name) => [name, parse(`${name}.hbs`)])),
+  } as Record<keyof PageViews | 'layout', hbs.AST.Program>;
+  type Compiled = Record<keyof PageViews | 'layout', Handlebars.TemplateDelegate>;
+  /**
+   * The views for one translator, with every text that takes no values already in them: a
+   * `{{t "key"}}` costs a helper call per render, and the confirm page is the hot path. Texts
+   * with values (`{{t "key" n=…}}`) stay helper calls.
+   */
+  const compiledFor = new Map<Translator, Compiled>();
+  const viewsFor = (i18n: Translator): Compiled => {
+    let compiled = compiledFor.get(i18n);
+    if (!compiled) {
+      compiled = Object.fromEntries(
+        Object.entries(sources).map(([name, ast]) => {
+          const template = handlebars.compile(withConstantTexts(ast, i18n), { strict: false });
+          template({ i18n }); // compile now (Handlebars compiles lazily)
+          return [name, template];
+        }),
+      ) as Compiled;
+      // Translators are made once per process (`bundledTranslators`); the cap only guards a caller
+      // that makes new ones per request from growing this without end.
+      if (compiledFor.size >= 64) compiledFor.clear();
+      compiledFor.set(i18n, compiled);
+    }
+    return compiled;
   };
-  const layout = compile('layout.hbs');
-  const views = Object.fromEntries(viewNames.map((name) => [name, compile(`${name}.hbs`)])) as Record<
-    keyof PageViews,
-    Handlebars.TemplateDelegate
-  >;
   const stylesheet = readFileSync(path.join(assetsDir, 'unsub.css'), 'utf8');
   const hash = createHash('sha256').update(stylesheet).digest('hex').slice(0, 12);
   const stylesheetPath = `/assets/unsub.css`;
@@ -113,8 +227,19 @@ export function createPages(options: PagesOptions): Pages {
     stylesheetPath,
     stylesheet,
     render(view, frame, data) {
-      const body = views[view](data);
-      return layout({ title: frame.title, logoUrl: frame.logoUrl, stylesheetHref, body });
+      const { i18n } = frame;
+      const views = viewsFor(i18n);
+      const body = views[view]({ ...data, i18n });
+      return views.layout({
+        title: frame.title,
+        logoUrl: frame.logoUrl,
+        stylesheetHref,
+        body,
+        i18n,
+        lang: i18n.locale,
+        dir: i18n.dir,
+        languages: switcherOptions[i18n.locale],
+      });
     },
   };
 }

@@ -206,6 +206,30 @@ function pageText(code: string, status: number): { title: string; message: strin
   );
 }
 
+/** The statuses whose page has its own text in the catalogs (`error.<key>.title/.message`). */
+const pageKeysByStatus: Record<number, string> = {
+  400: '400',
+  401: '401',
+  403: '401',
+  404: '404',
+  405: '405',
+  409: '409',
+  410: '410',
+  413: '413',
+  415: '415',
+  500: '500',
+  503: '503',
+};
+
+/**
+ * The catalog key of the error page for a problem (`badForm`, `400`, …): its texts are
+ * `error.<key>.title` and `error.<key>.message` in `locales/`, the same choice `pageText` makes.
+ */
+export function errorPageKey(problem: Pick<HttpProblem, 'code' | 'status'>): string {
+  if (problem.code === 'bad_form') return 'badForm';
+  return pageKeysByStatus[problem.status] ?? (problem.status < 500 ? '400' : '500');
+}
+
 /** The heading of the error page for a problem. */
 export function errorPageTitle(problem: Pick<HttpProblem, 'code' | 'status'>): string {
   return pageText(problem.code, problem.status).title;
@@ -233,8 +257,8 @@ export function sendApiProblem(res: Response, problem: HttpProblem): void {
 
 /** Options of `createErrorHandler`. */
 export interface ErrorHandlerOptions {
-  /** Renders a full HTML error page. */
-  renderErrorPage(problem: HttpProblem, title: string): string;
+  /** Renders a full HTML error page (in the request's language). */
+  renderErrorPage(problem: HttpProblem, title: string, req: Request, res: Response): string;
   /** Receives unexpected errors (500) with their stack. */
   logger: Pick<Console, 'error'>;
 }
@@ -251,7 +275,7 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
     res.status(problem.status);
     if (problem.headers) res.set(problem.headers);
     res.set('Cache-Control', 'no-store');
-    res.type('html').send(options.renderErrorPage(problem, errorPageTitle(problem)));
+    res.type('html').send(options.renderErrorPage(problem, errorPageTitle(problem), req, res));
   };
 }
 

@@ -1,15 +1,17 @@
 /**
  * @module What the link pages (`/u/:token`, `/m/:token`) share: their dependencies, verifying the
- * token (every failure is the same plain 400), loading the contact (gone → 410) and the page frame
- * with the sender's branding.
+ * token (every failure is the same plain 400), loading the contact (gone → 410), the page's
+ * language and the page frame with the sender's branding.
  */
-import type { Request } from 'express';
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { negotiateLocale, type Locale, type Translator } from '../i18n/index.js';
 import type { KeyRing, LinkClaims } from '../links/index.js';
-import type { Contact, Store } from '../store/index.js';
+import type { Contact, Group, Store } from '../store/index.js';
 import type { Subscriptions } from '../subscriptions/index.js';
 import type { Pages, PageFrame } from './createPages.js';
 import { HttpError } from './errors.js';
-import type { PageBranding } from './pageBranding.js';
+import { senderTextsFor, type PageBranding } from './pageBranding.js';
 import { renderSenderText } from './renderSenderText.js';
 
 /** What the link page handlers need. */
@@ -24,6 +26,8 @@ export interface LinkPageDeps {
   nowSeconds: () => number | undefined;
   /** The current branding (possibly cached briefly). */
   branding: () => Promise<PageBranding>;
+  /** One translator per supported locale (catalogs read once at start-up). */
+  translators: Record<Locale, Translator>;
 }
 
 /** The page a token was made for: `/u/` for unsubscribe actions, `/m/` for the manager. */
@@ -62,17 +66,66 @@ export async function linkedContact(deps: LinkPageDeps, claims: LinkClaims): Pro
   return contact;
 }
 
-/** "email" / "SMS", as the pages say it. */
-export function channelLabel(channel: LinkClaims['channel']): string {
-  return channel === 'sms' ? 'SMS' : 'email';
+/**
+ * The page's language, first match wins: `?lang=`, the link's claim `l`, `Accept-Language`, the
+ * sender's `defaultLocale`, `en`. Sets `Content-Language` and `Vary: Accept-Language`, and keeps the
+ * locale in `res.locals.locale` so an error page later in the request speaks it too.
+ */
+export function pageLanguage(
+  req: Request,
+  res: Response,
+  deps: Pick<LinkPageDeps, 'translators'>,
+  branding: PageBranding,
+  claims?: LinkClaims,
+): Translator {
+  const { locale } = negotiateLocale({
+    query: req.query.lang,
+    linkLocale: claims?.locale,
+    acceptLanguage: req.get('accept-language'),
+    defaultLocale: branding.defaultLocale,
+  });
+  setLanguageHeaders(res, locale);
+  return deps.translators[locale];
 }
 
-/** The page frame (title, logo) from the branding. */
-export function pageFrame(title: string, branding: PageBranding): PageFrame {
-  return branding.logoUrl ? { title, logoUrl: branding.logoUrl } : { title };
+/** `Content-Language`, `Vary: Accept-Language` and `res.locals.locale` for a page in `locale`. */
+export function setLanguageHeaders(res: Response, locale: Locale): void {
+  res.setHeader('Content-Language', locale);
+  res.vary('Accept-Language');
+  (res.locals as { locale?: Locale }).locale = locale;
 }
 
-/** The sender's notice for this contact, when the branding has one (plain text). */
-export function brandedNotice(branding: PageBranding, contact: Contact): string | undefined {
-  return branding.noticeText === undefined ? undefined : renderSenderText(branding.noticeText, contact);
+/** A group's name as the page shows it: its name for `locale` when it has one, else its main name. */
+export function groupDisplayName(group: Group, locale: Locale): string {
+  return group.names?.[locale] ?? group.name;
+}
+
+/**
+ * The short reference of a link stored with the memberships its unsubscribe leaves: a hash of the
+ * token (the token itself must not sit in the database, where it would be a working link).
+ */
+export function unsubscribeRefOf(req: Request): string {
+  // A JWS under /u/ or a compact code under /s/: either names one sent link (the two never collide,
+  // the prefix keeps them apart anyway).
+  const { token, code } = req.params;
+  const link = typeof token === 'string' ? `u:${token}` : typeof code === 'string' ? `s:${code}` : '';
+  if (link === '') throw new Error('unsubscribeRefOf: no :token or :code on this route');
+  return createHash('sha256').update(link).digest('base64url').slice(0, 22);
+}
+
+/** The page frame (title, logo, language) from the branding. */
+export function pageFrame(title: string, branding: PageBranding, i18n: Translator): PageFrame {
+  return branding.logoUrl ? { title, logoUrl: branding.logoUrl, i18n } : { title, i18n };
+}
+
+/** The sender's notice for this contact in the page's locale, when the branding has one (plain text). */
+export function brandedNotice(branding: PageBranding, contact: Contact, locale: Locale): string | undefined {
+  const { notice } = senderTextsFor(branding, locale);
+  return notice === undefined ? undefined : renderSenderText(notice, contact);
+}
+
+/** The sender's button text for this contact in the page's locale, when the branding has one. */
+export function brandedButton(branding: PageBranding, contact: Contact, locale: Locale): string | undefined {
+  const { button } = senderTextsFor(branding, locale);
+  return button === undefined ? undefined : renderSenderText(button, contact);
 }

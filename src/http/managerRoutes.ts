@@ -10,14 +10,17 @@ import type { LinkClaims } from '../links/index.js';
 import type { Contact, Membership } from '../store/index.js';
 import type { ManagerView } from './createPages.js';
 import { HttpError, methodNotAllowed } from './errors.js';
+import type { Translator } from '../i18n/index.js';
 import {
   brandedNotice,
-  channelLabel,
+  groupDisplayName,
   linkedContact,
   pageFrame,
+  pageLanguage,
   verifiedClaims,
   type LinkPageDeps,
 } from './linkPageContext.js';
+import type { PageBranding } from './pageBranding.js';
 import { maskAddress } from './maskAddress.js';
 import { isOneClick, parseFormBody, type FormFields } from './parseFormBody.js';
 import { sendHtml, setTokenPageHeaders } from './securityHeaders.js';
@@ -43,25 +46,25 @@ export function tickedGroupIds(fields: FormFields, memberships: readonly Members
   return [...ticked];
 }
 
-async function renderManager(
+function renderManager(
   deps: LinkPageDeps,
   claims: LinkClaims,
   res: Response,
-  contact: Contact,
+  page: { contact: Contact; branding: PageBranding; i18n: Translator },
   memberships: readonly Membership[],
   saved?: ManagerView['saved'],
-): Promise<void> {
-  const branding = await deps.branding();
-  const notice = brandedNotice(branding, contact);
+): void {
+  const { contact, branding, i18n } = page;
+  const notice = brandedNotice(branding, contact, i18n.locale);
   setTokenPageHeaders(res);
   sendHtml(
     res,
-    deps.pages.render('manager', pageFrame('Your subscriptions', branding), {
+    deps.pages.render('manager', pageFrame(i18n.t('manager.title'), branding, i18n), {
       address: maskAddress(contact, claims.channel),
-      channelLabel: channelLabel(claims.channel),
+      channel: claims.channel,
       groups: memberships.map(({ group, state }) => ({
         id: group.id,
-        name: group.name,
+        name: groupDisplayName(group, i18n.locale),
         description: group.description,
         checked: state === 'subscribed',
       })),
@@ -77,14 +80,18 @@ export function registerManagerRoutes(app: Express, deps: LinkPageDeps, formBody
     .route(['/m/:token', '/s/:code'])
     .get(async (req: Request, res: Response) => {
       const claims = verifiedClaims(req, deps, 'm');
+      const branding = await deps.branding();
+      const i18n = pageLanguage(req, res, deps, branding, claims);
       const contact = await linkedContact(deps, claims);
       const memberships = await deps.store.getMemberships(contact.id, claims.channel);
-      return renderManager(deps, claims, res, contact, memberships);
+      return renderManager(deps, claims, res, { contact, branding, i18n }, memberships);
     })
     .post(formBody, async (req: Request, res: Response) => {
       const claims = verifiedClaims(req, deps, 'm');
       const fields = parseFormBody(req.get('content-type'), req.body as Buffer | undefined);
-      if (isOneClick(fields)) return answerOneClick(deps, claims, res, 'all');
+      if (isOneClick(fields)) return answerOneClick(deps, claims, req, res, 'all');
+      const branding = await deps.branding();
+      const i18n = pageLanguage(req, res, deps, branding, claims);
       const contact = await linkedContact(deps, claims);
       const before = await deps.store.getMemberships(contact.id, claims.channel);
       const subscribedGroupIds = tickedGroupIds(fields, before);
@@ -95,12 +102,13 @@ export function registerManagerRoutes(app: Express, deps: LinkPageDeps, formBody
         source: 'manager',
       });
       const after = await deps.store.getMemberships(contact.id, claims.channel);
+      const names = (groups: typeof joined) => i18n.list(groups.map((g) => groupDisplayName(g, i18n.locale)));
       const saved = {
-        joined: joined.map((group) => group.name),
-        left: left.map((group) => group.name),
+        joined: names(joined),
+        left: names(left),
         changed: joined.length + left.length > 0,
       };
-      return renderManager(deps, claims, res, contact, after, saved);
+      return renderManager(deps, claims, res, { contact, branding, i18n }, after, saved);
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
 }

@@ -1,10 +1,12 @@
 /**
- * @module Page branding: the sender's logo, notice text, button text and confirmation switch for the
- * public pages, stored as the setting `pages.branding`. The zod schema is exported so the admin API
+ * @module Page branding: the sender's logo, notice text, button text (also per locale), confirmation
+ * switch, default language and the "why?" question for the public pages, stored as the setting
+ * `pages.branding`. The zod schema is exported so the admin API
  * and the settings UI validate with the same rules; `readBranding` reads the stored value.
  */
 import Handlebars from 'handlebars';
 import { z } from 'zod';
+import { supportedLocales, type Locale } from '../i18n/index.js';
 import type { Store } from '../store/index.js';
 
 /** The setting key the branding is stored under. */
@@ -64,10 +66,35 @@ export const pageBrandingSchema = z.strictObject({
   noticeText: senderText(2_000).optional(),
   buttonText: senderText(100).optional(),
   confirm: z.boolean({ error: 'must be true or false' }).optional(),
+  /** The pages' language when neither the link, `?lang=` nor the browser picks a supported one. */
+  defaultLocale: z
+    .enum(supportedLocales, { error: `must be one of ${supportedLocales.join(', ')}` })
+    .optional(),
+  /** Ask on the done page why the contact left (off by default). */
+  askReason: z.boolean({ error: 'must be true or false' }).optional(),
+  /**
+   * Sender texts per locale (`{"ru": {"notice": "…", "button": "…"}}`); a locale without its own
+   * text shows `noticeText` / `buttonText`, and without those the page's own words.
+   */
+  texts: z
+    .partialRecord(
+      z.enum(supportedLocales, { error: `must be one of ${supportedLocales.join(', ')}` }),
+      z.strictObject({ notice: senderText(2_000).optional(), button: senderText(100).optional() }),
+    )
+    .optional(),
 });
 
 /** The branding of the public pages (see `pageBrandingSchema`). */
 export type PageBranding = z.output<typeof pageBrandingSchema>;
+
+/** The sender's notice and button text for `locale`: its own texts, else the locale-less ones. */
+export function senderTextsFor(
+  branding: PageBranding,
+  locale: Locale,
+): { notice: string | undefined; button: string | undefined } {
+  const own = branding.texts?.[locale];
+  return { notice: own?.notice ?? branding.noticeText, button: own?.button ?? branding.buttonText };
+}
 
 /**
  * Reads the stored branding. A missing setting is `{}`; a stored value that no longer validates

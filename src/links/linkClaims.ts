@@ -11,6 +11,7 @@
  * | `g`   | groupIds    | positive integers, omitted when empty |
  * | `m`   | messageUid  | visible ASCII but `"` `\`, omitted when absent |
  * | `r`   | redirectUrl | absolute http(s) URL, only for `a: "r"` |
+ * | `l`   | locale      | the recipient's language tag (`ru`, `pt-BR`), omitted when absent |
  * | `iat` | issuedAt    | seconds since the epoch (registered JWT claim) |
  * | `exp` | expiresAt   | seconds since the epoch, only with a configured max age (registered JWT claim) |
  *
@@ -38,7 +39,14 @@ const channelCodes: Record<Channel, string> = { email: 'e', sms: 's' };
 const channelsByCode = new Map<unknown, Channel>(
   Object.entries(channelCodes).map(([channel, code]) => [code, channel as Channel]),
 );
-const payloadKeys = new Set(['a', 'c', 'ch', 'g', 'm', 'r', 'iat', 'exp']);
+const payloadKeys = new Set(['a', 'c', 'ch', 'g', 'm', 'r', 'l', 'iat', 'exp']);
+/** Longest locale tag accepted. */
+export const maxLocaleLength = 16;
+/**
+ * A BCP 47 language tag's shape (letters, digits, hyphens). Which tags the pages speak is the i18n
+ * part's business: a well-formed tag they do not support simply falls back there.
+ */
+const localePattern = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$/;
 /** Visible ASCII but `"` and `\`, so the uid goes into JSON unescaped. */
 const messageUidPattern = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -97,6 +105,13 @@ export function claimsProblem(
     (typeof uid !== 'string' || uid.length > maxMessageUidLength || !messageUidPattern.test(uid))
   ) {
     return `messageUid must be 1–${maxMessageUidLength} visible ASCII characters other than " and \\`;
+  }
+  const locale = claims.locale;
+  if (
+    locale !== undefined &&
+    (typeof locale !== 'string' || locale.length > maxLocaleLength || !localePattern.test(locale))
+  ) {
+    return `locale must be a language tag such as ru or pt-BR (at most ${maxLocaleLength} characters)`;
   }
   if (action === 'unsubscribe_redirect') {
     const problem = redirectUrlProblem(claims.redirectUrl);
@@ -159,13 +174,14 @@ export function encodePayload(
   issuedAt: number,
   expiresAt: number | undefined,
 ): string {
-  const { messageUid, redirectUrl } = claims;
+  const { messageUid, redirectUrl, locale } = claims;
   const groups = groupsJson(claims.groupIds);
   const uid = messageUid === undefined ? '' : `,"m":"${messageUid}"`;
   const redirect = redirectUrl === undefined ? '' : redirectJson(redirectUrl);
   const exp = expiresAt === undefined ? '' : `,"exp":${expiresAt}`;
+  const lang = locale === undefined ? '' : `,"l":"${locale}"`;
   // One template literal: fewer intermediate strings than appending piece by piece.
-  return `{"a":"${actionCodes[claims.action]}","c":${claims.contactId},"ch":"${channelCodes[claims.channel]}"${groups}${uid}${redirect},"iat":${issuedAt}${exp}}`;
+  return `{"a":"${actionCodes[claims.action]}","c":${claims.contactId},"ch":"${channelCodes[claims.channel]}"${groups}${uid}${redirect}${lang},"iat":${issuedAt}${exp}}`;
 }
 
 /** Turns a parsed payload into checked claims, or undefined when anything is off. */
@@ -186,6 +202,7 @@ export function decodePayload(payload: unknown): LinkClaims | undefined {
   };
   if (p.m !== undefined) claims.messageUid = p.m as string;
   if (p.r !== undefined) claims.redirectUrl = p.r as string;
+  if (p.l !== undefined) claims.locale = p.l as string;
   if (p.exp !== undefined) claims.expiresAt = p.exp as number;
   return claimsProblem(claims, claims.issuedAt, claims.expiresAt) === undefined ? claims : undefined;
 }

@@ -24,6 +24,8 @@ export interface LinkClaims {
   groupIds: number[];
   /** Absolute http(s) URL; present exactly when action is 'unsubscribe_redirect'. */
   redirectUrl?: string;
+  /** The recipient's language tag (`ru`, `pt-BR`): the pages speak it when they support it. */
+  locale?: string;
   /** Seconds since the epoch. */
   issuedAt: number;
   /** Seconds since the epoch; only when a max age (≥ 60 days) is configured. */

@@ -6,6 +6,7 @@ import type { SqlExecutor } from './sqlExecutor.js';
 import type { Store } from './types.js';
 import { createContactsVerbs } from './verbs/contactsVerbs.js';
 import { createGroupsVerbs } from './verbs/groupsVerbs.js';
+import { createLinkUnsubscribesVerbs } from './verbs/linkUnsubscribesVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
@@ -25,6 +26,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createWebhooksVerbs(executor),
     ...createSmsRepliesVerbs(executor),
     ...createTemplatesVerbs(executor),
+    ...createLinkUnsubscribesVerbs(executor),
     close: () => executor.close(),
   };
 }

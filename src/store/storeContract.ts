@@ -368,5 +368,72 @@ export function runStoreContract(options: StoreContractOptions): void {
       expect(await store.listContacts()).toHaveLength(1);
       expect(await store.listOutbox()).toEqual([]);
     });
+    test('link unsubscribes: the ref marks exactly the rows a link left; reasons; any later change clears both', async (context) => {
+      const { store, news, offers, sms, contact } = await seeded(context);
+      // Another way out first: the manager leaves Offers (no ref).
+      await store.changeMemberships(
+        { contactId: contact.id, unsubscribe: [offers.id], source: 'manager', at: t0 + 1 },
+        onChanged,
+      );
+      await store.changeMemberships(
+        {
+          contactId: contact.id,
+          channel: 'email',
+          unsubscribe: 'all',
+          source: 'link',
+          at: t0 + 2,
+          unsubscribeRef: 'ref-a',
+        },
+        onChanged,
+      );
+      const left = await store.getLinkUnsubscribes(contact.id, 'ref-a');
+      expect(left.map((m) => [m.group.id, m.state, m.changedAt, m.source])).toEqual([
+        [news.id, 'unsubscribed', t0 + 2, 'link'],
+      ]);
+      expect(await store.getLinkUnsubscribes(contact.id, 'ref-b')).toEqual([]);
+      expect(await store.getLinkUnsubscribes(contact.id + 1, 'ref-a')).toEqual([]);
+
+      expect(
+        await store.setUnsubscribeReason(contact.id, 'ref-a', { code: 'other', text: 'Слишком часто' }),
+      ).toBe(1);
+      expect(await store.setUnsubscribeReason(contact.id, 'ref-b', { code: 'too_many' })).toBe(0);
+      const memberships = await store.getMemberships(contact.id);
+      expect(memberships.find((m) => m.group.id === news.id)?.reason).toEqual({
+        code: 'other',
+        text: 'Слишком часто',
+      });
+      expect(memberships.find((m) => m.group.id === offers.id)?.reason).toBeUndefined();
+      expect(memberships.find((m) => m.group.id === sms.id)?.reason).toBeUndefined();
+
+      // Re-joining clears ref and reason, so the old link can no longer undo or annotate it.
+      await store.changeMemberships(
+        { contactId: contact.id, subscribe: [news.id], source: 'undo', at: t0 + 3 },
+        onChanged,
+      );
+      expect(await store.getLinkUnsubscribes(contact.id, 'ref-a')).toEqual([]);
+      expect(
+        (await store.getMemberships(contact.id)).find((m) => m.group.id === news.id)?.reason,
+      ).toBeUndefined();
+    });
+
+    test('groups: names per locale are stored, read back and replaced', async (context) => {
+      const store = await open(context);
+      const plain = await store.createGroup({ name: 'News', systemName: 'news', channel: 'email' }, t0);
+      expect(plain.names).toBeUndefined();
+      const named = await store.createGroup(
+        {
+          name: 'Новости',
+          systemName: 'novosti',
+          channel: 'email',
+          names: { en: 'News', de: 'Neuigkeiten' },
+        },
+        t0,
+      );
+      expect(named.names).toEqual({ en: 'News', de: 'Neuigkeiten' });
+      expect((await store.getGroup(named.id))?.names).toEqual({ en: 'News', de: 'Neuigkeiten' });
+      expect((await store.setGroupNames(plain.id, { ru: 'Новости' })).names).toEqual({ ru: 'Новости' });
+      expect((await store.setGroupNames(plain.id, {})).names).toBeUndefined();
+      await expect(store.setGroupNames(9999, {})).rejects.toMatchObject({ code: 'group_not_found' });
+    });
   });
 }

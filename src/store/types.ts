@@ -23,6 +23,7 @@
  */
 
 import type { TemplatesStore } from './templatesTypes.js';
+import type { LinkUnsubscribesStore } from './linkUnsubscribesTypes.js';
 
 /** The channel a group serves. Structurally the same as `links`' `Channel`. */
 export type Channel = 'email' | 'sms';
@@ -78,6 +79,8 @@ export interface Group {
   description: string;
   channel: Channel;
   createdAt: number;
+  /** Display names per locale (`{ ru: 'Новости' }`) shown on the pages; events keep `name`. */
+  names?: Record<string, string>;
 }
 
 /** The fields of a new group (validated by the caller; the store enforces uniqueness). */
@@ -86,6 +89,8 @@ export interface NewGroup {
   systemName: string;
   description?: string;
   channel: Channel;
+  /** Display names per locale. */
+  names?: Record<string, string>;
 }
 
 /** Subscribed or unsubscribed. */
@@ -97,6 +102,15 @@ export interface Membership {
   state: MembershipState;
   changedAt: number;
   source: string;
+  /** Why the contact left, when it said so on the done page (only on unsubscribed memberships). */
+  reason?: UnsubscribeReason;
+}
+
+/** A contact's answer to "why?" on the done page. */
+export interface UnsubscribeReason {
+  code: 'too_many' | 'not_relevant' | 'never_signed_up' | 'other';
+  /** Free text, only with `other` (at most 500 characters). */
+  text?: string;
 }
 
 /** One membership that a store verb actually changed (repeats change nothing and are not listed). */
@@ -176,6 +190,11 @@ export interface ChangeMembershipsInput {
   unsubscribe?: number[] | 'all';
   source: string;
   at: number;
+  /**
+   * The link this unsubscribe came through (a short hash of its token), stored on the rows it
+   * leaves so that the same link can undo exactly them (`LinkUnsubscribesStore`).
+   */
+  unsubscribeRef?: string;
 }
 
 /** One row of a batch import (groups already resolved to ids by the caller). */
@@ -724,7 +743,8 @@ export interface Store
     SettingsStore,
     WebhooksStore,
     SmsRepliesStore,
-    TemplatesStore {
+    TemplatesStore,
+    LinkUnsubscribesStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

@@ -3,16 +3,19 @@
  * the resulting events to the outbox in one store transaction, then — only after the commit —
  * hand the events to the optional in-process bus.
  */
+import { z } from 'zod';
 import type { Channel, Committed, Contact, Group, SmsCommand, Store } from '../store/index.js';
 import { contactAddingEvents, membershipEvents } from './buildEvents.js';
 import {
   contactPatchSchema,
   createContactSchema,
   createGroupSchema,
+  groupNamesSchema,
   idSchema,
   parseInput,
   setSubscriptionsSchema,
   subscribeSchema,
+  unsubscribeReasonSchema,
   unsubscribeSchema,
 } from './inputSchemas.js';
 import { SubscriptionError, fromStoreError } from './subscriptionError.js';
@@ -47,7 +50,27 @@ export interface UnsubscribeInput {
   groupIds: number[] | 'all';
   /** Where the request came from: `link`, `one-click`, `manager`, `api`, … */
   source: string;
+  /** The link unsubscribing (a short hash of its token): that link may undo exactly this. */
+  unsubscribeRef?: string;
 }
+
+/** How long an unsubscribe through a link can be undone through the same link. */
+export const undoWindowDays = 30;
+
+/** Input of `undoLinkUnsubscribe`. */
+export interface UndoInput {
+  contactId: number;
+  unsubscribeRef: string;
+  /** Default `undo`. */
+  source?: string;
+}
+
+/**
+ * What an undo did: re-subscribed the groups the link had left; or nothing, because the link left
+ * none that are still unsubscribed (`nothing`) or its unsubscribe is older than the window (`expired`).
+ */
+export type UndoOutcome =
+  { status: 'undone'; groups: Group[] } | { status: 'nothing' } | { status: 'expired'; days: number };
 
 /** Input of `subscribe`. */
 export interface SubscribeInput {
@@ -99,6 +122,8 @@ export interface CreateGroupCommand {
   systemName: string;
   description?: string;
   channel: Channel;
+  /** Display names per locale shown on the pages. */
+  names?: Record<string, string>;
 }
 
 /** Input of `importContacts`. */
@@ -171,6 +196,19 @@ export interface Subscriptions {
    * event per group changed). An unknown phone stores nothing and answers `{ matched: false }`.
    */
   replyToSms(input: InboundSms): Promise<SmsReplyResult>;
+  /** Replaces a group's display names per locale (`{}` removes them); events keep its main name. */
+  setGroupNames(groupId: number, names: Record<string, string>): Promise<Group>;
+  /**
+   * Re-subscribes exactly the groups one link's unsubscribe left (those still unsubscribed by it),
+   * within `undoWindowDays` of that unsubscribe; emits `mailing group subscribe` per group.
+   */
+  undoLinkUnsubscribe(input: UndoInput): Promise<UndoOutcome>;
+  /** Stores the contact's reason with what one link's unsubscribe left; false when it left nothing. */
+  recordUnsubscribeReason(input: {
+    contactId: number;
+    unsubscribeRef: string;
+    reason: { code: string; text?: string };
+  }): Promise<boolean>;
 }
 
 /** `error` naming `from` as its field, re-made to name `to` (the store's names are not the caller's). */
@@ -217,14 +255,52 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
   return {
     async unsubscribe(input) {
-      const { contactId, channel, groupIds, source } = parseInput(unsubscribeSchema, input);
+      const { contactId, channel, groupIds, source, unsubscribeRef } = parseInput(unsubscribeSchema, input);
       const changes = await commit(() =>
         store.changeMemberships(
-          { contactId, channel, unsubscribe: groupIds, source, at: now() },
+          {
+            contactId,
+            channel,
+            unsubscribe: groupIds,
+            source,
+            at: now(),
+            ...(unsubscribeRef === undefined ? {} : { unsubscribeRef }),
+          },
           membershipEvents,
         ),
       );
       return groupsIn(changes, 'unsubscribed');
+    },
+
+    async undoLinkUnsubscribe(input) {
+      const { contactId } = parseInput(z.object({ contactId: idSchema }), input);
+      const left = await store.getLinkUnsubscribes(contactId, input.unsubscribeRef);
+      if (left.length === 0) return { status: 'nothing' };
+      const at = now();
+      const since = at - undoWindowDays * 24 * 60 * 60 * 1000;
+      const undoable = left.filter((membership) => membership.changedAt >= since);
+      if (undoable.length === 0) return { status: 'expired', days: undoWindowDays };
+      const changes = await commit(() =>
+        store.changeMemberships(
+          {
+            contactId,
+            subscribe: undoable.map((membership) => membership.group.id),
+            source: input.source ?? 'undo',
+            at,
+          },
+          membershipEvents,
+        ),
+      );
+      const groups = groupsIn(changes, 'subscribed');
+      return groups.length > 0 ? { status: 'undone', groups } : { status: 'nothing' };
+    },
+
+    async recordUnsubscribeReason(input) {
+      const { contactId, reason } = parseInput(
+        z.object({ contactId: idSchema, reason: unsubscribeReasonSchema }),
+        input,
+      );
+      return (await store.setUnsubscribeReason(contactId, input.unsubscribeRef, reason)) > 0;
     },
 
     async subscribe(input) {
@@ -320,6 +396,15 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       const parsed = parseInput(createGroupSchema, input);
       try {
         return await store.createGroup(parsed, now());
+      } catch (error) {
+        throw fromStoreError(error);
+      }
+    },
+
+    async setGroupNames(groupId, names) {
+      const parsed = parseInput(z.object({ groupId: idSchema, names: groupNamesSchema }), { groupId, names });
+      try {
+        return await store.setGroupNames(parsed.groupId, parsed.names as Record<string, string>);
       } catch (error) {
         throw fromStoreError(error);
       }

@@ -18,6 +18,9 @@ export {
   type ImportContactsOutcome,
   type InboundSms,
   type SmsReplyResult,
+  type UndoInput,
+  type UndoOutcome,
+  undoWindowDays,
 } from './createSubscriptions.js';
 export {
   inboundSmsSchema,
@@ -51,4 +54,8 @@ export {
   unsubscribeSchema,
   subscribeSchema,
   setSubscriptionsSchema,
+  unsubscribeReasonSchema,
+  groupNamesSchema,
+  unsubscribeReasonCodes,
+  maxReasonLength,
 } from './inputSchemas.js';

@@ -4,6 +4,7 @@
  * `SubscriptionError('invalid_input')` naming the field.
  */
 import { z } from 'zod';
+import { supportedLocales } from '../i18n/index.js';
 import { SubscriptionError } from './subscriptionError.js';
 
 /** `/^[A-Za-z0-9_.-]+$/`: the Latin system name of a group. */
@@ -74,6 +75,12 @@ export const contactPatchSchema = z.object({
   extra: extraSchema.optional(),
 });
 
+/** A group's display names per supported locale (`{"ru": "Новости"}`), shown on the pages. */
+export const groupNamesSchema = z.partialRecord(
+  z.enum(supportedLocales, { error: `must be one of ${supportedLocales.join(', ')}` }),
+  z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+);
+
 /** Input of `createGroup`. */
 export const createGroupSchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
@@ -85,6 +92,7 @@ export const createGroupSchema = z.object({
     .regex(systemNamePattern, 'must be Latin letters, digits, "_", "." or "-" (e.g. news_weekly)'),
   description: z.string().trim().max(2_000, 'must be at most 2000 characters').optional(),
   channel: channelSchema,
+  names: groupNamesSchema.optional(),
 });
 
 /** Input of `unsubscribe`. */
@@ -93,7 +101,32 @@ export const unsubscribeSchema = z.object({
   channel: channelSchema,
   groupIds: z.union([z.literal('all'), groupIdsSchema], { error: 'must be a list of group ids or "all"' }),
   source: sourceSchema,
+  /** The link unsubscribing (a short hash of its token), so that link can undo exactly this. */
+  unsubscribeRef: z.string().min(1).max(64).optional(),
 });
+
+/** The reasons the done page offers; `other` comes with free text. */
+export const unsubscribeReasonCodes = ['too_many', 'not_relevant', 'never_signed_up', 'other'] as const;
+
+/** Longest free-text reason. */
+export const maxReasonLength = 500;
+
+/** A contact's reason for leaving. */
+export const unsubscribeReasonSchema = z
+  .strictObject({
+    code: z.enum(unsubscribeReasonCodes, { error: `must be one of ${unsubscribeReasonCodes.join(', ')}` }),
+    text: z
+      .string()
+      .trim()
+      .max(maxReasonLength, `must be at most ${maxReasonLength} characters`)
+      .optional()
+      .transform((text) => (text === '' ? undefined : text)),
+  })
+  .transform((reason) =>
+    reason.code === 'other' && reason.text !== undefined
+      ? { code: reason.code, text: reason.text }
+      : { code: reason.code },
+  );
 
 /** Input of `subscribe`. */
 export const subscribeSchema = z.object({

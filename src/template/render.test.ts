@@ -147,3 +147,27 @@ describe('render', () => {
     expect(() => render(template, { contactId: 1 }, undefined, { baseUrl } as never)).toThrow(TemplateError);
   });
 });
+
+describe('render: the link locale (claim l)', () => {
+  const template = compiled('<a href="<<link_unsubscribe_manager>>">m</a>');
+  const localeOf = (recipient: Record<string, unknown>, locale?: string) =>
+    claimsOf(
+      render(template, { contactId: 1, ...recipient }, undefined, {
+        keyRing,
+        baseUrl,
+        now,
+        ...(locale ? { locale } : {}),
+      }).links[0]!.url,
+    ).locale;
+
+  it("comes from the recipient's lang or locale field, else the option, matched to a supported locale", () => {
+    expect(localeOf({})).toBeUndefined();
+    expect(localeOf({ lang: 'ru-RU' })).toBe('ru');
+    expect(localeOf({ locale: 'pt' })).toBe('pt-BR');
+    expect(localeOf({}, 'de-AT')).toBe('de');
+    expect(localeOf({ lang: 'uk' }, 'de')).toBe('uk');
+    expect(localeOf({ lang: 'sv' }, 'ja')).toBe('ja');
+    expect(localeOf({ lang: 'sv' })).toBeUndefined();
+    expect(localeOf({ lang: 42, locale: '<script>' })).toBeUndefined();
+  });
+});

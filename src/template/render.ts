@@ -12,6 +12,7 @@ import {
   type KeyRing,
   type LinkAction,
 } from '../links/index.js';
+import { matchLocale } from '../i18n/index.js';
 import { linkFormFor, type CompiledTemplate, type LinkForm, type LinkHelperState } from './compile.js';
 import { TemplateError } from './templateError.js';
 
@@ -46,6 +47,11 @@ export interface RenderOptions {
    * Use one map per recipient and message only.
    */
   sharedLinks?: Map<string, string>;
+  /**
+   * The language of the pages the links open (claim `l`), when the recipient has no `lang` or
+   * `locale` field of its own. Matched to a supported locale (`ru-RU` → `ru`); unmatched → left out.
+   */
+  locale?: string;
 }
 
 /** One generated link. */
@@ -74,6 +80,7 @@ interface RecipientClaims {
   messageUid: string | undefined;
   issuedAt: number | undefined;
   compact: boolean;
+  locale: string | undefined;
 }
 
 /** Signs and memoises the links of one render. */
@@ -124,6 +131,7 @@ class RecipientLinks implements LinkHelperState {
       groupIds: definition.groupIds,
       messageUid: recipient.messageUid,
       redirectUrl: definition.redirectUrl,
+      locale: recipient.locale,
       issuedAt: recipient.issuedAt,
     };
     const url = recipient.compact
@@ -164,6 +172,17 @@ function checkCompactSlots(compiled: CompiledTemplate): void {
   }
 }
 
+/** The supported locale of a recipient's `lang`/`locale` field, else of the render option. */
+function recipientLocale(recipient: Recipient, fallback: string | undefined): string | undefined {
+  for (const tag of [recipient.lang, recipient.locale, fallback]) {
+    if (typeof tag === 'string' && tag !== '') {
+      const locale = matchLocale(tag);
+      if (locale) return locale;
+    }
+  }
+  return undefined;
+}
+
 function checkRecipient(recipient: Recipient): void {
   const id = (recipient as { contactId?: unknown } | null)?.contactId;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
@@ -197,6 +216,7 @@ export function render(
     messageUid: options.messageUid,
     issuedAt: options.now === undefined ? undefined : Math.floor(options.now() / 1000),
     compact,
+    locale: recipientLocale(recipient, options.locale),
   };
   const state = new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl, options.sharedLinks);
   let html: string;

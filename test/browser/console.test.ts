@@ -230,7 +230,7 @@ describeBrowser('the console in Chromium', (launched) => {
       await page.fill('#buttonText', 'Yes, unsubscribe me');
       const confirm = page.frameLocator('#preview-confirm');
       await confirm.locator('p.notice', { hasText: 'Hello Jane, sorry to see you go.' }).waitFor();
-      expect(await confirm.locator('button').textContent()).toBe('Yes, unsubscribe me');
+      expect(await confirm.locator('main button').textContent()).toBe('Yes, unsubscribe me');
       await page.frameLocator('#preview-manager').locator('p.notice', { hasText: 'Hello Jane' }).waitFor();
       await shot(page, 'pages-preview');
 
@@ -238,7 +238,7 @@ describeBrowser('the console in Chromium', (launched) => {
       await page.check('input[name="confirm"][value="off"]');
       await confirm.locator('h1', { hasText: 'You are unsubscribed' }).waitFor();
       await page.check('input[name="confirm"][value="on"]');
-      await confirm.locator('button', { hasText: 'Yes, unsubscribe me' }).waitFor();
+      await confirm.locator('main button', { hasText: 'Yes, unsubscribe me' }).waitFor();
 
       await Promise.all([page.waitForURL(/saved=1/), page.click('form#branding-form button[type="submit"]')]);
       await shot(page, 'pages');
@@ -251,7 +251,7 @@ describeBrowser('the console in Chromium', (launched) => {
       expect(href).toMatch(new RegExp(`^${harness.baseUrl}/u/`));
       await page.goto(href!);
       expect(await page.locator('p.notice').textContent()).toBe('Hello Ann, sorry to see you go.');
-      expect(await page.locator('button').textContent()).toBe('Yes, unsubscribe me');
+      expect(await page.locator('main button').textContent()).toBe('Yes, unsubscribe me');
       await shot(page, 'public-confirm-branded');
       expect(harness.logged).toEqual([]);
     },

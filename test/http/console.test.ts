@@ -416,6 +416,24 @@ describe('pages', () => {
       session,
     );
     expect(garbage.status).toBe(400);
+
+    // A reason given on the done page shows beside the membership it came with.
+    await subscriptions.unsubscribe({
+      contactId: ann.id,
+      channel: 'email',
+      groupIds: [offers.id],
+      source: 'link',
+      unsubscribeRef: 'ref-1',
+    });
+    await subscriptions.recordUnsubscribeReason({
+      contactId: ann.id,
+      unsubscribeRef: 'ref-1',
+      reason: { code: 'other', text: 'Too <often>' },
+    });
+    const page = await (
+      await fetch(`${baseUrl}/contacts/${ann.id}`, { headers: { cookie: session.cookie } })
+    ).text();
+    expect(page).toContain('Reason: other: “Too &lt;often&gt;”');
   });
 
   test('hostile input: oversized and malformed bodies get 4xx pages, not 500', async (context) => {

@@ -84,13 +84,15 @@ describe('the OpenAPI document', () => {
   test('request bodies are generated from the schemas the routes validate with', () => {
     const createGroup = z.toJSONSchema(createGroupSchema.strict(), { io: 'input' }) as JsonSchema;
     const component = document.components.schemas.NewGroup as JsonSchema;
-    // The same schema, except that the shared channel enum is a reference to its component.
-    expect({ ...component, properties: { ...(component.properties as object), channel: 'CHANNEL' } }).toEqual(
-      {
-        ...Object.fromEntries(Object.entries(createGroup).filter(([key]) => key !== '$schema')),
-        properties: { ...(createGroup.properties as object), channel: 'CHANNEL' },
-      },
-    );
+    // The same schema, except that the shared channel enum and names map are references to components.
+    const shared = { channel: 'CHANNEL', names: 'NAMES' };
+    expect({ ...component, properties: { ...(component.properties as object), ...shared } }).toEqual({
+      ...Object.fromEntries(Object.entries(createGroup).filter(([key]) => key !== '$schema')),
+      properties: { ...(createGroup.properties as object), ...shared },
+    });
+    expect((component.properties as Record<string, unknown>).names).toEqual({
+      $ref: componentRef('GroupNames'),
+    });
     expect((component.properties as Record<string, unknown>).channel).toEqual({
       $ref: componentRef('Channel'),
     });

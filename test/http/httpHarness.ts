@@ -39,9 +39,11 @@ export async function startHarness(
   context: TestContext,
   backend: TestBackend,
   appOptions: Partial<AppOptions> = {},
+  /** The subscriptions' clock (default `Date.now`), for tests of time windows such as undo. */
+  now?: () => number,
 ): Promise<Harness> {
   const store = await openTestStore(context, await backend.makeDatabase(context));
-  const subscriptions = createSubscriptions({ store });
+  const subscriptions = createSubscriptions(now ? { store, now } : { store });
   const keyRing = appOptions.keyRing ?? KeyRing.generate();
   const news = await subscriptions.createGroup({ name: 'Новости', systemName: 'news', channel: 'email' });
   const offers = await subscriptions.createGroup({

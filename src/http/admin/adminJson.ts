@@ -2,7 +2,7 @@
  * @module The admin API's response bodies: groups, contacts and memberships as camelCase JSON with
  * ISO 8601 times, built in one place so every route answers with the same shapes.
  */
-import type { Contact, Group, JsonObject, Membership } from '../../store/index.js';
+import type { Contact, Group, JsonObject, Membership, UnsubscribeReason } from '../../store/index.js';
 
 /** A group as the admin API returns it. */
 export interface GroupJson {
@@ -12,6 +12,8 @@ export interface GroupJson {
   description: string;
   channel: 'email' | 'sms';
   createdAt: string;
+  /** Display names per locale, when the group has any. */
+  names?: Record<string, string>;
 }
 
 /** A membership as the admin API returns it. */
@@ -20,6 +22,8 @@ export interface MembershipJson {
   state: 'subscribed' | 'unsubscribed';
   changedAt: string;
   source: string;
+  /** Why the contact left, when it answered on the done page. */
+  reason?: UnsubscribeReason;
 }
 
 /** A contact as the admin API returns it (with its memberships where the route says so). */
@@ -46,6 +50,7 @@ export function groupJson(group: Group): GroupJson {
     description: group.description,
     channel: group.channel,
     createdAt: iso(group.createdAt),
+    ...(group.names ? { names: group.names } : {}),
   };
 }
 
@@ -56,6 +61,7 @@ export function membershipJson(membership: Membership): MembershipJson {
     state: membership.state,
     changedAt: iso(membership.changedAt),
     source: membership.source,
+    ...(membership.reason ? { reason: membership.reason } : {}),
   };
 }
 

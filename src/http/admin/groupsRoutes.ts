@@ -1,6 +1,6 @@
 /**
  * @module Admin API routes for mailing groups: `POST /groups`, `GET /groups[?channel=]`,
- * `GET /groups/:id`.
+ * `GET /groups/:id`, `PUT /groups/:id/names` (display names per locale for the pages).
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import {
   SubscriptionError,
   channelSchema,
   createGroupSchema,
+  groupNamesSchema,
   type Subscriptions,
 } from '../../subscriptions/index.js';
 import { groupJson } from './adminJson.js';
@@ -38,6 +39,15 @@ export function groupsRoutes(store: Store, subscriptions: Subscriptions): Router
     const id = pathId(req.params.id, 'group');
     const group = await store.getGroup(id);
     if (!group) throw new SubscriptionError('group_not_found', `there is no group ${id}`, { field: 'id' });
+    res.json(groupJson(group));
+  });
+
+  router.put('/groups/:id/names', async (req, res) => {
+    const id = pathId(req.params.id, 'group');
+    const names = parseAdminInput(groupNamesSchema, req.body);
+    const group = await subscriptions
+      .setGroupNames(id, names as Record<string, string>)
+      .catch((error: unknown) => Promise.reject(asRequestError(error, {})));
     res.json(groupJson(group));
   });
 

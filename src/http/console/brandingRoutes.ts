@@ -9,9 +9,11 @@
  * left at their defaults. Without a draft it shows what is saved.
  */
 import { Router, type Request, type Response } from 'express';
+import { bundledTranslators } from '../../i18n/index.js';
 import type { Contact, Group } from '../../store/index.js';
+import { maxReasonLength, undoWindowDays } from '../../subscriptions/index.js';
 import { methodNotAllowed } from '../errors.js';
-import { brandedNotice, pageFrame } from '../linkPageContext.js';
+import { brandedButton, brandedNotice, pageFrame, pageLanguage } from '../linkPageContext.js';
 import { maskAddress } from '../maskAddress.js';
 import {
   brandingSettingKey,
@@ -20,7 +22,6 @@ import {
   subscriberTags,
   type PageBranding,
 } from '../pageBranding.js';
-import { renderSenderText } from '../renderSenderText.js';
 import {
   field,
   queryParam,
@@ -177,30 +178,31 @@ export function brandingRoutes(context: ConsoleContext, confirmDefault: boolean)
     const branding = await previewBranding(req);
     const groups = await previewGroups();
     const address = maskAddress(demoContact, 'email');
-    const notice = brandedNotice(branding, demoContact);
+    const i18n = pageLanguage(req, res, { translators: bundledTranslators() }, branding);
+    const notice = brandedNotice(branding, demoContact, i18n.locale);
     setPreviewHeaders(res);
     if (!(branding.confirm ?? confirmDefault)) {
       // Without confirmation the recipient sees the result at once.
       res.type('html').send(
-        context.publicPages.render('done', pageFrame('Unsubscribed', branding), {
+        context.publicPages.render('done', pageFrame(i18n.t('done.title'), branding, i18n), {
           address,
           allGroups: true,
-          channelLabel: 'email',
+          channel: 'email',
           left: groups.map((group) => group.name),
+          groupCount: 0,
+          undo: { days: undoWindowDays },
+          ...(branding.askReason ? { askReason: { max: maxReasonLength } } : {}),
         }),
       );
       return;
     }
     res.type('html').send(
-      context.publicPages.render('confirm', pageFrame('Unsubscribe', branding), {
+      context.publicPages.render('confirm', pageFrame(i18n.t('confirm.title'), branding, i18n), {
         address,
         allGroups: true,
-        channelLabel: 'email',
+        channel: 'email',
         groups: [],
-        buttonText:
-          branding.buttonText === undefined
-            ? 'Unsubscribe'
-            : renderSenderText(branding.buttonText, demoContact),
+        buttonText: brandedButton(branding, demoContact, i18n.locale) ?? i18n.t('confirm.button'),
         ...(notice === undefined ? {} : { notice }),
       }),
     );
@@ -209,12 +211,13 @@ export function brandingRoutes(context: ConsoleContext, confirmDefault: boolean)
   router.get('/settings/pages/preview/manager', requirePage(context), async (req, res) => {
     const branding = await previewBranding(req);
     const groups = await previewGroups();
-    const notice = brandedNotice(branding, demoContact);
+    const i18n = pageLanguage(req, res, { translators: bundledTranslators() }, branding);
+    const notice = brandedNotice(branding, demoContact, i18n.locale);
     setPreviewHeaders(res);
     res.type('html').send(
-      context.publicPages.render('manager', pageFrame('Your subscriptions', branding), {
+      context.publicPages.render('manager', pageFrame(i18n.t('manager.title'), branding, i18n), {
         address: maskAddress(demoContact, 'email'),
-        channelLabel: 'email',
+        channel: 'email',
         groups: groups.map((group, index) => ({
           id: group.id,
           name: group.name,

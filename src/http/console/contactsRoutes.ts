@@ -8,7 +8,7 @@
 import { Router, type Response } from 'express';
 import { UnsubError } from '../../errors/index.js';
 import { linkUrl } from '../../links/index.js';
-import { channels, type Channel, type Contact } from '../../store/index.js';
+import { channels, type Channel, type Contact, type UnsubscribeReason } from '../../store/index.js';
 import { emailSchema } from '../../subscriptions/index.js';
 import { methodNotAllowed } from '../errors.js';
 import {
@@ -93,6 +93,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
             checked: membership?.state === 'subscribed',
             state: membership?.state ?? 'never subscribed',
             changed: membership ? `${formatTime(membership.changedAt)} by ${membership.source}` : '',
+            reason: membership?.reason ? reasonText(membership.reason) : '',
           };
         }),
       saved: extra.saved?.channel === channel ? extra.saved : undefined,
@@ -182,6 +183,19 @@ export function contactsRoutes(context: ConsoleContext): Router {
 }
 
 /** "Ann Smith", or '' without names. */
+/** Why a contact left, as the console shows it: the choice, and its words for "other". */
+const reasonLabels: Record<UnsubscribeReason['code'], string> = {
+  too_many: 'too many e-mails',
+  not_relevant: 'not relevant',
+  never_signed_up: 'never signed up',
+  other: 'other',
+};
+
+function reasonText(reason: UnsubscribeReason): string {
+  const label = reasonLabels[reason.code];
+  return reason.text === undefined ? label : `${label}: “${reason.text}”`;
+}
+
 function nameOf(contact: Contact): string {
   return [contact.firstName, contact.lastName].filter(Boolean).join(' ');
 }

@@ -65,6 +65,10 @@ export const groupJsonSchema = z.object({
   description: z.string(),
   channel: channelSchema,
   createdAt: isoTime,
+  names: z
+    .record(z.string(), z.string())
+    .optional()
+    .meta({ description: 'Display names per locale shown on the recipient pages (events keep name)' }),
 });
 
 export const membershipJsonSchema = z.object({
@@ -72,6 +76,13 @@ export const membershipJsonSchema = z.object({
   state: z.enum(['subscribed', 'unsubscribed']),
   changedAt: isoTime,
   source: z.string(),
+  reason: z
+    .object({
+      code: z.enum(['too_many', 'not_relevant', 'never_signed_up', 'other']),
+      text: z.string().optional(),
+    })
+    .optional()
+    .meta({ description: 'The contact\'s answer to "why?" on the done page (askReason), if any' }),
 });
 
 export const contactJsonSchema = z.object({

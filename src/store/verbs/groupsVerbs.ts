@@ -17,8 +17,8 @@ export function createGroupsVerbs(executor: SqlExecutor): GroupsStore {
     createGroup(input, at) {
       return mapUniqueViolation(executor, async () => {
         const rows = await executor.all<GroupRow>(
-          `INSERT INTO mailing_groups (name, system_name, system_name_key, description, channel, created_at)
-           VALUES (?, ?, ?, ?, ?, ?) RETURNING ${groupColumns}`,
+          `INSERT INTO mailing_groups (name, system_name, system_name_key, description, channel, created_at, names)
+           VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${groupColumns}`,
           [
             input.name,
             input.systemName,
@@ -26,6 +26,7 @@ export function createGroupsVerbs(executor: SqlExecutor): GroupsStore {
             input.description ?? '',
             input.channel,
             at,
+            JSON.stringify(input.names ?? {}),
           ],
         );
         return groupFromRow(rows[0] as GroupRow);

@@ -11,7 +11,7 @@
 import type { SqlExecutor } from '../sqlExecutor.js';
 import { StoreError } from '../storeError.js';
 import type { MembershipChange, MembershipsStore } from '../types.js';
-import { groupColumns, groupFromRow, membershipState, type MembershipRow } from './rows.js';
+import { groupColumns, membershipFromRow, type MembershipRow } from './rows.js';
 import {
   appendOutbox,
   distinct,
@@ -30,18 +30,13 @@ export function createMembershipsVerbs(executor: SqlExecutor): MembershipsStore 
         .map((column) => `g.${column}`)
         .join(', ');
       const rows = await executor.all<MembershipRow>(
-        `SELECT ${columns}, m.state, m.changed_at, m.source
+        `SELECT ${columns}, m.state, m.changed_at, m.source, m.reason
          FROM memberships m JOIN mailing_groups g ON g.id = m.group_id
          WHERE m.contact_id = ?${channel === undefined ? '' : ' AND g.channel = ?'}
          ORDER BY g.id`,
         channel === undefined ? [contactId] : [contactId, channel],
       );
-      return rows.map((row) => ({
-        group: groupFromRow(row),
-        state: membershipState(row.state),
-        changedAt: Number(row.changed_at),
-        source: row.source,
-      }));
+      return rows.map(membershipFromRow);
     },
 
     changeMemberships(input, buildEvents) {
@@ -71,6 +66,7 @@ export function createMembershipsVerbs(executor: SqlExecutor): MembershipsStore 
           keep: subscribe,
           source: input.source,
           at: input.at,
+          unsubscribeRef: input.unsubscribeRef ?? null,
         });
 
         // Order: joins as requested, then leaves as requested (or by id for 'all').

@@ -2,13 +2,22 @@
  * @module Row ↔ domain mapping shared by the verbs: column lists, row types and the mappers that
  * turn snake_case rows (numbers already parsed by each backend) into domain objects.
  */
-import type { Channel, Contact, Group, JsonObject, MembershipState, OutboxEvent } from '../types.js';
+import type {
+  Channel,
+  Contact,
+  Group,
+  JsonObject,
+  Membership,
+  MembershipState,
+  OutboxEvent,
+  UnsubscribeReason,
+} from '../types.js';
 
 /** Columns of `contacts`, in the order `contactFromRow` expects. */
 export const contactColumns = 'id, email, phone, first_name, last_name, extra, created_at, updated_at';
 
 /** Columns of `mailing_groups`. */
-export const groupColumns = 'id, name, system_name, description, channel, created_at';
+export const groupColumns = 'id, name, system_name, description, channel, created_at, names';
 
 /** Columns of `outbox`. */
 export const outboxColumns = 'id, type, body, created_at, dispatched_at, ordering_key';
@@ -35,6 +44,8 @@ export interface GroupRow {
   description: string;
   channel: string;
   created_at: number;
+  /** JSON object of names per locale (migration 6). */
+  names: string | null;
 }
 
 /** An `outbox` row. */
@@ -53,6 +64,8 @@ export interface MembershipRow extends GroupRow {
   state: string;
   changed_at: number;
   source: string;
+  /** JSON `{code, text?}` or null (migration 6). */
+  reason?: string | null;
 }
 
 /** The case-insensitive key of an e-mail address or system name. */
@@ -83,7 +96,27 @@ export function groupFromRow(row: GroupRow): Group {
     description: row.description,
     channel: row.channel as Channel,
     createdAt: Number(row.created_at),
+    ...namesOf(row.names),
   };
+}
+
+/** `{ names }` when a group has display names per locale, else nothing (most groups have none). */
+function namesOf(stored: string | null | undefined): { names?: Record<string, string> } {
+  if (!stored || stored === '{}') return {};
+  const names = JSON.parse(stored) as Record<string, string>;
+  return Object.keys(names).length > 0 ? { names } : {};
+}
+
+/** Maps a `memberships` row joined with its group. */
+export function membershipFromRow(row: MembershipRow): Membership {
+  const membership: Membership = {
+    group: groupFromRow(row),
+    state: membershipState(row.state),
+    changedAt: Number(row.changed_at),
+    source: row.source,
+  };
+  if (row.reason) membership.reason = JSON.parse(row.reason) as UnsubscribeReason;
+  return membership;
 }
 
 /** Maps an `outbox` row. */

@@ -96,7 +96,8 @@ export async function joinGroups(
   const conflict =
     options.mode === 'resubscribe'
       ? // The WHERE makes a repeat a no-op: no row is updated, so none is returned.
-        `DO UPDATE SET state = 'subscribed', changed_at = excluded.changed_at, source = excluded.source
+        `DO UPDATE SET state = 'subscribed', changed_at = excluded.changed_at, source = excluded.source,
+           unsubscribe_ref = NULL, reason = NULL
          WHERE memberships.state <> 'subscribed'`
       : 'DO NOTHING';
   const changed = new Set<number>();
@@ -137,9 +138,21 @@ export async function leaveGroups(
   tx: SqlSession,
   contactId: number,
   groupIds: readonly number[] | 'all',
-  options: { channel?: Channel; keep: readonly number[]; source: string; at: number },
+  options: {
+    channel?: Channel;
+    keep: readonly number[];
+    source: string;
+    at: number;
+    /** The link that unsubscribes (see `ChangeMembershipsInput.unsubscribeRef`); null for none. */
+    unsubscribeRef?: string | null;
+  },
 ): Promise<Group[]> {
-  const params: (string | number)[] = [options.at, options.source, contactId];
+  const params: (string | number | null)[] = [
+    options.at,
+    options.source,
+    options.unsubscribeRef ?? null,
+    contactId,
+  ];
   let scope: string;
   if (groupIds === 'all') {
     scope = 'group_id IN (SELECT id FROM mailing_groups WHERE channel = ?)';
@@ -156,7 +169,8 @@ export async function leaveGroups(
     params.push(...keep);
   }
   const rows = await tx.all<GroupRow>(
-    `UPDATE memberships SET state = 'unsubscribed', changed_at = ?, source = ?
+    `UPDATE memberships SET state = 'unsubscribed', changed_at = ?, source = ?, unsubscribe_ref = ?,
+       reason = NULL
      WHERE contact_id = ? AND state = 'subscribed' AND ${scope}
      RETURNING ${returningGroupColumns}`,
     params,
