@@ -12,6 +12,7 @@ import {
   compile,
   measureSmsTemplate,
   type CompiledTemplate,
+  type SmsLength,
   type GroupCatalog,
   type TagError,
 } from '../template/index.js';
@@ -46,9 +47,13 @@ export interface CompiledMessage {
 }
 
 /** What `compileMessage` returns; never throws for a bad template. */
-export type CompileMessageResult =
+export type CompileMessageResult = (
   | { ok: true; message: CompiledMessage; warnings: LintProblem[] }
-  | { ok: false; errors: LintProblem[]; warnings: LintProblem[] };
+  | { ok: false; errors: LintProblem[]; warnings: LintProblem[] }
+) & {
+  /** An SMS template's text as rendered (links as compact links): its length and segments. */
+  sms?: SmsLength;
+};
 
 const inPart =
   (part: TemplatePart) =>
@@ -114,6 +119,7 @@ export function compileMessage(
   }
 
   let text: CompiledTemplate | undefined;
+  let smsLength: SmsLength | undefined;
   let textSource: CompiledMessage['textSource'] = 'hand-written';
   if (typeof parts.text === 'string') {
     // An SMS text gets compact links (and their checks: no redirect, at most three groups).
@@ -127,8 +133,11 @@ export function compileMessage(
     if (result.ok) text = result.template;
     else errors.push(...result.errors.map(inPart('text')));
     // Above one SMS segment the sender pays more: a warning with the rendered length.
-    const warning = !email && result.ok ? measureSmsTemplate(result.template, sms).warning : undefined;
-    if (warning) warnings.push(inPart('text')(warning));
+    if (!email && result.ok) {
+      const { warning, text: _text, ...length } = measureSmsTemplate(result.template, sms);
+      smsLength = length;
+      if (warning) warnings.push(inPart('text')(warning));
+    }
   } else if (html !== undefined) {
     const generated = compile(htmlToTextTemplate(html.source), { groups, format: 'text' });
     textSource = generated.ok ? 'generated' : 'generated-per-render';
@@ -139,7 +148,8 @@ export function compileMessage(
     order[a.part] - order[b.part] || a.line - b.line || a.column - b.column;
   errors.sort(byPlace);
   warnings.sort(byPlace);
-  if (errors.length > 0) return { ok: false, errors, warnings };
+  const measured = smsLength ? { sms: smsLength } : {};
+  if (errors.length > 0) return { ok: false, errors, warnings, ...measured };
   const message: CompiledMessage = Object.freeze({
     channel: parts.channel,
     subject,
@@ -148,7 +158,7 @@ export function compileMessage(
     textSource,
     warnings: Object.freeze(warnings),
   });
-  return { ok: true, message, warnings };
+  return { ok: true, message, warnings, ...measured };
 }
 
 const order: Record<TemplatePart, number> = { subject: 0, html: 1, text: 2 };

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Store, StoredTemplate, TemplateVersionInfo } from '../store/index.js';
 import { StoreError } from '../store/index.js';
-import type { GroupCatalog } from '../template/index.js';
+import type { GroupCatalog, SmsLength } from '../template/index.js';
 import { compileMessage, type CompiledMessage, type LintProblem } from './compileMessage.js';
 import { createCompiledCache, type CompiledCacheOptions } from './compiledCache.js';
 import { MessageTemplateError } from './messageTemplateError.js';
@@ -42,6 +42,8 @@ export interface MessageTemplatesOptions {
 export interface LintReport {
   errors: LintProblem[];
   warnings: LintProblem[];
+  /** SMS templates: the text's rendered length, encoding and segments (GSM-7 160/153, UCS-2 70/67). */
+  sms?: SmsLength;
 }
 
 /** A stored template version and its compiled form. */
@@ -145,7 +147,9 @@ export function createMessageTemplates(options: MessageTemplatesOptions): Messag
   return {
     async lint(input) {
       const result = compileMessage(templateParts(input), await groupCatalog(store), measure);
-      return { errors: result.ok ? [] : result.errors, warnings: result.warnings };
+      const report: LintReport = { errors: result.ok ? [] : result.errors, warnings: result.warnings };
+      if (result.sms) report.sms = result.sms;
+      return report;
     },
 
     async create(input) {

@@ -83,6 +83,7 @@ describe('lint of a message template', () => {
       groups,
     );
     expect(short.warnings).toEqual([]);
+    expect(short.sms).toMatchObject({ encoding: 'GSM-7', segments: 1, perSegment: 160 });
     const long = compileMessage(
       templateParts({
         channel: 'sms',
@@ -90,6 +91,7 @@ describe('lint of a message template', () => {
       }),
       groups,
     );
+    expect(long.sms).toMatchObject({ encoding: 'UCS-2', segments: 2, perSegment: 67 });
     expect(long.warnings).toEqual([
       expect.objectContaining({
         code: 'sms_segments',

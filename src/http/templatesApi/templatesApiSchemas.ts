@@ -72,6 +72,15 @@ export const lintProblemSchema = z.object({
 export const lintReportSchema = z.object({
   errors: z.array(lintProblemSchema),
   warnings: z.array(lintProblemSchema),
+  sms: z
+    .object({
+      characters: z.number().int(),
+      encoding: z.enum(['GSM-7', 'UCS-2']),
+      segments: z.number().int(),
+      perSegment: z.number().int(),
+    })
+    .optional()
+    .describe('SMS templates only: the text as rendered with compact links, measured as an SMS.'),
 });
 
 /** The 422 of a save or render of a template with lint errors. */
