@@ -62,6 +62,7 @@ const envSchema = z.object({
   UNSUB_WORKER: booleanText.default(true),
   UNSUB_SQLITE_THREAD: booleanText.default(true),
   UNSUB_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  UNSUB_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -90,6 +91,8 @@ export interface Config {
   /** SQLite: `serve` and `worker` run the database on its own thread (see `StoreOptions.thread`). */
   sqliteThread: boolean;
   log: 'silent' | 'error' | 'info' | 'debug';
+  /** `json` lines, `pretty` for people, `auto`: pretty when stdout is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -145,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.UNSUB_WORKER,
     sqliteThread: e.UNSUB_SQLITE_THREAD,
     log: e.UNSUB_LOG,
+    logFormat: e.UNSUB_LOG_FORMAT,
   };
 }

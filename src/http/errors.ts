@@ -9,6 +9,7 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { UnsubError, type UnsubErrorOptions } from '../errors/index.js';
+import { requestIdOf, routePatternOf } from './requestLog/index.js';
 
 /** Where an error is shown: an HTML page for recipients, JSON for API clients. */
 export type ErrorSurface = 'page' | 'api';
@@ -236,7 +237,11 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
   return (error: unknown, req, res, next) => {
     const api = isApiRequest(req);
     const problem = toHttpProblem(error, api ? 'api' : 'page');
-    if (problem.unexpected) options.logger.error(`unsub: ${req.method} ${req.path} failed:`, error);
+    if (problem.unexpected)
+      options.logger.error(
+        `unsub: ${req.method} ${routePatternOf(req)} failed (request ${requestIdOf(req)}):`,
+        error,
+      );
     // Too late for an error page: let Express end the connection.
     if (res.headersSent) return next(error);
     if (api) return sendApiProblem(res, problem);

@@ -29,3 +29,10 @@ export { renderSenderText, subscriberContext } from './renderSenderText.js';
 export { maskEmail, maskPhone, maskAddress } from './maskAddress.js';
 export { parseFormBody, parseMultipart, isOneClick, type FormFields } from './parseFormBody.js';
 export { contentSecurityPolicy } from './securityHeaders.js';
+export {
+  createRequestLog,
+  noteContactId,
+  routePatternOf,
+  requestIdOf,
+  type RequestLogOptions,
+} from './requestLog/index.js';

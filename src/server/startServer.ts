@@ -5,11 +5,12 @@
  * shutdown on SIGINT/SIGTERM (stop taking requests, stop background work, then close the store).
  */
 import { mkdirSync } from 'node:fs';
+import { pino } from 'pino';
 import http from 'node:http';
 import type { Express, Router } from 'express';
 import type { Config } from '../config/index.js';
 import { createEventBus, type EventBus } from '../events/index.js';
-import { createApp } from '../http/index.js';
+import { createApp, createRequestLog } from '../http/index.js';
 import { createAdminRouter, type AdminTokenVerifier } from '../http/admin/index.js';
 import { createConsoleRouter } from '../http/console/index.js';
 import { metricsRoutes, webhooksApiRoutes } from '../http/webhooksApi/index.js';
@@ -23,7 +24,8 @@ import { resolveAdminToken } from './resolveAdminToken.js';
 import { resolveSessionKey } from './resolveSessionKey.js';
 import { listen, listeningUrl } from './listen.js';
 import { ServerError } from './serverError.js';
-import { consoleServerLog, type ServerLog } from './serverLog.js';
+import { createUnsubscribeMetrics } from './unsubscribeMetrics.js';
+import { loggerFromConfig, serverLogFrom, type Logger, type ServerLog } from '../logging/index.js';
 
 /** What the server is made of; handed to the hooks that extend it (the dispatcher, later parts). */
 export interface ServerContext {
@@ -36,6 +38,8 @@ export interface ServerContext {
   /** Checks an admin bearer token (UNSUB_ADMIN_TOKEN or the stored hash). */
   verifyAdminToken: AdminTokenVerifier;
   log: ServerLog;
+  /** The process's pino logger (the request log writes to it). */
+  logger: Logger;
   now: () => number;
   /** The webhook sender, settings service, metrics registry and (unless UNSUB_WORKER=false) dispatcher. */
   webhooks: WebhookParts;
@@ -48,8 +52,18 @@ export type StopHook = () => Promise<void> | void;
 export interface StartServerOptions {
   /** Seed demo groups and a demo contact and serve the newsletter preview at `/` (`npm start`). */
   demo?: boolean;
-  /** Where start-up notices and errors go; default stderr filtered by `config.log`. */
+  /**
+   * The process's pino logger: request lines, notices, errors. Default: stdout, `UNSUB_LOG` level,
+   * `UNSUB_LOG_FORMAT`; silent when only `log` is given.
+   */
+  logger?: Logger;
+  /** Where start-up notices and errors go; default: `logger`. */
   log?: ServerLog;
+  /**
+   * Where a newly generated admin token is shown, once. It is a credential, so it never goes into
+   * the log (which a log platform keeps); default: one line on stderr.
+   */
+  showAdminToken?: (token: string) => void;
   /** The clock (ms); default `Date.now`. */
   now?: () => number;
   /** Close gracefully on SIGINT/SIGTERM (default true; tests that start several servers pass false). */
@@ -81,6 +95,11 @@ export interface RunningServer {
   closed: Promise<void>;
 }
 
+/** Shows a new admin token to whoever started the server (stderr, not the log). */
+function showOnStderr(token: string): void {
+  process.stderr.write(`unsub: admin token (shown once, stored hashed): ${token}\n`);
+}
+
 /** How long open requests may finish after a shutdown starts before their connections are cut. */
 const shutdownGraceMs = 10_000;
 
@@ -92,7 +111,9 @@ const shutdownGraceMs = 10_000;
  * LinkKeyError for an unreadable keys file. Whatever was opened is closed again.
  */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? consoleServerLog(config.log);
+  // A caller that brings its own notice log (tests) gets no request lines unless it asks for them.
+  const logger = options.logger ?? (options.log ? pino({ level: 'silent' }) : loggerFromConfig(config));
+  const log = options.log ?? serverLogFrom(logger);
   const now = options.now ?? Date.now;
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -124,11 +145,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
         ),
     });
     const admin = await resolveAdminToken(store, config.adminToken, now);
-    if (admin.token) log.warn(`admin token (shown once): ${admin.token}`);
+    if (admin.token) {
+      (options.showAdminToken ?? showOnStderr)(admin.token);
+      log.warn('a new admin token was created and shown once on stderr; it is stored hashed');
+    }
     const bus = createEventBus({ onError: (error) => log.error('an event handler failed:', error) });
-    const subscriptions = createSubscriptions({ store, bus, now });
     const webhooks = createWebhookParts({ config, store, bus, now, logger: log });
     stops.push(() => webhooks.stop());
+    const subscriptions = createSubscriptions({
+      store,
+      bus,
+      now,
+      onUnsubscribed: createUnsubscribeMetrics(webhooks.registry),
+    });
     const sessionKey = await resolveSessionKey(store, now);
     const context: ServerContext = {
       config,
@@ -138,6 +167,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       bus,
       verifyAdminToken: admin.verify,
       log,
+      logger,
       now,
       webhooks,
     };
@@ -155,6 +185,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       baseUrl: config.baseUrl,
       confirm: config.confirm,
       now: options.now,
+      requestLog: createRequestLog({ logger, registry: webhooks.registry }),
       logger: { ...errorLogger, warn: (message: unknown) => log.warn(String(message)) },
       mount: (mounted) => {
         // The console first: the admin router's bearer check covers all of /api, and the console

@@ -11,6 +11,7 @@ import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from '
 import { contactsRoutes } from './contactsRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
 import { pageSettingsRoutes } from './pageSettingsRoutes.js';
+import { requestIdOf, routePatternOf } from '../requestLog/index.js';
 
 /** Largest admin request body. Contacts with many extra fields fit easily; imports use the CLI. */
 export const adminBodyLimit = '256kb';
@@ -101,7 +102,11 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
 
   const answerAsJson: ErrorRequestHandler = (error: unknown, req, res, next) => {
     const problem = toHttpProblem(error, 'api');
-    if (problem.unexpected) logger.error(`unsub: ${req.method} ${req.originalUrl} failed:`, error);
+    if (problem.unexpected)
+      logger.error(
+        `unsub: ${req.method} ${routePatternOf(req)} failed (request ${requestIdOf(req)}):`,
+        error,
+      );
     if (res.headersSent) return next(error);
     sendApiProblem(res, problem);
   };

@@ -23,6 +23,7 @@ import { deliveriesRoutes } from './deliveriesRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
 import { signInRoutes } from './signInRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
+import { requestIdOf, routePatternOf } from '../requestLog/index.js';
 
 /** Options of {@link createConsoleRouter}. */
 export interface ConsoleRouterOptions {
@@ -102,7 +103,11 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   const consoleErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
     if (isApiRequest(req) || res.headersSent) return next(error);
     const problem = toHttpProblem(error, 'page');
-    if (problem.unexpected) logger.error(`unsub: console ${req.method} ${req.path} failed:`, error);
+    if (problem.unexpected)
+      logger.error(
+        `unsub: console ${req.method} ${routePatternOf(req)} failed (request ${requestIdOf(req)}):`,
+        error,
+      );
     if (problem.headers) res.set(problem.headers);
     sendPage(
       context,
