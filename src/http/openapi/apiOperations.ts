@@ -5,7 +5,7 @@
  * response schemas are in `responseSchemas.ts`, checked against the routes' types.
  */
 import { z } from 'zod';
-import { eventSchemas, eventTypes, type EventType } from '../../events/index.js';
+import { eventSchemaName, eventSchemas, eventTypes } from '../../events/index.js';
 import {
   channelSchema,
   contactPatchSchema,
@@ -48,10 +48,8 @@ import {
   webhookTestResultSchema,
 } from './responseSchemas.js';
 
-/** `message sent` → `MessageSentEvent`. */
-export function eventSchemaName(type: EventType): string {
-  return `${type.replace(/(^|\s)(\p{L})/gu, (_match, _space: string, letter: string) => letter.toUpperCase())}Event`;
-}
+/** `message sent` → `MessageSentEvent` (the events part names its JSON Schemas so too). */
+export { eventSchemaName };
 
 /**
  * The named schemas (OpenAPI `components.schemas`): request bodies read as input (`io: 'input'`,
