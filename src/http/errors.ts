@@ -85,6 +85,8 @@ const statusByCode: Record<string, readonly [api: number, page: number]> = {
   delivery_in_flight: [409, 409],
   payload_too_large: [413, 413],
   unsupported_media_type: [415, 415],
+  // Sign-in and admin API throttling (issue 13): too many wrong tokens from one address.
+  too_many_attempts: [429, 429],
   unavailable: [503, 503],
 };
 
@@ -118,6 +120,10 @@ const pageTexts: Record<string | number, { title: string; message: string }> = {
   },
   413: { title: 'Request too large', message: 'The form sent was too large.' },
   415: { title: 'Unsupported request', message: 'The form was sent in an encoding we cannot read.' },
+  429: {
+    title: 'Too many attempts',
+    message: 'Too many wrong tokens were tried from here. Wait a minute, then try again.',
+  },
   500: { title: 'Something went wrong', message: 'Please try again in a moment.' },
   503: { title: 'Temporarily unavailable', message: 'Please try again in a moment.' },
 };

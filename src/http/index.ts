@@ -36,3 +36,8 @@ export {
   requestIdOf,
   type RequestLogOptions,
 } from './requestLog/index.js';
+export {
+  createFailureThrottle,
+  type FailureThrottle,
+  type FailureThrottleOptions,
+} from './throttle/index.js';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { Express, Router } from 'express';
 import type { Config } from '../config/index.js';
 import { createEventBus, type EventBus } from '../events/index.js';
-import { createApp, createRequestLog } from '../http/index.js';
+import { createApp, createFailureThrottle, createRequestLog } from '../http/index.js';
 import { createAdminRouter, type AdminTokenVerifier } from '../http/admin/index.js';
 import { createConsoleRouter } from '../http/console/index.js';
 import { metricsRoutes, webhooksApiRoutes } from '../http/webhooksApi/index.js';
@@ -177,6 +177,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     const preview = options.demo
       ? await createDemoPreview({ store, subscriptions, keyRing, baseUrl: () => baseUrl, now })
       : undefined;
+    // One throttle for the console sign-in and the admin API: a guesser gets 10 tries a minute in all.
+    const throttle = createFailureThrottle({ now }).middleware;
     const errorLogger = { error: (message: unknown, error?: unknown) => log.error(String(message), error) };
     const app = createApp({
       store,
@@ -204,6 +206,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
             secureCookies: config.baseUrl.startsWith('https:'),
             wake: webhooks.wake,
             logger: errorLogger,
+            throttle,
           }),
         );
         mounted.use(
@@ -218,6 +221,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
               ...(options.adminRoutes?.(context) ?? []),
             ],
             logger: errorLogger,
+            throttle,
           }),
         );
         // Counts only, like /healthz; put it behind the admin token when it must not be public.

@@ -4,7 +4,7 @@
  * Contacts as server-rendered pages with a small progressive script — plus the generated OpenAPI
  * document and its page (`/api/openapi.json`, `/api/docs`, public).
  */
-import { Router, type ErrorRequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { KeyRing } from '../../links/index.js';
 import type { Store } from '../../store/index.js';
 import type { Subscriptions } from '../../subscriptions/index.js';
@@ -24,6 +24,7 @@ import { groupsRoutes } from './groupsRoutes.js';
 import { signInRoutes } from './signInRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
 import { requestIdOf, routePatternOf } from '../requestLog/index.js';
+import { createFailureThrottle } from '../throttle/index.js';
 
 /** Options of {@link createConsoleRouter}. */
 export interface ConsoleRouterOptions {
@@ -50,6 +51,11 @@ export interface ConsoleRouterOptions {
   wake?: () => void;
   /** Receives unexpected errors of console pages; default `console`. */
   logger?: Pick<Console, 'error'>;
+  /**
+   * In front of `POST /signin`: 429 after too many wrong tokens from one address. Share one with the
+   * admin API (`createFailureThrottle`); default: one of its own.
+   */
+  throttle?: RequestHandler;
 }
 
 /**
@@ -90,6 +96,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   router.get(['/console', '/settings'], (_req, res) => {
     redirectTo(context, res, consoleHome);
   });
+  router.post('/signin', options.throttle ?? createFailureThrottle({ now }).middleware);
   router.use(signInRoutes(context, options.verifyAdminToken));
   router.use(webhookSettingsRoutes(context));
   router.use(deliveriesRoutes(context));
