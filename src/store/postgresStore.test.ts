@@ -7,11 +7,13 @@ import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../
 import { openStore } from './openStore.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
+import { runOperationsContract } from './operationsContract.js';
 
 const available = await postgresAvailable('the PostgreSQL store suite');
 
 runStoreContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runWebhooksContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runOperationsContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

@@ -14,9 +14,11 @@ import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
+import { runOperationsContract } from './operationsContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runOperationsContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
   name: 'sqlite, dispatch thread',
@@ -68,6 +70,7 @@ test('sqlite: creates the parent directory and records migrations once', async (
     expect(rows).toEqual([
       { id: 1, name: 'core' },
       { id: 2, name: 'webhooks' },
+      { id: 8, name: 'operations' },
     ]);
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   } finally {
