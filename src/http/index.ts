@@ -41,3 +41,4 @@ export {
   type FailureThrottle,
   type FailureThrottleOptions,
 } from './throttle/index.js';
+export { createAuditRecorder, auditSessionId, type AuditRecorderOptions } from './audit/index.js';

@@ -13,6 +13,8 @@ import { groupsRoutes } from './groupsRoutes.js';
 import { pageSettingsRoutes } from './pageSettingsRoutes.js';
 import { requestIdOf, routePatternOf } from '../requestLog/index.js';
 import { createFailureThrottle } from '../throttle/index.js';
+import { createAuditRecorder } from '../audit/index.js';
+import { statsRoutes } from '../stats/index.js';
 
 /** Largest admin request body. Contacts with many extra fields fit easily; imports use the CLI. */
 export const adminBodyLimit = '256kb';
@@ -76,6 +78,14 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  // Every change through the API is recorded (method, route pattern, address), whatever its route.
+  router.use(
+    createAuditRecorder({
+      store,
+      now,
+      onError: (error) => logger.error('unsub: an audit entry could not be written:', error),
+    }),
+  );
   // An address that sent too many wrong tokens is refused before its token is even looked at.
   router.use(options.throttle ?? createFailureThrottle({ now }).middleware);
   // The token is checked before a body is read, so strangers cannot make the server parse anything.
@@ -103,6 +113,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(groupsRoutes(store, subscriptions));
   router.use(contactsRoutes(store, subscriptions));
   router.use(pageSettingsRoutes(store, now));
+  router.use(statsRoutes(store, now));
   for (const routes of options.routes ?? []) router.use(routes);
   router.use((req, _res, next) => {
     next(new HttpError('not_found', `there is no admin API route ${req.method} ${req.baseUrl}${req.path}`));

@@ -27,13 +27,16 @@ export const consoleViewNames = [
   'contacts',
   'contact',
   'error',
+  'dashboard',
+  'audit',
 ] as const;
 
 /** One console view. */
 export type ConsoleViewName = (typeof consoleViewNames)[number];
 
 /** The sections of the navigation. */
-export type ConsoleSection = 'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'api';
+export type ConsoleSection =
+  'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'api' | 'dashboard' | 'audit';
 
 /** What every console page's frame shows. */
 export interface ConsoleFrame {

@@ -25,6 +25,9 @@ import { signInRoutes } from './signInRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
 import { requestIdOf, routePatternOf } from '../requestLog/index.js';
 import { createFailureThrottle } from '../throttle/index.js';
+import { createAuditRecorder } from '../audit/index.js';
+import { auditRoutes } from './auditRoutes.js';
+import { dashboardRoutes } from './dashboardRoutes.js';
 
 /** Options of {@link createConsoleRouter}. */
 export interface ConsoleRouterOptions {
@@ -87,6 +90,16 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   };
 
   const router = Router();
+  // Every change through the console is recorded; /api requests pass on to the admin router's own.
+  router.use(
+    createAuditRecorder({
+      store: options.store,
+      now,
+      sessionIdOf: async (req) => (await context.sessions.read(req))?.sid,
+      skip: isApiRequest,
+      onError: (error) => logger.error('unsub: an audit entry could not be written:', error),
+    }),
+  );
   for (const asset of views.assets) {
     router.get(asset.path, (_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
@@ -98,6 +111,8 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   });
   router.post('/signin', options.throttle ?? createFailureThrottle({ now }).middleware);
   router.use(signInRoutes(context, options.verifyAdminToken));
+  router.use(dashboardRoutes(context));
+  router.use(auditRoutes(context));
   router.use(webhookSettingsRoutes(context));
   router.use(deliveriesRoutes(context));
   router.use(brandingRoutes(context, options.confirm ?? true));
