@@ -1,8 +1,9 @@
 /**
  * @module Operations verbs: the audit log and the dashboard's reads. Each read is one statement over
- * a time window, served by migration 8's indexes (`membership_changes_window`, `deliveries_window`,
- * `attempts_window`, all led by the time column and covering what the statement groups by) or by
- * the partial "pending" indexes of migration 2, so its cost follows the window, not the table.
+ * a time window, served by migration 8's indexes (`membership_changes_window`,
+ * `deliveries_endpoint_window`, `attempts_window`: led by what the statement pins, then the time
+ * column, covering what it groups by) or by migration 2's status/pending indexes, so its cost
+ * follows the window, not the table.
  * Buckets are integer division of the ms time, the same on both backends.
  */
 import type { SqlExecutor } from '../sqlExecutor.js';
@@ -81,6 +82,7 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
     },
 
     async deliveriesByHour({ from, to, endpointId }) {
+      // `endpoint_id IN (…)` first: one range seek of deliveries_endpoint_window per endpoint.
       const rows = await executor.all<{
         hour: number | string;
         status: DeliveryHourCount['status'];
@@ -89,9 +91,11 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
       }>(
         `SELECT (updated_at / ${hourMs}) * ${hourMs} AS hour, status,
                 CASE WHEN status = 'pending' AND attempts > 0 THEN 1 ELSE 0 END AS retrying, COUNT(*) AS n
-         FROM deliveries WHERE updated_at >= ? AND updated_at < ? ${endpointId === undefined ? '' : 'AND endpoint_id = ?'}
+         FROM deliveries
+         WHERE endpoint_id IN (${endpointId === undefined ? 'SELECT id FROM endpoints' : '?'})
+           AND updated_at >= ? AND updated_at < ?
          GROUP BY 1, status, 3 ORDER BY 1`,
-        endpointId === undefined ? [from, to] : [from, to, endpointId],
+        endpointId === undefined ? [from, to] : [endpointId, from, to],
       );
       return rows.map((row) => ({
         hour: Number(row.hour),
@@ -126,14 +130,24 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
     },
 
     async backlogStats() {
-      // Both through partial indexes of migration 2 (pending deliveries, undispatched outbox rows).
-      const [deliveries] = await executor.all<{ n: number | string; oldest: number | string | null }>(
-        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'delivering')",
+      // Counted through the deliveries_status index (status, event_id) and the outbox's partial
+      // index. The oldest pending delivery is found by its event (ids grow with time, so the
+      // smallest pending event_id is the oldest): two index seeks, not a visit of every pending row.
+      const [deliveries] = await executor.all<{ n: number | string; event_id: number | string | null }>(
+        `SELECT COUNT(*) AS n, MIN(event_id) AS event_id FROM deliveries WHERE status IN ('pending', 'delivering')`,
       );
+      const [oldestDelivery] =
+        deliveries?.event_id === null || deliveries?.event_id === undefined
+          ? []
+          : await executor.all<{ oldest: number | string | null }>(
+              `SELECT MIN(created_at) AS oldest FROM deliveries
+               WHERE event_id = ? AND status IN ('pending', 'delivering')`,
+              [deliveries.event_id],
+            );
       const [outbox] = await executor.all<{ n: number | string; oldest: number | string | null }>(
         'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE dispatched_at IS NULL',
       );
-      const oldest = [deliveries?.oldest, outbox?.oldest]
+      const oldest = [oldestDelivery?.oldest, outbox?.oldest]
         .filter((value) => value !== null && value !== undefined)
         .map(Number);
       return {
@@ -177,9 +191,9 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
           failingSince === null
             ? [{ n: 0 }]
             : await executor.all<{ n: number | string }>(
-                `SELECT COUNT(*) AS n FROM deliveries WHERE updated_at >= ? AND endpoint_id = ?
+                `SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? AND updated_at >= ?
                  AND (status = 'failed' OR (status = 'pending' AND attempts > 0))`,
-                [failingSince, endpoint.id],
+                [endpoint.id, failingSince],
               );
         health.push({
           id: Number(endpoint.id),
