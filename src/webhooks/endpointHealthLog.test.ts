@@ -48,5 +48,16 @@ describe('createEndpointHealthLog', () => {
     expect(lines).toEqual([
       'webhook endpoint 3 (http://127.0.0.1:9) disabled: it has only failed since 1970-01-01T00:00:00.010Z',
     ]);
+    // Claimed again later: it was re-enabled (enabling clears its failure run).
+    health.note({
+      endpointId: 3,
+      url: 'http://127.0.0.1:9/x',
+      endpointFirstFailureAt: null,
+      decision: { outcome: 'succeeded' },
+      at: 40,
+    });
+    expect(lines.slice(1)).toEqual([
+      'webhook endpoint 3 (http://127.0.0.1:9) re-enabled: attempting deliveries again',
+    ]);
   });
 });

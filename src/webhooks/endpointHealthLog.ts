@@ -1,6 +1,6 @@
 /**
  * @module `createEndpointHealthLog`: the dispatcher's log of endpoint STATE changes — starts
- * failing, recovers, disabled — one line per change instead of one per attempt (a failing
+ * failing, recovers, disabled, re-enabled — one line per change instead of one per attempt (a failing
  * endpoint with thousands of retries must not flood the log). The state a worker last saw per
  * endpoint is remembered in-process, seeded from the claimed delivery's failure run, so attempts in
  * flight together log a change once. Only the endpoint's id and origin are logged: a receiver's
@@ -36,13 +36,19 @@ function originOf(url: string): string {
 
 /** Creates the log; call `note` after every attempt. */
 export function createEndpointHealthLog(logger: HealthLogger): { note(note: HealthNote): void } {
-  const failingSince = new Map<number, number | null>();
+  // Per endpoint: the start of its failure run, null when healthy, 'disabled' after it was disabled.
+  const failingSince = new Map<number, number | null | 'disabled'>();
   return {
     note({ endpointId, url, endpointFirstFailureAt, decision, at }) {
       const name = `webhook endpoint ${endpointId} (${originOf(url)})`;
-      const known = failingSince.has(endpointId)
+      let known = failingSince.has(endpointId)
         ? failingSince.get(endpointId)
         : (endpointFirstFailureAt ?? null);
+      if (known === 'disabled') {
+        // Only an enabled endpoint is claimed again: someone re-enabled it.
+        logger.info(`${name} re-enabled: attempting deliveries again`);
+        known = endpointFirstFailureAt ?? null;
+      }
       if (decision.disableEndpoint) {
         logger.warn(
           `${name} disabled: ${
@@ -51,7 +57,7 @@ export function createEndpointHealthLog(logger: HealthLogger): { note(note: Heal
               : `it has only failed since ${new Date(known ?? at).toISOString()}`
           }`,
         );
-        failingSince.delete(endpointId);
+        failingSince.set(endpointId, 'disabled');
         return;
       }
       if (decision.outcome === 'succeeded') {
