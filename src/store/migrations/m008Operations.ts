@@ -8,9 +8,12 @@
  *   the latest), so the dashboard can count unsubscribes per day, group and source.
  * - Indexes for the `/api/stats/…` routes: each reads a time window of one table through an index
  *   that leads with what the query pins (the state; the endpoint) and then the time column, and
- *   covers the columns it groups by, so the table itself is not visited. Deliveries get ONE such
- *   index, led by the endpoint: "all endpoints" is a seek per endpoint (a handful), and the hot
- *   table of the dispatcher pays for one index more, not two.
+ *   covers the columns it groups by, so the table itself is not visited. The per-hour ones index
+ *   the HOUR (`time / 3600000`, an expression index on both backends), so rows come out already
+ *   grouped by hour and status (no sort of the window), and an hour's attempt durations come out
+ *   sorted (a quantile is an OFFSET into the index). Deliveries get ONE such index, led by the
+ *   endpoint: "all endpoints" is a query per endpoint (a handful), and the hot table of the
+ *   dispatcher pays for one index more, not two.
  */
 import type { Migration } from './migration.js';
 
@@ -33,8 +36,8 @@ CREATE TABLE membership_changes (
   source TEXT NOT NULL
 );
 CREATE INDEX membership_changes_window ON membership_changes (state, at, group_id, source);
-CREATE INDEX deliveries_endpoint_window ON deliveries (endpoint_id, updated_at, status, attempts);
-CREATE INDEX attempts_window ON attempts (at, duration_ms);
+CREATE INDEX deliveries_endpoint_hour ON deliveries (endpoint_id, (updated_at / 3600000), status, attempts, updated_at);
+CREATE INDEX attempts_hour ON attempts ((at / 3600000), duration_ms);
 `;
 
 const sqlite = common('INTEGER', 'INTEGER PRIMARY KEY AUTOINCREMENT');

@@ -1,8 +1,8 @@
 /**
  * @module Operations verbs: the audit log and the dashboard's reads. Each read is one statement over
  * a time window, served by migration 8's indexes (`membership_changes_window`,
- * `deliveries_endpoint_window`, `attempts_window`: led by what the statement pins, then the time
- * column, covering what it groups by) or by migration 2's status/pending indexes, so its cost
+ * `deliveries_endpoint_hour`, `attempts_hour`: led by what the statement pins, then the time or
+ * its hour, covering what it groups by) or by migration 2's status/pending indexes, so its cost
  * follows the window, not the table.
  * Buckets are integer division of the ms time, the same on both backends.
  */
@@ -33,10 +33,9 @@ const auditFromRow = (row: AuditRow) => ({
   sessionId: row.session_id,
 });
 
-/** The value at quantile `q` of ascending `sorted` (nearest rank). */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+/** The 0-based position of quantile `q` among `count` ascending values (nearest rank). */
+function rank(count: number, q: number): number {
+  return Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1));
 }
 
 /** The operations verbs on one executor. */
@@ -82,51 +81,81 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
     },
 
     async deliveriesByHour({ from, to, endpointId }) {
-      // `endpoint_id IN (…)` first: one range seek of deliveries_endpoint_window per endpoint.
-      const rows = await executor.all<{
-        hour: number | string;
-        status: DeliveryHourCount['status'];
-        retrying: number | string | boolean;
-        n: number | string;
-      }>(
-        `SELECT (updated_at / ${hourMs}) * ${hourMs} AS hour, status,
-                CASE WHEN status = 'pending' AND attempts > 0 THEN 1 ELSE 0 END AS retrying, COUNT(*) AS n
-         FROM deliveries
-         WHERE endpoint_id IN (${endpointId === undefined ? 'SELECT id FROM endpoints' : '?'})
-           AND updated_at >= ? AND updated_at < ?
-         GROUP BY 1, status, 3 ORDER BY 1`,
-        endpointId === undefined ? [from, to] : [endpointId, from, to],
-      );
-      return rows.map((row) => ({
-        hour: Number(row.hour),
-        status: row.status,
-        retrying: Number(row.retrying) === 1,
-        count: Number(row.n),
-      }));
+      // One query per endpoint through deliveries_endpoint_hour: its rows arrive ordered by
+      // (hour, status), so grouping needs no sort; the endpoints' counts are summed here.
+      const [fromHour, lastHour] = [Math.floor(from / hourMs), Math.ceil(to / hourMs) - 1];
+      const endpointIds =
+        endpointId === undefined
+          ? (await executor.all<{ id: number | string }>('SELECT id FROM endpoints')).map((row) =>
+              Number(row.id),
+            )
+          : [endpointId];
+      const counts = new Map<string, DeliveryHourCount>();
+      const add = (hour: number, status: DeliveryHourCount['status'], retrying: boolean, count: number) => {
+        if (count === 0) return;
+        const key = `${hour}|${status}|${retrying}`;
+        const entry = counts.get(key);
+        if (entry) entry.count += count;
+        else counts.set(key, { hour, status, retrying, count });
+      };
+      for (const id of endpointIds) {
+        const rows = await executor.all<{
+          hour: number | string;
+          status: DeliveryHourCount['status'];
+          tried: number | string;
+          n: number | string;
+        }>(
+          `SELECT updated_at / ${hourMs} AS hour, status,
+                  SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS tried, COUNT(*) AS n
+           FROM deliveries
+           WHERE endpoint_id = ? AND updated_at / ${hourMs} >= ? AND updated_at / ${hourMs} <= ?
+           GROUP BY updated_at / ${hourMs}, status`,
+          [id, fromHour, lastHour],
+        );
+        for (const row of rows) {
+          const hour = Number(row.hour) * hourMs;
+          const n = Number(row.n);
+          if (row.status === 'pending') {
+            add(hour, 'pending', true, Number(row.tried));
+            add(hour, 'pending', false, n - Number(row.tried));
+          } else {
+            add(hour, row.status, false, n);
+          }
+        }
+      }
+      return [...counts.values()].sort((x, y) => x.hour - y.hour);
     },
 
     async attemptLatencyByHour({ from, to }) {
-      // Sorted by the index (at, duration_ms): each hour's durations arrive grouped; sort each hour.
-      const rows = await executor.all<{ at: number | string; duration_ms: number | string }>(
-        'SELECT at, duration_ms FROM attempts WHERE at >= ? AND at < ? ORDER BY at',
-        [from, to],
+      // attempts_hour holds each hour's durations in order: count per hour (one index range, already
+      // grouped), then each quantile is one OFFSET into that hour's part of the index.
+      const [fromHour, lastHour] = [Math.floor(from / hourMs), Math.ceil(to / hourMs) - 1];
+      const perHour = await executor.all<{ hour: number | string; n: number | string }>(
+        `SELECT at / ${hourMs} AS hour, COUNT(*) AS n FROM attempts
+         WHERE at / ${hourMs} >= ? AND at / ${hourMs} <= ? GROUP BY at / ${hourMs}`,
+        [fromHour, lastHour],
       );
-      const hours = new Map<number, number[]>();
-      for (const row of rows) {
-        const hour = Math.floor(Number(row.at) / hourMs) * hourMs;
-        let list = hours.get(hour);
-        if (!list) hours.set(hour, (list = []));
-        list.push(Number(row.duration_ms));
+      const nth = async (hour: number, offset: number) =>
+        Number(
+          (
+            await executor.all<{ duration_ms: number | string }>(
+              `SELECT duration_ms FROM attempts WHERE at / ${hourMs} = ? ORDER BY duration_ms LIMIT 1 OFFSET ?`,
+              [hour, offset],
+            )
+          )[0]?.duration_ms ?? 0,
+        );
+      const result = [];
+      for (const row of perHour) {
+        const hour = Number(row.hour);
+        const count = Number(row.n);
+        result.push({
+          hour: hour * hourMs,
+          count,
+          p50Ms: await nth(hour, rank(count, 0.5)),
+          p99Ms: await nth(hour, rank(count, 0.99)),
+        });
       }
-      return [...hours].map(([hour, durations]) => {
-        durations.sort((a, b) => a - b);
-        return {
-          hour,
-          count: durations.length,
-          p50Ms: quantile(durations, 0.5),
-          p99Ms: quantile(durations, 0.99),
-        };
-      });
+      return result.sort((x, y) => x.hour - y.hour);
     },
 
     async backlogStats() {
@@ -191,9 +220,10 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
           failingSince === null
             ? [{ n: 0 }]
             : await executor.all<{ n: number | string }>(
-                `SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = ? AND updated_at >= ?
-                 AND (status = 'failed' OR (status = 'pending' AND attempts > 0))`,
-                [endpoint.id, failingSince],
+                `SELECT COUNT(*) AS n FROM deliveries
+                 WHERE endpoint_id = ? AND updated_at / ${hourMs} >= ? AND updated_at >= ?
+                   AND (status = 'failed' OR (status = 'pending' AND attempts > 0))`,
+                [endpoint.id, Math.floor(failingSince / hourMs), failingSince],
               );
         health.push({
           id: Number(endpoint.id),
