@@ -128,3 +128,15 @@ export {
 } from './http/webhooksApi/index.js';
 export { createConsoleRouter, type ConsoleRouterOptions } from './http/console/index.js';
 export { buildOpenApiDocument, openApiRouter, type OpenApiDocument } from './http/openapi/index.js';
+// Operations (issue 13): logs, request log, throttling, audit, stats, published event schemas.
+export { createLogger, serverLogFrom, type Logger, type ServerLog } from './logging/index.js';
+export {
+  createRequestLog,
+  createFailureThrottle,
+  createAuditRecorder,
+  type RequestLogOptions,
+  type FailureThrottleOptions,
+  type AuditRecorderOptions,
+} from './http/index.js';
+export { statsRoutes } from './http/stats/index.js';
+export { eventJsonSchemaDocument, eventJsonSchema, eventSchemaName } from './events/index.js';
