@@ -133,3 +133,15 @@ export { buildOpenApiDocument, openApiRouter, type OpenApiDocument } from './htt
 // SMS (issue 16): compact links and SMS length.
 export { compactLinkUrl, maxCompactGroups } from './links/index.js';
 export { measureSms, type LinkForm, type SmsLength } from './template/index.js';
+// Operations (issue 13): logs, request log, throttling, audit, stats, published event schemas.
+export { createLogger, serverLogFrom, type Logger, type ServerLog } from './logging/index.js';
+export {
+  createRequestLog,
+  createFailureThrottle,
+  createAuditRecorder,
+  type RequestLogOptions,
+  type FailureThrottleOptions,
+  type AuditRecorderOptions,
+} from './http/index.js';
+export { statsRoutes } from './http/stats/index.js';
+export { eventJsonSchemaDocument, eventJsonSchema, eventSchemaName } from './events/index.js';

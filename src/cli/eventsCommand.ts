@@ -1,9 +1,9 @@
 /**
- * @module `unsub events [--json]`: lists the event catalog, each type with its fields and sample body.
+ * @module `unsub events [--json | --json-schema]`: lists the event catalog, each type with its fields and sample body.
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { eventSamples, eventSchemas, eventTypes } from '../events/index.js';
+import { eventJsonSchemaDocument, eventSamples, eventSchemas, eventTypes } from '../events/index.js';
 
 /** Where the command writes (tests pass their own). */
 export interface EventsCommandIo {
@@ -40,7 +40,15 @@ export function eventsCommand(io: EventsCommandIo = { stdout: process.stdout }):
   return new Command('events')
     .description('list the webhook event types with their fields and sample bodies')
     .option('--json', 'print [{ event, schema (JSON Schema), sample }] as JSON')
-    .action((options: { json?: boolean }) => {
+    .option(
+      '--json-schema',
+      'print one JSON Schema (draft 2020-12) of every event, as GET /api/events/schemas serves it',
+    )
+    .action((options: { json?: boolean; jsonSchema?: boolean }) => {
+      if (options.jsonSchema) {
+        io.stdout.write(JSON.stringify(eventJsonSchemaDocument(), null, 2) + '\n');
+        return;
+      }
       const entries = catalog();
       if (options.json) {
         io.stdout.write(JSON.stringify(entries, null, 2) + '\n');

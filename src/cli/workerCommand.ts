@@ -6,37 +6,18 @@
  */
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
+import { loggerFromConfig, serverLogFrom } from '../logging/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
-import { createDispatcher, dispatcherOptionsFromConfig, type DispatcherLogger } from '../webhooks/index.js';
-
-/**
- * The worker's log on stderr, filtered by UNSUB_LOG like the server's (whose module is not imported
- * here: it would load the whole HTTP app into a process that serves no HTTP).
- */
-function workerLog(level: Config['log']): DispatcherLogger {
-  const write = (line: string, error?: unknown) =>
-    process.stderr.write(
-      `unsub: ${line}${error === undefined ? '' : ` ${error instanceof Error ? error.message : String(error)}`}\n`,
-    );
-  return {
-    info: (message) => {
-      if (level === 'info' || level === 'debug') write(message);
-    },
-    warn: (message) => {
-      if (level !== 'silent') write(`warning: ${message}`);
-    },
-    error: (message, error) => {
-      if (level !== 'silent') write(message, error);
-    },
-  };
-}
+import { createDispatcher, dispatcherOptionsFromConfig } from '../webhooks/index.js';
 
 /**
  * Starts the dispatcher for `config`; resolves once it has stopped after SIGINT/SIGTERM.
  * `storeOptions` adds store options the environment cannot express (tests: a PostgreSQL schema per test).
  */
 export async function runWorker(config: Config, storeOptions: Partial<StoreOptions> = {}): Promise<void> {
-  const log = workerLog(config.log);
+  // The logging part, not the server's module: that would load the whole HTTP app into a process
+  // that serves no HTTP.
+  const log = serverLogFrom(loggerFromConfig(config));
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,

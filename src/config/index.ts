@@ -68,6 +68,7 @@ const envSchema = z.object({
       message: 'must be a sender address, e.g. "Northwind <news@northwind.example.com>"',
     })
     .optional(),
+  UNSUB_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -98,6 +99,8 @@ export interface Config {
   log: 'silent' | 'error' | 'info' | 'debug';
   /** Default `From` of rendered `.eml` messages (a request's `from` wins); undefined when unset. */
   mailFrom: string | undefined;
+  /** `json` lines, `pretty` for people, `auto`: pretty when stdout is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -154,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteThread: e.UNSUB_SQLITE_THREAD,
     log: e.UNSUB_LOG,
     mailFrom: e.UNSUB_MAIL_FROM,
+    logFormat: e.UNSUB_LOG_FORMAT,
   };
 }

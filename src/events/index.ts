@@ -47,3 +47,9 @@ export {
   type EventBusOptions,
   type EventHandler,
 } from './createEventBus.js';
+export {
+  eventJsonSchemaDocument,
+  eventJsonSchema,
+  eventSchemaName,
+  type EventJsonSchema,
+} from './eventJsonSchemas.js';

@@ -14,6 +14,7 @@ import { setLanguageHeaders, type LinkPageDeps } from './linkPageContext.js';
 import { registerManagerRoutes } from './managerRoutes.js';
 import { readBranding, type PageBranding } from './pageBranding.js';
 import { readFormBody } from './readFormBody.js';
+import { createRequestLog } from './requestLog/index.js';
 import { securityHeaders } from './securityHeaders.js';
 import { registerUnsubscribeRoutes } from './unsubscribeRoutes.js';
 
@@ -45,6 +46,11 @@ export interface AppOptions {
    * answered by the app's error handler (JSON under `/api`, pages elsewhere).
    */
   mount?: (app: Express) => void;
+  /**
+   * The first middleware: request ids, the request log line and the request-duration histogram
+   * (`createRequestLog`). Default: request ids only.
+   */
+  requestLog?: RequestHandler;
 }
 
 /** The path prefix of a base URL: '' for https://example.com, `/unsub` for https://example.com/unsub/. */
@@ -101,6 +107,7 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   // Pages are per-recipient and no-store: hashing every body for an ETag is wasted work.
   app.set('etag', false);
+  app.use(options.requestLog ?? createRequestLog({}));
   app.use(securityHeaders);
 
   // The link pages first: they are the hot path, and each route before them costs a match.

@@ -9,6 +9,7 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { UnsubError, type UnsubErrorOptions } from '../errors/index.js';
+import { requestIdOf, routePatternOf } from './requestLog/index.js';
 
 /** Where an error is shown: an HTML page for recipients, JSON for API clients. */
 export type ErrorSurface = 'page' | 'api';
@@ -84,6 +85,8 @@ const statusByCode: Record<string, readonly [api: number, page: number]> = {
   delivery_in_flight: [409, 409],
   payload_too_large: [413, 413],
   unsupported_media_type: [415, 415],
+  // Sign-in and admin API throttling (issue 13): too many wrong tokens from one address.
+  too_many_attempts: [429, 429],
   unavailable: [503, 503],
   // Message templates and render (messageTemplates part, templates API).
   invalid_template: [422, 400],
@@ -125,6 +128,10 @@ const pageTexts: Record<string | number, { title: string; message: string }> = {
   },
   413: { title: 'Request too large', message: 'The form sent was too large.' },
   415: { title: 'Unsupported request', message: 'The form was sent in an encoding we cannot read.' },
+  429: {
+    title: 'Too many attempts',
+    message: 'Too many wrong tokens were tried from here. Wait a minute, then try again.',
+  },
   500: { title: 'Something went wrong', message: 'Please try again in a moment.' },
   503: { title: 'Temporarily unavailable', message: 'Please try again in a moment.' },
 };
@@ -268,7 +275,11 @@ export function createErrorHandler(options: ErrorHandlerOptions): ErrorRequestHa
   return (error: unknown, req, res, next) => {
     const api = isApiRequest(req);
     const problem = toHttpProblem(error, api ? 'api' : 'page');
-    if (problem.unexpected) options.logger.error(`unsub: ${req.method} ${req.path} failed:`, error);
+    if (problem.unexpected)
+      options.logger.error(
+        `unsub: ${req.method} ${routePatternOf(req)} failed (request ${requestIdOf(req)}):`,
+        error,
+      );
     // Too late for an error page: let Express end the connection.
     if (res.headersSent) return next(error);
     if (api) return sendApiProblem(res, problem);

@@ -29,3 +29,16 @@ export { renderSenderText, subscriberContext } from './renderSenderText.js';
 export { maskEmail, maskPhone, maskAddress } from './maskAddress.js';
 export { parseFormBody, parseMultipart, isOneClick, type FormFields } from './parseFormBody.js';
 export { contentSecurityPolicy } from './securityHeaders.js';
+export {
+  createRequestLog,
+  noteContactId,
+  routePatternOf,
+  requestIdOf,
+  type RequestLogOptions,
+} from './requestLog/index.js';
+export {
+  createFailureThrottle,
+  type FailureThrottle,
+  type FailureThrottleOptions,
+} from './throttle/index.js';
+export { createAuditRecorder, auditSessionId, type AuditRecorderOptions } from './audit/index.js';

@@ -10,6 +10,7 @@ import type { KeyRing, LinkClaims } from '../links/index.js';
 import type { Contact, Group, Store } from '../store/index.js';
 import type { Subscriptions } from '../subscriptions/index.js';
 import type { Pages, PageFrame } from './createPages.js';
+import { noteContactId } from './requestLog/index.js';
 import { HttpError } from './errors.js';
 import { senderTextsFor, type PageBranding } from './pageBranding.js';
 import { renderSenderText } from './renderSenderText.js';
@@ -56,6 +57,7 @@ export function verifiedClaims(req: Request, deps: LinkPageDeps, page: LinkPage)
   if ((typeof code !== 'string' || page === 'm') && (result.claims.action === 'manage') !== (page === 'm')) {
     throw new HttpError('invalid_link', 'the link is not valid (made for the other page)', { status: 400 });
   }
+  if (req.res) noteContactId(req.res, result.claims.contactId);
   return result.claims;
 }
 

@@ -9,7 +9,13 @@ export {
   type ServerContext,
   type StopHook,
 } from './startServer.js';
-export { consoleServerLog, type ServerLog } from './serverLog.js';
+export {
+  createLogger,
+  loggerFromConfig,
+  serverLogFrom,
+  type Logger,
+  type ServerLog,
+} from '../logging/index.js';
 export { ServerError, type ServerErrorCode } from './serverError.js';
 export { resolveAdminToken, adminTokenSettingKey, type ResolvedAdminToken } from './resolveAdminToken.js';
 export { seedDemo, resetDemo, demoEmail, demoGroupDefinitions, type DemoData } from './demo/seedDemo.js';

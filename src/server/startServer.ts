@@ -5,11 +5,12 @@
  * shutdown on SIGINT/SIGTERM (stop taking requests, stop background work, then close the store).
  */
 import { mkdirSync } from 'node:fs';
+import { pino } from 'pino';
 import http from 'node:http';
 import type { Express, Router } from 'express';
 import type { Config } from '../config/index.js';
 import { createEventBus, type EventBus } from '../events/index.js';
-import { createApp } from '../http/index.js';
+import { createApp, createFailureThrottle, createRequestLog } from '../http/index.js';
 import { createAdminRouter, type AdminTokenVerifier } from '../http/admin/index.js';
 import { createConsoleRouter } from '../http/console/index.js';
 import { templatesApiRouter } from '../http/templatesApi/index.js';
@@ -25,7 +26,8 @@ import { resolveAdminToken } from './resolveAdminToken.js';
 import { resolveSessionKey } from './resolveSessionKey.js';
 import { listen, listeningUrl } from './listen.js';
 import { ServerError } from './serverError.js';
-import { consoleServerLog, type ServerLog } from './serverLog.js';
+import { createUnsubscribeMetrics } from './unsubscribeMetrics.js';
+import { loggerFromConfig, serverLogFrom, type Logger, type ServerLog } from '../logging/index.js';
 
 /** What the server is made of; handed to the hooks that extend it (the dispatcher, later parts). */
 export interface ServerContext {
@@ -38,6 +40,8 @@ export interface ServerContext {
   /** Checks an admin bearer token (UNSUB_ADMIN_TOKEN or the stored hash). */
   verifyAdminToken: AdminTokenVerifier;
   log: ServerLog;
+  /** The process's pino logger (the request log writes to it). */
+  logger: Logger;
   /** The clock in ms (`Date.now` unless a test injects one). */
   now: () => number;
   /** The webhook sender, settings service, metrics registry and (unless UNSUB_WORKER=false) dispatcher. */
@@ -51,8 +55,18 @@ export type StopHook = () => Promise<void> | void;
 export interface StartServerOptions {
   /** Seed demo groups and a demo contact and serve the newsletter preview at `/` (`npm start`). */
   demo?: boolean;
-  /** Where start-up notices and errors go; default stderr filtered by `config.log`. */
+  /**
+   * The process's pino logger: request lines, notices, errors. Default: stdout, `UNSUB_LOG` level,
+   * `UNSUB_LOG_FORMAT`; silent when only `log` is given.
+   */
+  logger?: Logger;
+  /** Where start-up notices and errors go; default: `logger`. */
   log?: ServerLog;
+  /**
+   * Where a newly generated admin token is shown, once. It is a credential, so it never goes into
+   * the log (which a log platform keeps); default: one line on stderr.
+   */
+  showAdminToken?: (token: string) => void;
   /** The clock (ms); default `Date.now`. */
   now?: () => number;
   /** Close gracefully on SIGINT/SIGTERM (default true; tests that start several servers pass false). */
@@ -84,6 +98,11 @@ export interface RunningServer {
   closed: Promise<void>;
 }
 
+/** Shows a new admin token to whoever started the server (stderr, not the log). */
+function showOnStderr(token: string): void {
+  process.stderr.write(`unsub: admin token (shown once, stored hashed): ${token}\n`);
+}
+
 /** How long open requests may finish after a shutdown starts before their connections are cut. */
 const shutdownGraceMs = 10_000;
 
@@ -95,7 +114,9 @@ const shutdownGraceMs = 10_000;
  * LinkKeyError for an unreadable keys file. Whatever was opened is closed again.
  */
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? consoleServerLog(config.log);
+  // A caller that brings its own notice log (tests) gets no request lines unless it asks for them.
+  const logger = options.logger ?? (options.log ? pino({ level: 'silent' }) : loggerFromConfig(config));
+  const log = options.log ?? serverLogFrom(logger);
   const now = options.now ?? Date.now;
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -127,11 +148,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
         ),
     });
     const admin = await resolveAdminToken(store, config.adminToken, now);
-    if (admin.token) log.warn(`admin token (shown once): ${admin.token}`);
+    if (admin.token) {
+      (options.showAdminToken ?? showOnStderr)(admin.token);
+      log.warn('a new admin token was created and shown once on stderr; it is stored hashed');
+    }
     const bus = createEventBus({ onError: (error) => log.error('an event handler failed:', error) });
-    const subscriptions = createSubscriptions({ store, bus, now });
     const webhooks = createWebhookParts({ config, store, bus, now, logger: log });
     stops.push(() => webhooks.stop());
+    const subscriptions = createSubscriptions({
+      store,
+      bus,
+      now,
+      onUnsubscribed: createUnsubscribeMetrics(webhooks.registry),
+    });
     const sessionKey = await resolveSessionKey(store, now);
     const context: ServerContext = {
       config,
@@ -141,6 +170,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       bus,
       verifyAdminToken: admin.verify,
       log,
+      logger,
       now,
       webhooks,
     };
@@ -150,6 +180,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     const preview = options.demo
       ? await createDemoPreview({ store, subscriptions, keyRing, baseUrl: () => baseUrl, now })
       : undefined;
+    // One throttle for the console sign-in and the admin API: a guesser gets 10 tries a minute in all.
+    const throttle = createFailureThrottle({ now }).middleware;
     const errorLogger = { error: (message: unknown, error?: unknown) => log.error(String(message), error) };
     const messageTemplates = createMessageTemplates({ store, now, baseUrl: config.baseUrl });
     const app = createApp({
@@ -159,6 +191,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       baseUrl: config.baseUrl,
       confirm: config.confirm,
       now: options.now,
+      requestLog: createRequestLog({ logger, registry: webhooks.registry }),
       logger: { ...errorLogger, warn: (message: unknown) => log.warn(String(message)) },
       mount: (mounted) => {
         // The console first: the admin router's bearer check covers all of /api, and the console
@@ -177,12 +210,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
             secureCookies: config.baseUrl.startsWith('https:'),
             wake: webhooks.wake,
             logger: errorLogger,
+            throttle,
             messageTemplates,
           }),
         );
         // Before the admin router: it reads its own bodies (512 KB templates, streamed NDJSON).
+        // The throttle first: the templates API checks bearer tokens too, so guesses there count.
         mounted.use(
           '/api',
+          throttle,
           templatesApiRouter({
             store,
             messageTemplates,
@@ -206,6 +242,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
               ...(options.adminRoutes?.(context) ?? []),
             ],
             logger: errorLogger,
+            throttle,
           }),
         );
         // Counts only, like /healthz; put it behind the admin token when it must not be public.

@@ -8,6 +8,7 @@ import { createContactsVerbs } from './verbs/contactsVerbs.js';
 import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createLinkUnsubscribesVerbs } from './verbs/linkUnsubscribesVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
+import { createOperationsVerbs } from './verbs/operationsVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
 import { createSmsRepliesVerbs } from './verbs/smsRepliesVerbs.js';
@@ -27,6 +28,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createSmsRepliesVerbs(executor),
     ...createTemplatesVerbs(executor),
     ...createLinkUnsubscribesVerbs(executor),
+    ...createOperationsVerbs(executor),
     close: () => executor.close(),
   };
 }

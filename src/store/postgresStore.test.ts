@@ -10,6 +10,7 @@ import { runStoreContract } from './storeContract.js';
 import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 import { runSmsRepliesContract } from './smsRepliesContract.js';
+import { runOperationsContract } from './operationsContract.js';
 
 const available = await postgresAvailable('the PostgreSQL store suite');
 
@@ -18,6 +19,7 @@ runWebhooksContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip
 runOrderingContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runSmsRepliesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runTemplatesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runOperationsContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

@@ -12,6 +12,7 @@ import { migrations } from './migrations/index.js';
 import { openStore } from './openStore.js';
 import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
+import { runOperationsContract } from './operationsContract.js';
 import { runOrderingContract } from './orderingContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runTemplatesContract } from './templatesContract.js';
@@ -20,6 +21,7 @@ import { runSmsRepliesContract } from './smsRepliesContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runOperationsContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runSmsRepliesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runTemplatesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).

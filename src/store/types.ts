@@ -21,6 +21,9 @@
  * The interface is split into verb groups (`ContactsStore`, `GroupsStore`, …) composed into `Store`;
  * a later part adds its own group (e.g. `WebhooksStore`) the same way.
  */
+import type { OperationsStore } from './operationsTypes.js';
+
+export type * from './operationsTypes.js';
 
 import type { TemplatesStore } from './templatesTypes.js';
 import type { LinkUnsubscribesStore } from './linkUnsubscribesTypes.js';
@@ -744,7 +747,8 @@ export interface Store
     WebhooksStore,
     SmsRepliesStore,
     TemplatesStore,
-    LinkUnsubscribesStore {
+    LinkUnsubscribesStore,
+    OperationsStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

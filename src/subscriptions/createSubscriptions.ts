@@ -40,6 +40,11 @@ export interface SubscriptionsOptions {
   now?: () => number;
   /** Told when a bus handler throws; the command still succeeds (the event is safe in the outbox). */
   onError?: (error: unknown, event: EmittedEvent) => void;
+  /**
+   * Told after a commit that left groups (`count` > 0): the `unsub_unsubscribes_total` metric.
+   * Repeats, which change nothing, are not reported.
+   */
+  onUnsubscribed?: (change: { channel: Channel; source: string; count: number }) => void;
 }
 
 /** Input of `unsubscribe`. */
@@ -250,6 +255,15 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
     return committed.value;
   };
 
+  const reportLeft = (channel: Channel, source: string, count: number) => {
+    if (count === 0 || !options.onUnsubscribed) return;
+    try {
+      options.onUnsubscribed({ channel, source, count });
+    } catch {
+      // A metrics hook must never fail a committed command.
+    }
+  };
+
   const groupsIn = (changes: { group: Group; state: string }[], state: string) =>
     changes.filter((change) => change.state === state).map((change) => change.group);
 
@@ -269,7 +283,9 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
           membershipEvents,
         ),
       );
-      return groupsIn(changes, 'unsubscribed');
+      const left = groupsIn(changes, 'unsubscribed');
+      reportLeft(channel, source, left.length);
+      return left;
     },
 
     async undoLinkUnsubscribe(input) {
@@ -343,7 +359,9 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
           membershipEvents,
         ),
       ).catch((error: unknown) => Promise.reject(renameField(error, 'groupIds', 'subscribedGroupIds')));
-      return { joined: groupsIn(changes, 'subscribed'), left: groupsIn(changes, 'unsubscribed') };
+      const left = groupsIn(changes, 'unsubscribed');
+      reportLeft(channel, source, left.length);
+      return { joined: groupsIn(changes, 'subscribed'), left };
     },
 
     async createContact(input) {

@@ -19,6 +19,7 @@ import { createCompletionBatcher } from './createCompletionBatcher.js';
 import { createDeliveryQueue } from './createDeliveryQueue.js';
 import { createDispatcherMetrics, type DispatcherMetrics } from './createDispatcherMetrics.js';
 import { createWebhookSender, type SendResult, type WebhookSender } from './createWebhookSender.js';
+import { createEndpointHealthLog } from './endpointHealthLog.js';
 import { decideAttempt } from './decideAttempt.js';
 import { retrySchedule } from './nextAttemptAt.js';
 import { eventSequenceHeaders } from './eventSequenceHeaders.js';
@@ -124,6 +125,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
+  const health = createEndpointHealthLog(logger);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const concurrency = Math.max(1, options.concurrency ?? 64);
   const perEndpoint = Math.max(1, options.perEndpointConcurrency ?? 8);
@@ -306,13 +308,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const counted = outcomeMetrics(decision.label);
     counted.attempts.inc();
     counted.duration.observe(result.durationMs / 1000);
-    if (decision.disableEndpoint) {
-      logger.warn(
-        `webhook endpoint ${delivery.endpointId} (${delivery.url}) disabled: ${
-          decision.disableEndpoint === 'gone' ? 'it answered 410 Gone' : 'it has only failed for 5 days'
-        }`,
-      );
-    }
+    health.note({ ...delivery, decision, at: finishedAt });
     if (decision.nextAttemptAt !== null) wakeAt(decision.nextAttemptAt);
     if (delivery.orderingKey !== null) orderedUnrecorded.add(delivery.id);
     batcher.push({

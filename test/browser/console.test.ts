@@ -359,6 +359,8 @@ describeBrowser('the console in Chromium', (launched) => {
         '/groups',
         '/contacts',
         `/contacts/${contact.id}`,
+        '/dashboard',
+        '/audit',
       ];
       for (const target of paths) {
         await page.goto(`${harness.baseUrl}${target}`);
@@ -394,7 +396,7 @@ describeBrowser('the console in Chromium', (launched) => {
           }),
         );
       }
-      expect(focused.map((entry) => entry.text)).toEqual(['Skip to content', 'Webhooks', 'Deliveries']);
+      expect(focused.map((entry) => entry.text)).toEqual(['Skip to content', 'Dashboard', 'Webhooks']);
       for (const entry of focused) expect(entry.outline).toMatch(/^solid [1-9]/);
     },
   );

@@ -22,7 +22,7 @@ export async function until(check: () => boolean | Promise<boolean>, everyMs = 1
 /** A worker child process. */
 export interface WorkerProcess {
   child: ChildProcess;
-  /** Everything it wrote to stderr so far. */
+  /** Everything it wrote to stdout (its log) and stderr so far. */
   stderr(): string;
   /** Resolves once its dispatcher has started (its "started" log line). */
   started: Promise<void>;
@@ -61,15 +61,18 @@ export function spawnWorker(context: TestContext, options: WorkerEnvironment): W
   const args = postgres
     ? ['--import', 'tsx', 'test/dispatch/workerProcess.ts']
     : ['--import', 'tsx', 'src/cli/run.ts', 'worker'];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let markStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (markStarted = resolve));
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr += chunk;
-    if (/webhook dispatcher \S+ started/.test(stderr)) markStarted();
-  });
+  // The log goes to stdout (pino), a crash's stack to stderr: keep both.
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (/webhook dispatcher \S+ started/.test(stderr)) markStarted();
+    });
+  }
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   context.onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -103,7 +103,7 @@ describe('sign-in and sign-out', () => {
       '/api/groups',
     ]) {
       const response = await postForm(`${baseUrl}/signin`, { token: adminToken, next });
-      expect(response.headers.get('location'), next).toBe('/settings/webhooks');
+      expect(response.headers.get('location'), next).toBe('/dashboard');
     }
   });
 

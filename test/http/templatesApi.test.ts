@@ -4,7 +4,7 @@
  * the bad-input answers (413, 422 with line:column, 404, 415).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { tokenFromLink } from '../../src/links/index.js';
 import { testBackends } from '../support/databases.js';
 import { startTemplatesApi } from './templatesHarness.js';
@@ -42,7 +42,7 @@ describe.each(backends)('templates API on $name', (backend) => {
   });
 
   test('save, new version, read any version, versions, re-activate, delete', async (context) => {
-    const { api } = await startTemplatesApi(context, backend);
+    const { api, store } = await startTemplatesApi(context, backend);
     const created = await api('POST', '/templates', weekly);
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/api/templates/${created.body.id}`);
@@ -84,6 +84,18 @@ describe.each(backends)('templates API on $name', (backend) => {
     expect((await api('DELETE', `/templates/${id}`)).status).toBe(204);
     expect((await api('GET', `/templates/${id}`)).status).toBe(404);
     expect((await api('DELETE', `/templates/${id}`)).body.error.code).toBe('template_not_found');
+
+    // Every change is in the audit log (written after the answer); lint, render and refusals are not.
+    expect((await api('POST', '/templates/lint', weekly)).status).toBe(200);
+    await vi.waitFor(async () => {
+      const entries = await store.listAudit();
+      expect(entries.map((entry) => `${entry.method} ${entry.route} ${entry.status}`)).toEqual([
+        'DELETE /api/templates/:id 204',
+        'POST /api/templates/:id/activate 200',
+        'PUT /api/templates/:id 200',
+        'POST /api/templates 201',
+      ]);
+    });
   });
 
   test('a save with lint errors is refused with 422 and the same errors list', async (context) => {

@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { TestContext } from 'vitest';
 import { createEventBus } from '../../src/events/index.js';
 import { createAdminRouter } from '../../src/http/admin/index.js';
-import { createApp } from '../../src/http/index.js';
+import { createApp, createFailureThrottle } from '../../src/http/index.js';
 import { metricsRoutes, webhooksApiRoutes } from '../../src/http/webhooksApi/index.js';
 import { KeyRing } from '../../src/links/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -87,6 +87,8 @@ export async function startWebhooksApi(context: TestContext, backend: TestBacken
           adminToken: token,
           now,
           logger,
+          // These suites send many wrong tokens on purpose; throttling has its own test (throttle.test.ts).
+          throttle: createFailureThrottle({ limit: 1000 }).middleware,
           routes: [webhooksApiRoutes({ store, settings, bus, now, wake: () => (wakes.count += 1) })],
         }),
       );

@@ -30,11 +30,12 @@ function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
   return loadConfig({ UNSUB_DATA_DIR: dataDir, PORT: '0', UNSUB_HOST: '127.0.0.1', ...env });
 }
 
-/** A log that keeps its lines. */
-function memoryLog(): ServerLog & { lines: string[] } {
+/** A log that keeps its lines (and the admin tokens shown, which never go into the log). */
+function memoryLog(): ServerLog & { lines: string[]; shown: string[] } {
   const lines: string[] = [];
   return {
     lines,
+    shown: [],
     info: (message) => lines.push(`info: ${message}`),
     warn: (message) => lines.push(`warn: ${message}`),
     error: (message, error) => lines.push(`error: ${message} ${error ?? ''}`),
@@ -44,7 +45,12 @@ function memoryLog(): ServerLog & { lines: string[] } {
 /** Starts a server (closed when the test finishes) and returns it with its log. */
 async function start(context: TestContext, config: Config, options: StartServerOptions = {}) {
   const log = memoryLog();
-  const server = await startServer(config, { handleSignals: false, log, ...options });
+  const server = await startServer(config, {
+    handleSignals: false,
+    log,
+    showAdminToken: (token) => log.shown.push(token),
+    ...options,
+  });
   context.onTestFinished(() => server.close());
   return { server, log };
 }
@@ -70,9 +76,9 @@ describe('startServer', () => {
     const first = await start(context, testConfig(dataDir), { demo: true });
     const { url } = first.server;
     expect(first.log.lines.filter((line) => line.includes('created a new signing key'))).toHaveLength(1);
-    const tokenLines = first.log.lines.filter((line) => line.includes('admin token (shown once): '));
-    expect(tokenLines).toHaveLength(1);
-    const token = (tokenLines[0] ?? '').split('admin token (shown once): ')[1] ?? '';
+    expect(first.log.shown).toHaveLength(1);
+    const token = first.log.shown[0] ?? '';
+    expect(first.log.lines.join('\n')).not.toContain(token);
     expect(token).toMatch(/^unsub_[A-Za-z0-9_-]{43}$/);
     expect(first.server.createdAdminToken).toBe(token);
     expect(fs.existsSync(path.join(dataDir, 'unsub.db'))).toBe(true);
@@ -142,6 +148,7 @@ describe('startServer', () => {
     // Restart on the same data dir: no new key, no new token, the same demo data.
     const second = await start(context, testConfig(dataDir), { demo: true });
     expect(second.log.lines.join('\n')).not.toMatch(/admin token|signing key/);
+    expect(second.log.shown).toEqual([]);
     expect(second.server.createdAdminToken).toBeUndefined();
     const again = await fetch(`${second.server.url}/api/groups`, {
       headers: { authorization: `Bearer ${token}` },
@@ -163,6 +170,7 @@ describe('startServer', () => {
       testConfig(tempDataDir(context), { UNSUB_ADMIN_TOKEN: adminToken }),
     );
     expect(log.lines.join('\n')).not.toContain('admin token');
+    expect(log.shown).toEqual([]);
     const home = await fetch(`${server.url}/`);
     expect(await home.text()).toContain('unsub is running');
     const groups = await fetch(`${server.url}/api/groups`, {

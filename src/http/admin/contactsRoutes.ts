@@ -18,6 +18,7 @@ import {
   unsubscribeSchema,
   type Subscriptions,
 } from '../../subscriptions/index.js';
+import { noteContactId } from '../requestLog/index.js';
 import { contactJson, groupJson } from './adminJson.js';
 import { asRequestError, parseAdminInput, pathId } from './parseAdminInput.js';
 
@@ -61,6 +62,12 @@ export function contactsRoutes(store: Store, subscriptions: Subscriptions): Rout
       throw asRequestError(error, { contactId: 'id', ...names });
     }
   };
+
+  // The request log names the contact a route concerns (its id, never its address).
+  router.param('id', (_req, res, next, id) => {
+    if (/^\d{1,15}$/.test(String(id))) noteContactId(res, Number(id));
+    next();
+  });
 
   router.post('/contacts', async (req, res) => {
     const input = parseAdminInput(createContactSchema.strict(), req.body);

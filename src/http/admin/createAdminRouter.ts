@@ -3,7 +3,7 @@
  * then the group, contact and page-settings routes. It answers its own errors and unknown paths as
  * JSON through `http/errors.ts`, so it behaves the same whether or not the app's handler follows.
  */
-import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { Store } from '../../store/index.js';
 import type { Subscriptions } from '../../subscriptions/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
@@ -12,6 +12,10 @@ import { contactsRoutes } from './contactsRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
 import { inboundSmsRoutes } from './inboundSmsRoutes.js';
 import { pageSettingsRoutes } from './pageSettingsRoutes.js';
+import { requestIdOf, routePatternOf } from '../requestLog/index.js';
+import { createFailureThrottle } from '../throttle/index.js';
+import { createAuditRecorder } from '../audit/index.js';
+import { statsRoutes } from '../stats/index.js';
 
 /** Largest admin request body. Contacts with many extra fields fit easily; imports use the CLI. */
 export const adminBodyLimit = '256kb';
@@ -34,6 +38,11 @@ export interface AdminRouterOptions {
   routes?: readonly Router[];
   /** Receives unexpected (500) errors with their stack; default `console`. */
   logger?: Pick<Console, 'error'>;
+  /**
+   * In front of the token check: 429 after too many wrong tokens from one address. Share one with
+   * the console sign-in (`createFailureThrottle`); default: one of its own.
+   */
+  throttle?: RequestHandler;
 }
 
 /** Methods whose requests may carry a body, which must then be JSON. */
@@ -70,6 +79,16 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  // Every change through the API is recorded (method, route pattern, address), whatever its route.
+  router.use(
+    createAuditRecorder({
+      store,
+      now,
+      onError: (error) => logger.error('unsub: an audit entry could not be written:', error),
+    }),
+  );
+  // An address that sent too many wrong tokens is refused before its token is even looked at.
+  router.use(options.throttle ?? createFailureThrottle({ now }).middleware);
   // The token is checked before a body is read, so strangers cannot make the server parse anything.
   router.use(requireAdminToken(verify));
   router.use(express.json({ limit: adminBodyLimit }));
@@ -96,6 +115,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(contactsRoutes(store, subscriptions));
   router.use(pageSettingsRoutes(store, now));
   router.use(inboundSmsRoutes(store, subscriptions, now));
+  router.use(statsRoutes(store, now));
   for (const routes of options.routes ?? []) router.use(routes);
   router.use((req, _res, next) => {
     next(new HttpError('not_found', `there is no admin API route ${req.method} ${req.baseUrl}${req.path}`));
@@ -103,7 +123,11 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
 
   const answerAsJson: ErrorRequestHandler = (error: unknown, req, res, next) => {
     const problem = toHttpProblem(error, 'api');
-    if (problem.unexpected) logger.error(`unsub: ${req.method} ${req.originalUrl} failed:`, error);
+    if (problem.unexpected)
+      logger.error(
+        `unsub: ${req.method} ${routePatternOf(req)} failed (request ${requestIdOf(req)}):`,
+        error,
+      );
     if (res.headersSent) return next(error);
     sendApiProblem(res, problem);
   };

@@ -97,11 +97,11 @@ export function sendNotFound(
 }
 
 /** Where the console sends a signed-in user who asked for nothing in particular. */
-export const consoleHome = '/settings/webhooks';
+export const consoleHome = '/dashboard';
 
 /** The console's own paths: the only targets `next` may name (no open redirect). */
 const consolePaths =
-  /^\/(settings\/webhooks|settings\/pages|deliveries|groups|contacts|templates)(?=$|[/?#])/;
+  /^\/(dashboard|audit|settings\/webhooks|settings\/pages|deliveries|groups|contacts|templates)(?=$|[/?#])/;
 
 /** A safe `next` target: a console path, else the console's home. */
 export function safeNext(next: unknown): string {

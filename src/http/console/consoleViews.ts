@@ -29,6 +29,8 @@ export const consoleViewNames = [
   'templates',
   'template',
   'error',
+  'dashboard',
+  'audit',
 ] as const;
 
 /** One console view. */
@@ -36,7 +38,7 @@ export type ConsoleViewName = (typeof consoleViewNames)[number];
 
 /** The sections of the navigation. */
 export type ConsoleSection =
-  'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'templates' | 'api';
+  'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'templates' | 'api' | 'dashboard' | 'audit';
 
 /** What every console page's frame shows. */
 export interface ConsoleFrame {

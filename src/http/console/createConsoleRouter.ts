@@ -4,7 +4,7 @@
  * Contacts as server-rendered pages with a small progressive script — plus the generated OpenAPI
  * document and its page (`/api/openapi.json`, `/api/docs`, public).
  */
-import { Router, type ErrorRequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { KeyRing } from '../../links/index.js';
 import type { MessageTemplates } from '../../messageTemplates/index.js';
 import type { Store } from '../../store/index.js';
@@ -25,6 +25,11 @@ import { groupsRoutes } from './groupsRoutes.js';
 import { signInRoutes } from './signInRoutes.js';
 import { templatesRoutes } from './templatesRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
+import { requestIdOf, routePatternOf } from '../requestLog/index.js';
+import { createFailureThrottle } from '../throttle/index.js';
+import { createAuditRecorder } from '../audit/index.js';
+import { auditRoutes } from './auditRoutes.js';
+import { dashboardRoutes } from './dashboardRoutes.js';
 
 /** Options of {@link createConsoleRouter}. */
 export interface ConsoleRouterOptions {
@@ -53,6 +58,11 @@ export interface ConsoleRouterOptions {
   logger?: Pick<Console, 'error'>;
   /** Stored message templates (the same service as `/api/templates`); default one over `store`. */
   messageTemplates?: MessageTemplates;
+  /**
+   * In front of `POST /signin`: 429 after too many wrong tokens from one address. Share one with the
+   * admin API (`createFailureThrottle`); default: one of its own.
+   */
+  throttle?: RequestHandler;
 }
 
 /**
@@ -84,6 +94,16 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   };
 
   const router = Router();
+  // Every change through the console is recorded; /api requests pass on to the admin router's own.
+  router.use(
+    createAuditRecorder({
+      store: options.store,
+      now,
+      sessionIdOf: async (req) => (await context.sessions.read(req))?.sid,
+      skip: isApiRequest,
+      onError: (error) => logger.error('unsub: an audit entry could not be written:', error),
+    }),
+  );
   for (const asset of views.assets) {
     router.get(asset.path, (_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
@@ -93,7 +113,10 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   router.get(['/console', '/settings'], (_req, res) => {
     redirectTo(context, res, consoleHome);
   });
+  router.post('/signin', options.throttle ?? createFailureThrottle({ now }).middleware);
   router.use(signInRoutes(context, options.verifyAdminToken));
+  router.use(dashboardRoutes(context));
+  router.use(auditRoutes(context));
   router.use(webhookSettingsRoutes(context));
   router.use(deliveriesRoutes(context));
   router.use(brandingRoutes(context, options.confirm ?? true));
@@ -109,7 +132,11 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   const consoleErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
     if (isApiRequest(req) || res.headersSent) return next(error);
     const problem = toHttpProblem(error, 'page');
-    if (problem.unexpected) logger.error(`unsub: console ${req.method} ${req.path} failed:`, error);
+    if (problem.unexpected)
+      logger.error(
+        `unsub: console ${req.method} ${routePatternOf(req)} failed (request ${requestIdOf(req)}):`,
+        error,
+      );
     if (problem.headers) res.set(problem.headers);
     sendPage(
       context,

@@ -5,7 +5,7 @@
  * response schemas are in `responseSchemas.ts`, checked against the routes' types.
  */
 import { z } from 'zod';
-import { eventSchemas, eventTypes, type EventType } from '../../events/index.js';
+import { eventSchemaName, eventSchemas, eventTypes } from '../../events/index.js';
 import {
   channelSchema,
   contactPatchSchema,
@@ -51,11 +51,19 @@ import {
   webhookTestResultSchema,
 } from './responseSchemas.js';
 import { templatesApiSchemas, templatesOperations } from './templatesOperations.js';
+import {
+  backlogStatsSchema,
+  deliveryStatsQuerySchema,
+  deliveryStatsSchema,
+  endpointStatsSchema,
+  latencyStatsQuerySchema,
+  latencyStatsSchema,
+  unsubscribeStatsQuerySchema,
+  unsubscribeStatsSchema,
+} from '../stats/index.js';
 
-/** `message sent` → `MessageSentEvent`. */
-export function eventSchemaName(type: EventType): string {
-  return `${type.replace(/(^|\s)(\p{L})/gu, (_match, _space: string, letter: string) => letter.toUpperCase())}Event`;
-}
+/** `message sent` → `MessageSentEvent` (the events part names its JSON Schemas so too). */
+export { eventSchemaName };
 
 /**
  * The named schemas (OpenAPI `components.schemas`): request bodies read as input (`io: 'input'`,
@@ -153,6 +161,12 @@ export const apiSchemas: Readonly<
     description: 'Confirmation texts of STOP and START per locale; missing ones take the defaults.',
   },
   ...templatesApiSchemas,
+  // The dashboard's statistics (issue 13).
+  UnsubscribeStats: { schema: unsubscribeStatsSchema, io: 'output' },
+  DeliveryStats: { schema: deliveryStatsSchema, io: 'output' },
+  LatencyStats: { schema: latencyStatsSchema, io: 'output' },
+  BacklogStats: { schema: backlogStatsSchema, io: 'output' },
+  EndpointStats: { schema: endpointStatsSchema, io: 'output' },
 };
 
 /** HTTP methods the API uses. */
@@ -459,4 +473,44 @@ export const apiOperations: readonly ApiOperation[] = [
     responses: { 200: { description: 'The endpoint', schema: 'Endpoint' }, 404: notFound },
   },
   ...templatesOperations,
+  // The dashboard's statistics (issue 13): each reads one time window through an index.
+  {
+    method: 'get',
+    path: '/api/stats/unsubscribes',
+    tag: 'Statistics',
+    summary: 'Groups left per UTC day (default the last 30 days), by group and source',
+    query: unsubscribeStatsQuerySchema,
+    responses: { 200: { description: 'Counts per day', schema: 'UnsubscribeStats' }, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/deliveries',
+    tag: 'Statistics',
+    summary: 'Deliveries per hour (default the last 48) by outcome: delivered, retrying, failed',
+    description: 'A delivery counts in the hour of its last change; `endpoint` limits it to one endpoint.',
+    query: deliveryStatsQuerySchema,
+    responses: { 200: { description: 'One series per outcome', schema: 'DeliveryStats' }, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/latency',
+    tag: 'Statistics',
+    summary: 'Attempt duration p50 and p99 per hour (default the last 48)',
+    query: latencyStatsQuerySchema,
+    responses: { 200: { description: 'Quantiles per hour', schema: 'LatencyStats' }, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/backlog',
+    tag: 'Statistics',
+    summary: 'Deliveries waiting, events not yet fanned out, and the oldest pending work',
+    responses: { 200: { description: 'The backlog now', schema: 'BacklogStats' } },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/endpoints',
+    tag: 'Statistics',
+    summary: 'Every endpoint with its state, failure streak and last error',
+    responses: { 200: { description: 'The endpoints', schema: 'EndpointStats' } },
+  },
 ];

@@ -5,7 +5,8 @@
  * own become `$ref`s to their component; unnamed recursive parts are hoisted beside it.
  */
 import { z } from 'zod';
-import { apiOperations, apiSchemas, type ApiOperation } from './apiOperations.js';
+import { eventSamples, eventTypes } from '../../events/index.js';
+import { apiOperations, apiSchemas, eventSchemaName, type ApiOperation } from './apiOperations.js';
 
 /** A JSON Schema (draft 2020-12) object as `z.toJSONSchema` returns it. */
 export type JsonSchema = Record<string, unknown>;
@@ -18,6 +19,8 @@ export interface OpenApiDocument {
   tags: { name: string }[];
   security: Record<string, string[]>[];
   paths: Record<string, Record<string, OpenApiOperation>>;
+  /** What unsub POSTs to the receivers: one entry per event type (OpenAPI 3.1 `webhooks`). */
+  webhooks: Record<string, { post: OpenApiWebhook }>;
   components: {
     schemas: Record<string, JsonSchema>;
     securitySchemes: Record<string, Record<string, unknown>>;
@@ -36,10 +39,25 @@ export interface OpenApiOperation {
   responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
 }
 
-/** A path or query parameter. */
+/** One outgoing webhook request of the document's `webhooks` section. */
+export interface OpenApiWebhook {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  description: string;
+  security: Record<string, string[]>[];
+  parameters: OpenApiParameter[];
+  requestBody: {
+    required: true;
+    content: { 'application/json': { schema: JsonSchema; example: unknown } };
+  };
+  responses: Record<string, { description: string }>;
+}
+
+/** A path, query or header parameter. */
 export interface OpenApiParameter {
   name: string;
-  in: 'path' | 'query';
+  in: 'path' | 'query' | 'header';
   required: boolean;
   description?: string;
   schema: JsonSchema;
@@ -128,6 +146,72 @@ export function operationId(operation: Pick<ApiOperation, 'method' | 'path'>): s
 
 const ref = (name: string): JsonSchema => ({ $ref: componentRef(name) });
 
+/** `GET /api/events/schemas`: public, like this document. */
+const eventSchemasOperation: OpenApiOperation & { security: [] } = {
+  operationId: 'getEventsSchemas',
+  tags: ['Events'],
+  summary: 'The JSON Schema of every webhook event (public)',
+  description:
+    'One JSON Schema (draft 2020-12) document: a definition per event type (with its sample under ' +
+    '`examples`), and a root `oneOf` that accepts any event. Generated from the same zod catalog the ' +
+    'server validates with; `unsub events --json-schema` prints the same document.',
+  security: [],
+  parameters: [],
+  responses: { 200: { description: 'The JSON Schema document' } },
+};
+
+/** The Standard Webhooks headers on every delivery. */
+const webhookHeaders: OpenApiParameter[] = [
+  {
+    name: 'webhook-id',
+    in: 'header',
+    required: true,
+    description: 'The delivery id (`msg_…`), the same on every retry: deduplicate on it',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'webhook-timestamp',
+    in: 'header',
+    required: true,
+    description: 'Seconds since the epoch when this attempt was signed; refuse ones older than 5 minutes',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  {
+    name: 'webhook-signature',
+    in: 'header',
+    required: true,
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256>` over `<webhook-id>.<webhook-timestamp>.<body>` with the ' +
+      'endpoint secret (`whsec_<base64 key>`); two during a secret rotation. Any standardwebhooks library verifies it',
+    schema: { type: 'string', pattern: '^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$' },
+  },
+];
+
+/** The `webhooks` entry of one event type. */
+function webhookOperation(type: (typeof eventTypes)[number]): OpenApiWebhook {
+  return {
+    operationId: `webhook${eventSchemaName(type)}`,
+    tags: ['Outgoing webhooks'],
+    summary: `“${type}” sent to the endpoint of that event (or the common URL)`,
+    description:
+      'One event per POST, `Content-Type: application/json`, signed with the Standard Webhooks headers. ' +
+      'Delivered at least once: retried on 429, 5xx and timeouts (now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), ' +
+      'redirects are not followed.',
+    security: [],
+    parameters: webhookHeaders,
+    requestBody: {
+      required: true,
+      content: { 'application/json': { schema: ref(eventSchemaName(type)), example: eventSamples[type] } },
+    },
+    responses: {
+      '2XX': { description: 'Received: the delivery succeeds' },
+      '410': { description: 'Gone: the delivery fails and the endpoint is disabled' },
+      '429': { description: 'Retried later (honouring Retry-After)' },
+      '5XX': { description: 'Retried later' },
+    },
+  };
+}
+
 /** Builds the document. Pure apart from zod's conversion; cheap enough to build once at start-up. */
 export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const { components, convert } = createConverter();
@@ -192,6 +276,10 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     (paths[operation.path] ??= {})[operation.method] = entry;
   }
 
+  paths['/api/events/schemas'] = { get: eventSchemasOperation };
+  if (!tags.includes('Events')) tags.push('Events');
+  tags.push('Outgoing webhooks');
+
   return {
     openapi: '3.1.0',
     info: {
@@ -206,6 +294,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     tags: tags.map((name) => ({ name })),
     security: [{ bearerAuth: [] }],
     paths,
+    webhooks: Object.fromEntries(eventTypes.map((type) => [type, { post: webhookOperation(type) }])),
     components: {
       schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {

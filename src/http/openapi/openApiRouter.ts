@@ -1,8 +1,10 @@
 /**
  * @module The public API documentation routes: `GET /api/openapi.json` (the generated OpenAPI 3.1
- * document) and `GET /api/docs` (the page rendering it). Both are built once, when the router is.
+ * document), `GET /api/events/schemas` (the JSON Schema of every webhook event) and `GET /api/docs`
+ * (the page rendering the document). Both are built once, when the router is.
  */
 import { Router } from 'express';
+import { eventJsonSchemaDocument } from '../../events/index.js';
 import { version } from '../../version.js';
 import { buildOpenApiDocument } from './buildOpenApiDocument.js';
 import { createApiDocsRenderer } from './renderApiDocs.js';
@@ -27,6 +29,11 @@ export function openApiRouter(options: OpenApiRouterOptions): Router {
   router.get('/api/openapi.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.type('application/json').send(json);
+  });
+  const eventSchemas = JSON.stringify(eventJsonSchemaDocument(), null, 2);
+  router.get('/api/events/schemas', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('application/schema+json').send(eventSchemas);
   });
   router.get('/api/docs', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');

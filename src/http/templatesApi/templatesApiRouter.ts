@@ -9,6 +9,7 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import { MessageTemplateError, type MessageTemplates } from '../../messageTemplates/index.js';
 import type { KeyRing } from '../../links/index.js';
 import type { Store } from '../../store/index.js';
+import { createAuditRecorder } from '../audit/index.js';
 import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from '../admin/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
 import { renderRoutes } from './renderRoutes.js';
@@ -59,6 +60,16 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
     next();
   });
   router.use(requireAdminToken(verify));
+  // Saves, new versions, activations and deletions go into the audit log like every admin change;
+  // lint and render change nothing.
+  router.use(
+    createAuditRecorder({
+      store: options.store,
+      now: context.now,
+      skip: (req) => req.path === '/render' || req.path === '/templates/lint' || batchPath.test(req.path),
+      onError: (error) => logger.error('unsub: an audit entry could not be written:', error),
+    }),
+  );
   router.use(express.json({ limit: templatesBodyLimit }));
   const bodyRequired: RequestHandler = (req, _res, next) => {
     if (!['POST', 'PUT', 'PATCH'].includes(req.method) || req.body !== undefined || batchPath.test(req.path))

@@ -9,6 +9,7 @@ import { m003OrderedDelivery } from './m003OrderedDelivery.js';
 import { m004MessageTemplates } from './m004MessageTemplates.js';
 import { m006RecipientPages } from './m006RecipientPages.js';
 import { m007SmsReplies } from './m007SmsReplies.js';
+import { m008Operations } from './m008Operations.js';
 
 export type { Migration } from './migration.js';
 
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   m004MessageTemplates,
   m006RecipientPages,
   m007SmsReplies,
+  m008Operations,
 ];

@@ -79,6 +79,15 @@ export function createMembershipsVerbs(executor: SqlExecutor): MembershipsStore 
             .map((group) => ({ group, state: 'subscribed' as const })),
           ...leftOrder.map((group) => ({ group, state: 'unsubscribed' as const })),
         ];
+        // The history the dashboard counts (memberships keeps only the latest state).
+        if (changed.length > 0) {
+          await tx.run(
+            `INSERT INTO membership_changes (at, contact_id, group_id, state, source) VALUES ${changed
+              .map(() => '(?, ?, ?, ?, ?)')
+              .join(', ')}`,
+            changed.flatMap((change) => [input.at, contact.id, change.group.id, change.state, input.source]),
+          );
+        }
         const events =
           changed.length > 0 ? await appendOutbox(tx, buildEvents({ contact, changed }), input.at) : [];
         return { value: changed, events };
