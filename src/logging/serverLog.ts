@@ -6,8 +6,11 @@ import type { Logger } from 'pino';
 
 /** Where the server writes what it does. */
 export interface ServerLog {
+  /** Something worth knowing happened (start-up, a state change). */
   info(message: string): void;
+  /** Something needs the operator's attention but the work goes on. */
   warn(message: string): void;
+  /** Something failed; `error` (if any) is logged with its type, message and stack. */
   error(message: string, error?: unknown): void;
 }
 

@@ -15,6 +15,7 @@ import { routePatternOf } from '../requestLog/index.js';
 /** Options of {@link createAuditRecorder}. */
 export interface AuditRecorderOptions {
   store: Pick<Store, 'appendAudit'>;
+  /** Clock in ms for the entries' time (default `Date.now`). */
   now?: () => number;
   /** The request's console session id (a raw `sid`), if any; default: none (the admin API). */
   sessionIdOf?: (req: Request) => Promise<string | undefined>;

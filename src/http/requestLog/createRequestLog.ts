@@ -62,9 +62,21 @@ function trackRoute(req: Request): void {
     get: () => route,
     set(value: { path?: unknown } | undefined) {
       route = value;
-      if (value && typeof value.path === 'string') (req as Tracked)[routeKey] = `${req.baseUrl}${value.path}`;
+      const pattern = value ? patternOf(value.path, req.path) : undefined;
+      if (pattern !== undefined) (req as Tracked)[routeKey] = `${req.baseUrl}${pattern}`;
     },
   });
+}
+
+/**
+ * A route's pattern: its path, or for a route of several paths (`['/u/:token', '/s/:code']`) the one
+ * whose static start the request's path has (a pattern, never the path itself: it holds tokens).
+ */
+function patternOf(path: unknown, requestPath: string): string | undefined {
+  if (typeof path === 'string') return path;
+  if (!Array.isArray(path)) return undefined;
+  const patterns = path.filter((candidate): candidate is string => typeof candidate === 'string');
+  return patterns.find((candidate) => requestPath.startsWith(candidate.split(':')[0] ?? '')) ?? patterns[0];
 }
 
 /** The request-log middleware (see the module comment). */
