@@ -5,6 +5,8 @@
 import type { SqlExecutor } from './sqlExecutor.js';
 import type { Store } from './types.js';
 import { createContactsVerbs } from './verbs/contactsVerbs.js';
+import { createErasureVerbs } from './verbs/erasureVerbs.js';
+import { createRetentionVerbs } from './verbs/retentionVerbs.js';
 import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
@@ -21,6 +23,8 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createOutboxVerbs(executor),
     ...createSettingsVerbs(executor),
     ...createWebhooksVerbs(executor),
+    ...createRetentionVerbs(executor),
+    ...createErasureVerbs(executor),
     close: () => executor.close(),
   };
 }

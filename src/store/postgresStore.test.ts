@@ -5,6 +5,7 @@
 import { expect, test } from 'vitest';
 import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../test/support/databases.js';
 import { openStore } from './openStore.js';
+import { runRetentionContract } from './retentionContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 
@@ -12,6 +13,7 @@ const available = await postgresAvailable('the PostgreSQL store suite');
 
 runStoreContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runWebhooksContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runRetentionContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

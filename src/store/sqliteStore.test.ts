@@ -12,11 +12,13 @@ import { migrations } from './migrations/index.js';
 import { openStore } from './openStore.js';
 import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
+import { runRetentionContract } from './retentionContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runRetentionContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
   name: 'sqlite, dispatch thread',

@@ -22,6 +22,8 @@
  * a later part adds its own group (e.g. `WebhooksStore`) the same way.
  */
 
+import type { ErasureStore, RetentionStore } from './retentionTypes.js';
+
 /** The channel a group serves. Structurally the same as `links`' `Channel`. */
 export type Channel = 'email' | 'sms';
 
@@ -150,6 +152,12 @@ export interface Committed<T> {
 export interface CreateContactInput extends NewContact {
   /** Groups to subscribe the new contact to (each must exist). */
   groupIds?: number[];
+  /**
+   * Groups the contact starts unsubscribed from (the suppression list's): recorded as
+   * `unsubscribed` (source `suppression`) and never joined, even when in `groupIds`. Ids of groups
+   * that no longer exist are skipped.
+   */
+  startUnsubscribed?: number[];
   source: string;
   at: number;
 }
@@ -173,6 +181,8 @@ export interface ChangeMembershipsInput {
 /** One row of a batch import (groups already resolved to ids by the caller). */
 export interface ImportContactRow extends NewContact {
   groupIds: number[];
+  /** As `CreateContactInput.startUnsubscribed` (kept for an existing contact: never overrides a membership). */
+  startUnsubscribed?: number[];
 }
 
 /** Options of `importContacts`. */
@@ -510,7 +520,10 @@ export interface ReplayDeliveriesInput {
 
 /** Counts for metrics and health. */
 export interface DeliveryStats {
+  /** Without `history`, the final statuses (succeeded, failed, disabled) are 0: not counted. */
   byStatus: Record<DeliveryStatus, number>;
+  /** Whether the final statuses were counted (see `deliveryStats`). */
+  history: boolean;
   /** Outbox events not yet fanned out to endpoints. */
   undispatchedEvents: number;
   /**
@@ -636,8 +649,12 @@ export interface WebhooksStore {
   retryDelivery(id: number, at: number): Promise<Delivery | undefined>;
   /** Retries every `failed`/`disabled` delivery of the endpoint created in [from, to); returns how many. */
   replayDeliveries(input: ReplayDeliveriesInput): Promise<number>;
-  /** Counts for `/metrics`. */
-  deliveryStats(): Promise<DeliveryStats>;
+  /**
+   * Counts of unfinished work (pending, delivering, undispatched, oldest pending) and, unless
+   * `history: false`, of finished deliveries by status. `/metrics` asks without history: its cost
+   * then depends only on what is pending (index ranges), never on how much history is stored.
+   */
+  deliveryStats(options?: { history?: boolean }): Promise<DeliveryStats>;
 }
 
 /** The secrets that sign at `now`: the current one plus rotated ones not yet expired. */
@@ -681,7 +698,15 @@ export interface BackendCapabilities {
 
 /** The store: every verb group plus lifecycle. */
 export interface Store
-  extends ContactsStore, GroupsStore, MembershipsStore, OutboxStore, SettingsStore, WebhooksStore {
+  extends
+    ContactsStore,
+    GroupsStore,
+    MembershipsStore,
+    OutboxStore,
+    SettingsStore,
+    WebhooksStore,
+    RetentionStore,
+    ErasureStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;
