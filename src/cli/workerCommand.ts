@@ -7,7 +7,13 @@
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
-import { createDispatcher, dispatcherOptionsFromConfig, type DispatcherLogger } from '../webhooks/index.js';
+import {
+  createDispatcher,
+  createPruner,
+  dispatcherOptionsFromConfig,
+  readRetentionDays,
+  type DispatcherLogger,
+} from '../webhooks/index.js';
 
 /**
  * The worker's log on stderr, filtered by UNSUB_LOG like the server's (whose module is not imported
@@ -54,6 +60,11 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
     ...dispatcherOptionsFromConfig(config),
     logger: log,
   });
+  const pruner = createPruner({
+    store,
+    retentionDays: async () => (await readRetentionDays(store, config.retentionDays)).days,
+    logger: log,
+  });
   await new Promise<void>((resolve) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal);
@@ -64,8 +75,10 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     dispatcher.start();
+    pruner.start();
   });
   try {
+    await pruner.stop();
     await dispatcher.stop();
   } finally {
     await store.close();

@@ -62,6 +62,11 @@ const envSchema = z.object({
   UNSUB_WORKER: booleanText.default(true),
   UNSUB_SQLITE_THREAD: booleanText.default(true),
   UNSUB_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  UNSUB_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days, e.g. 30 (fractions allowed: 0.5 is 12 hours)' })
+    .positive('must be more than 0 days (history is kept at least that long)')
+    .max(36_500, 'must be at most 36500 days')
+    .default(30),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -90,6 +95,8 @@ export interface Config {
   /** SQLite: `serve` and `worker` run the database on its own thread (see `StoreOptions.thread`). */
   sqliteThread: boolean;
   log: 'silent' | 'error' | 'info' | 'debug';
+  /** Finished webhook history older than this many days is pruned (the console setting overrides it). */
+  retentionDays: number;
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -145,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.UNSUB_WORKER,
     sqliteThread: e.UNSUB_SQLITE_THREAD,
     log: e.UNSUB_LOG,
+    retentionDays: e.UNSUB_RETENTION_DAYS,
   };
 }

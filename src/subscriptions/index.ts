@@ -16,7 +16,10 @@ export {
   type CreateGroupCommand,
   type ImportContactsCommand,
   type ImportContactsOutcome,
+  type CreatedContact,
 } from './createSubscriptions.js';
+export type { ErasureReport, SuppressionNotice } from './createErasure.js';
+export { normalizeAddress, suppressionSecretKey } from './suppressionKeys.js';
 export {
   importFormatOf,
   parseContactFile,

@@ -144,7 +144,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     options.metrics && 'attempts' in options.metrics
       ? options.metrics
       : createDispatcherMetrics(options.metrics as Registry | undefined);
-  if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats(), now);
+  if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats({ history: false }), now);
 
   const batcher = createCompletionBatcher({
     complete: (batch) => store.completeAttempts(batch),
