@@ -194,7 +194,7 @@ export function runRetentionContract(options: StoreContractOptions): void {
       expect(erased?.suppressions).toMatchObject([
         { key: 'email:ann@example.com', channel: 'email', groups: [a.id] },
       ]);
-      expect(erased?.needles).toEqual(['"ann@example.com"', '"+37120000000"']);
+      expect(erased?.needles).toEqual(['ann@example.com', '"+37120000000"']);
       expect(await store.getContact(contact.id)).toBeUndefined();
       expect(
         await store.eraseContact({ contactId: contact.id, at: t0, suppressionKey: key }),

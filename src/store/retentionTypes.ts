@@ -72,7 +72,7 @@ export interface ErasedContact {
 
 /** Input of `scrubHistory`: one page of the outbox and of the attempt log. */
 export interface ScrubHistoryInput {
-  /** Case-insensitive substrings (JSON string values such as `"ann@example.com"`). */
+  /** Case-insensitive substrings (`ann@example.com`, a phone as a JSON string `"+37120000000"`). */
   needles: readonly string[];
   /** Cursors of this pass (0 to start). */
   afterEventId: number;

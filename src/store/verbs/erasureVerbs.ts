@@ -126,9 +126,10 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
         }
         const removed = await tx.run('DELETE FROM memberships WHERE contact_id = ?', [contact.id]);
         await tx.run('DELETE FROM contacts WHERE id = ?', [contact.id]);
-        const needles = [contact.email, contact.phone]
-          .filter((value): value is string => typeof value === 'string' && value.trim().length > 0)
-          .map(jsonNeedle);
+        // The address itself (specific enough to match anywhere: bodies, quoted in responses); the
+        // phone as a whole JSON string, since its digits alone may occur inside other numbers.
+        const needles = [contact.email.trim().toLowerCase()];
+        if (contact.phone && contact.phone.trim().length > 0) needles.push(jsonNeedle(contact.phone));
         return { contactId: contact.id, memberships: removed, suppressions, needles };
       });
     },
