@@ -27,13 +27,15 @@ export const consoleViewNames = [
   'contacts',
   'contact',
   'error',
+  'retention',
 ] as const;
 
 /** One console view. */
 export type ConsoleViewName = (typeof consoleViewNames)[number];
 
 /** The sections of the navigation. */
-export type ConsoleSection = 'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'api';
+export type ConsoleSection =
+  'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'api' | 'retention';
 
 /** What every console page's frame shows. */
 export interface ConsoleFrame {

@@ -21,6 +21,7 @@ import { createConsoleViews } from './consoleViews.js';
 import { contactsRoutes } from './contactsRoutes.js';
 import { deliveriesRoutes } from './deliveriesRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
+import { retentionRoutes } from './retentionRoutes.js';
 import { signInRoutes } from './signInRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
 
@@ -47,6 +48,8 @@ export interface ConsoleRouterOptions {
   confirm?: boolean;
   /** Told when deliveries became due by Retry, Replay or Enable, e.g. `() => dispatcher.wake()`. */
   wake?: () => void;
+  /** UNSUB_RETENTION_DAYS, shown on Settings ➔ Retention and used when nothing is saved there (default 30). */
+  retentionDays?: number;
   /** Receives unexpected errors of console pages; default `console`. */
   logger?: Pick<Console, 'error'>;
 }
@@ -95,6 +98,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   router.use(brandingRoutes(context, options.confirm ?? true));
   router.use(groupsRoutes(context));
   router.use(contactsRoutes(context));
+  router.use(retentionRoutes(context, options.retentionDays ?? 30));
   router.use(openApiRouter({ stylesheetHref: views.assets[0]?.href ?? '', serverUrl: options.baseUrl }));
 
   // Errors of console pages as console pages (signed in: with the navigation); `/api` errors go on
