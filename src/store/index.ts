@@ -17,3 +17,4 @@ export { migrations, type Migration } from './migrations/index.js';
 export { runMigrations } from './runMigrations.js';
 export { createSqlStore } from './createSqlStore.js';
 export { outboxEvent } from './outboxEvent.js';
+export { vacuumDatabase, type VacuumReport } from './vacuumDatabase.js';
