@@ -188,7 +188,7 @@ async function running(file: string) {
 // --- 1. deliveries/s, empty vs history ----------------------------------------------------------
 const emptyDb = await freshStore('empty');
 const fullDb = await freshStore('history');
-let started = performance.now();
+const started = performance.now();
 seed(fullDb.file, fullDb.ids);
 log(
   `seeded ${format(history)} final deliveries with attempts and ${format(pendingCount)} pending ` +
