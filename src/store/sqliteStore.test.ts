@@ -67,11 +67,11 @@ test('sqlite: creates the parent directory and records migrations once', async (
   try {
     expect(await runMigrations(executor, migrations)).toEqual([]);
     const rows = await executor.all('SELECT id, name FROM schema_migrations ORDER BY id');
-    expect(rows).toEqual([
-      { id: 1, name: 'core' },
-      { id: 2, name: 'webhooks' },
-    ]);
+    expect(rows).toEqual(migrations.map(({ id, name }) => ({ id, name })));
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    // A new file reclaims pages incrementally (2) and overwrites deleted rows (retention, erasure).
+    expect(await executor.all('PRAGMA auto_vacuum')).toEqual([{ auto_vacuum: 2 }]);
+    expect(await executor.all('PRAGMA secure_delete')).toEqual([{ secure_delete: 1 }]);
   } finally {
     await executor.close();
   }

@@ -8,6 +8,11 @@
  * - `outbox_created` finds the newest event older than the retention cut-off in one index step
  *   (ids grow with time, so every older event has a smaller id): pruning then walks ids, never
  *   the whole history. One more index entry per event is the price on the append path.
+ * - `deliveries_leased` holds only the deliveries a worker has leased right now (a few hundred at
+ *   most: every verb that finishes, releases or parks a delivery clears its lease), so `/metrics`
+ *   counts `delivering` from it instead of reading every pending row; a claim adds one entry to
+ *   this small index and the completion removes it. Its column is one no claim or completion
+ *   filters on by equality, so it never replaces their id look-ups.
  * - SQLite's `auto_vacuum=INCREMENTAL` cannot be switched inside a transaction (it needs a VACUUM),
  *   so it is not here: see `openSqliteExecutor` (new and small files) and `unsub db vacuum`.
  */
@@ -22,6 +27,7 @@ CREATE TABLE suppressions (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX outbox_created ON outbox (created_at);
+CREATE INDEX deliveries_leased ON deliveries (lease_expires_at) WHERE lease_owner IS NOT NULL;
 `;
 
 const postgres = `
@@ -33,6 +39,7 @@ CREATE TABLE suppressions (
   updated_at BIGINT NOT NULL
 );
 CREATE INDEX outbox_created ON outbox (created_at);
+CREATE INDEX deliveries_leased ON deliveries (lease_expires_at) WHERE lease_owner IS NOT NULL;
 `;
 
 /** Suppression list; outbox index by creation time. */
