@@ -2,7 +2,7 @@
  * @module Erasure end to end on both stores: no copy of the person's data is left in any table (nor,
  * on SQLite, in the file's or the WAL's bytes); an erased address that had unsubscribed stays
  * unsubscribed when it comes back through an import or the API; the suppression look-up answers by
- * hash. Pruning under a burst of concurrent one-click unsubscribes loses nothing.
+ * hash.
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
@@ -10,12 +10,10 @@ import pg from 'pg';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { outboxEvent, type Store, type StoreOptions } from '../../src/store/index.js';
 import { createSubscriptions } from '../../src/subscriptions/index.js';
-import { createPruner } from '../../src/webhooks/index.js';
 import { openTestStore, testBackends } from '../support/databases.js';
 
 const backends = await testBackends('the erasure suite');
 const secret = 'whsec_' + Buffer.alloc(24, 9).toString('base64');
-const day = 86_400_000;
 
 /** Every row of every table, as one lower-cased text. */
 async function everyRow(options: StoreOptions): Promise<string> {
@@ -214,48 +212,5 @@ describe.each(backends)('erasure: $name', ({ name, makeDatabase }) => {
     const created = await subscriptions.createContact({ email: 'ann@example.com', groupIds: [news.id] });
     expect(created.suppressed).toEqual([{ channel: 'email', groups: [news.id] }]);
     expect((await store.getMemberships(created.id)).map((m) => m.state)).toEqual(['unsubscribed']);
-  });
-
-  test('pruning during a burst of concurrent one-click unsubscribes loses nothing', async (context) => {
-    const { store, clock, subscriptions, news } = await setUp(context, await makeDatabase(context));
-    await store.putEndpoint({ eventType: null, url: 'http://receiver.test/', secret, at: clock.now });
-    // Old, delivered history to prune.
-    await store.appendEvents(
-      Array.from({ length: 300 }, (_, n) => outboxEvent({ event: 'message sent', message_uid: `old${n}` })),
-      clock.now - 40 * day,
-    );
-    await store.fanOutPending(clock.now - 40 * day, 1_000);
-    await deliver(store, clock.now - 40 * day, () => true, 'ok');
-    const contacts = [];
-    for (let n = 0; n < 120; n += 1) {
-      contacts.push(await subscriptions.createContact({ email: `c${n}@example.com`, groupIds: [news.id] }));
-    }
-    const pruner = createPruner({
-      store,
-      retentionDays: () => 30,
-      now: () => clock.now,
-      batch: 10,
-      pauseMs: 0,
-    });
-    const [totals] = await Promise.all([
-      pruner.runOnce(),
-      ...contacts.map((contact) =>
-        subscriptions.unsubscribe({
-          contactId: contact.id,
-          channel: 'email',
-          groupIds: 'all',
-          source: 'one-click',
-        }),
-      ),
-    ]);
-    expect(totals).toMatchObject({ events: 300, deliveries: 300, attempts: 300 });
-    const outbox = await store.listOutbox({ limit: 1_000 });
-    const unsubscribes = outbox.filter((e) => e.type === 'mailing group unsubscribe');
-    expect(unsubscribes).toHaveLength(120);
-    expect(outbox.filter((e) => e.type === 'contact adding')).toHaveLength(120);
-    expect(outbox.filter((e) => e.type === 'message sent')).toHaveLength(0);
-    for (const contact of contacts) {
-      expect((await store.getMemberships(contact.id)).map((m) => m.state)).toEqual(['unsubscribed']);
-    }
   });
 });
