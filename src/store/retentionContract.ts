@@ -131,9 +131,10 @@ export function runRetentionContract(options: StoreContractOptions): void {
             }
           },
         ),
-        { numRuns: 25 },
+        { numRuns: 20 },
       );
-    });
+      // Twenty random histories of up to a dozen events each: a minute or two on a busy machine.
+    }, 180_000);
 
     test('pruning takes final deliveries with their attempts, and leaves subscription state alone', async (context) => {
       const store = await open(context);
