@@ -81,8 +81,9 @@ export function contactsRoutes(store: Store, subscriptions: Subscriptions): Rout
       .location(`${req.baseUrl}/contacts/${contact.id}`)
       .json({
         ...contactJson(contact, await store.getMemberships(contact.id)),
-        // Never silently re-subscribed: the groups the suppression list kept unsubscribed.
-        suppressed: contact.suppressed,
+        // Never silently re-subscribed: the groups the suppression list kept unsubscribed (only
+        // when there are any, so the answer is otherwise the same as GET /contacts/:id).
+        ...(contact.suppressed.length > 0 ? { suppressed: contact.suppressed } : {}),
       });
   });
 

@@ -216,8 +216,9 @@ export const suppressionNoticeSchema = z.object({
 
 /** A created contact: as `Contact`, plus what the suppression list kept unsubscribed. */
 export const createdContactJsonSchema = contactJsonSchema.extend({
-  suppressed: z.array(suppressionNoticeSchema).meta({
-    description: 'Groups the address starts unsubscribed from because an erased contact had left them',
+  suppressed: z.array(suppressionNoticeSchema).optional().meta({
+    description:
+      'Present when the address is on the suppression list: the groups it starts unsubscribed from because an erased contact had left them',
   }),
 });
 
