@@ -158,7 +158,9 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
           const to = Math.min(input.afterEventId + scan, eventMax);
           const events = (
             await tx.all<{ id: number }>(
-              `SELECT id FROM outbox WHERE id > ? AND id <= ? AND ${matchAny('body', needles.length)}`,
+              // Locked (PostgreSQL): a fan-out running now either finished first (its deliveries are
+              // then seen below) or skips these events; none can add a delivery to a deleted event.
+              `SELECT id FROM outbox WHERE id > ? AND id <= ? AND ${matchAny('body', needles.length)}${lock}`,
               [input.afterEventId, to, ...needles],
             )
           ).map((event) => Number(event.id));
