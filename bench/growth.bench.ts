@@ -328,3 +328,5 @@ const result = {
   retention_days: retentionDays,
 };
 log(JSON.stringify(result));
+// Idle keep-alive sockets (the receivers', the scrapes') would hold the process open a while longer.
+process.exit(0);
