@@ -103,6 +103,16 @@ export function contactsCommand(
           `imported ${outcome.created + outcome.updated} contacts from ${file}: ` +
             `${outcome.created} created, ${outcome.updated} updated\n`,
         );
+        // Never silently re-subscribed: an erased address starts unsubscribed where it had left.
+        for (const row of outcome.suppressed) {
+          const where = row.suppressed
+            .map(
+              (entry) =>
+                `${entry.channel} ${entry.groups === 'all' ? 'all groups' : `groups ${entry.groups.join(', ')}`}`,
+            )
+            .join('; ');
+          io.stdout.write(`suppressed: ${row.email} starts unsubscribed (${where})\n`);
+        }
       } finally {
         await store.close();
       }

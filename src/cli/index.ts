@@ -12,6 +12,7 @@ import { version } from '../version.js';
  */
 const commandLoaders: Record<string, () => Promise<Command>> = {
   contacts: async () => (await import('./contactsCommand.js')).contactsCommand(),
+  db: async () => (await import('./dbCommand.js')).dbCommand(),
   events: async () => (await import('./eventsCommand.js')).eventsCommand(),
   keys: async () => (await import('./keysCommand.js')).keysCommand(),
   links: async () => (await import('./linksCommand.js')).linksCommand(),

@@ -8,7 +8,12 @@ import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import { loggerFromConfig, serverLogFrom } from '../logging/index.js';
 import { openStore, type StoreOptions } from '../store/index.js';
-import { createDispatcher, dispatcherOptionsFromConfig } from '../webhooks/index.js';
+import {
+  createDispatcher,
+  createPruner,
+  dispatcherOptionsFromConfig,
+  readRetentionDays,
+} from '../webhooks/index.js';
 
 /**
  * Starts the dispatcher for `config`; resolves once it has stopped after SIGINT/SIGTERM.
@@ -35,6 +40,11 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
     ...dispatcherOptionsFromConfig(config),
     logger: log,
   });
+  const pruner = createPruner({
+    store,
+    retentionDays: async () => (await readRetentionDays(store, config.retentionDays)).days,
+    logger: log,
+  });
   await new Promise<void>((resolve) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal);
@@ -45,8 +55,10 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     dispatcher.start();
+    pruner.start();
   });
   try {
+    await pruner.stop();
     await dispatcher.stop();
   } finally {
     await store.close();

@@ -69,6 +69,11 @@ const envSchema = z.object({
     })
     .optional(),
   UNSUB_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  UNSUB_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days, e.g. 30 (fractions allowed: 0.5 is 12 hours)' })
+    .positive('must be more than 0 days (history is kept at least that long)')
+    .max(36_500, 'must be at most 36500 days')
+    .default(30),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -101,6 +106,8 @@ export interface Config {
   mailFrom: string | undefined;
   /** `json` lines, `pretty` for people, `auto`: pretty when stdout is a terminal. */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** Finished webhook history older than this many days is pruned (the console setting overrides it). */
+  retentionDays: number;
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -158,5 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: e.UNSUB_LOG,
     mailFrom: e.UNSUB_MAIL_FROM,
     logFormat: e.UNSUB_LOG_FORMAT,
+    retentionDays: e.UNSUB_RETENTION_DAYS,
   };
 }

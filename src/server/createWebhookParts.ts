@@ -10,11 +10,14 @@ import type { Store } from '../store/index.js';
 import {
   createAddressPolicy,
   createDispatcher,
+  createPruner,
+  readRetentionDays,
   createWebhookSender,
   createWebhookSettings,
   dispatcherOptionsFromConfig,
   type Dispatcher,
   type DispatcherLogger,
+  type Pruner,
   type WebhookSender,
   type WebhookSettings,
 } from '../webhooks/index.js';
@@ -27,6 +30,8 @@ export interface WebhookParts {
   registry: Registry;
   /** Undefined when this process does not dispatch (`UNSUB_WORKER=false`). */
   dispatcher: Dispatcher | undefined;
+  /** The retention job, beside the dispatcher (undefined without one). */
+  pruner: Pruner | undefined;
   /** Pokes the dispatcher (no-op without one). */
   wake(): void;
   /** Starts the dispatcher (if any). */
@@ -58,15 +63,29 @@ export function createWebhookParts(options: {
         logger: options.logger,
       })
     : undefined;
+  // Retention runs where dispatch runs: a web-only process (UNSUB_WORKER=false) leaves it to those.
+  const pruner = config.runWorker
+    ? createPruner({
+        store,
+        retentionDays: async () => (await readRetentionDays(store, config.retentionDays)).days,
+        now,
+        logger: options.logger,
+      })
+    : undefined;
   return {
     sender,
     settings,
     registry,
     dispatcher,
+    pruner,
     wake: () => dispatcher?.wake(),
-    start: () => dispatcher?.start(),
+    start: () => {
+      dispatcher?.start();
+      pruner?.start();
+    },
     stop: async () => {
       try {
+        await pruner?.stop();
         await dispatcher?.stop();
       } finally {
         await sender.close();

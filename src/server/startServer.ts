@@ -207,6 +207,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
             sessionKey,
             now,
             confirm: config.confirm,
+            retentionDays: config.retentionDays,
             secureCookies: config.baseUrl.startsWith('https:'),
             wake: webhooks.wake,
             logger: errorLogger,

@@ -5,6 +5,8 @@
 import type { SqlExecutor } from './sqlExecutor.js';
 import type { Store } from './types.js';
 import { createContactsVerbs } from './verbs/contactsVerbs.js';
+import { createErasureVerbs } from './verbs/erasureVerbs.js';
+import { createRetentionVerbs } from './verbs/retentionVerbs.js';
 import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createLinkUnsubscribesVerbs } from './verbs/linkUnsubscribesVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
@@ -29,6 +31,8 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createTemplatesVerbs(executor),
     ...createLinkUnsubscribesVerbs(executor),
     ...createOperationsVerbs(executor),
+    ...createRetentionVerbs(executor),
+    ...createErasureVerbs(executor),
     close: () => executor.close(),
   };
 }

@@ -5,6 +5,7 @@
 export * from './types.js';
 export * from './templatesTypes.js';
 export type { LinkUnsubscribesStore } from './linkUnsubscribesTypes.js';
+export type * from './retentionTypes.js';
 export { StoreError, type StoreErrorCode } from './storeError.js';
 export { openStore, isPostgresUrl, redactUrl, defaultSqlitePath } from './openStore.js';
 export {
@@ -18,3 +19,4 @@ export { migrations, type Migration } from './migrations/index.js';
 export { runMigrations } from './runMigrations.js';
 export { createSqlStore } from './createSqlStore.js';
 export { outboxEvent } from './outboxEvent.js';
+export { vacuumDatabase, type VacuumReport } from './vacuumDatabase.js';

@@ -6,6 +6,7 @@ import { expect, test } from 'vitest';
 import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../test/support/databases.js';
 import { openStore } from './openStore.js';
 import { runOrderingContract } from './orderingContract.js';
+import { runRetentionContract } from './retentionContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
@@ -20,6 +21,7 @@ runOrderingContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip
 runSmsRepliesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runTemplatesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runOperationsContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runRetentionContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

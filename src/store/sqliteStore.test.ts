@@ -14,6 +14,7 @@ import { runMigrations } from './runMigrations.js';
 import { openSqliteExecutor } from './sqlite/openSqliteExecutor.js';
 import { runOperationsContract } from './operationsContract.js';
 import { runOrderingContract } from './orderingContract.js';
+import { runRetentionContract } from './retentionContract.js';
 import { runStoreContract } from './storeContract.js';
 import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
@@ -24,6 +25,7 @@ runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runOperationsContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runSmsRepliesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runTemplatesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runRetentionContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
   name: 'sqlite, dispatch thread',
@@ -79,6 +81,9 @@ test('sqlite: creates the parent directory and records migrations once', async (
     // Every migration once, in id order (derived from the list, so a new migration needs no edit here).
     expect(rows).toEqual(migrations.map(({ id, name }) => ({ id, name })));
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    // A new file reclaims pages incrementally (2) and overwrites deleted rows (retention, erasure).
+    expect(await executor.all('PRAGMA auto_vacuum')).toEqual([{ auto_vacuum: 2 }]);
+    expect(await executor.all('PRAGMA secure_delete')).toEqual([{ secure_delete: 1 }]);
   } finally {
     await executor.close();
   }

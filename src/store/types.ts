@@ -28,6 +28,8 @@ export type * from './operationsTypes.js';
 import type { TemplatesStore } from './templatesTypes.js';
 import type { LinkUnsubscribesStore } from './linkUnsubscribesTypes.js';
 
+import type { ErasureStore, RetentionStore } from './retentionTypes.js';
+
 /** The channel a group serves. Structurally the same as `links`' `Channel`. */
 export type Channel = 'email' | 'sms';
 
@@ -175,6 +177,12 @@ export interface Committed<T> {
 export interface CreateContactInput extends NewContact {
   /** Groups to subscribe the new contact to (each must exist). */
   groupIds?: number[];
+  /**
+   * Groups the contact starts unsubscribed from (the suppression list's): recorded as
+   * `unsubscribed` (source `suppression`) and never joined, even when in `groupIds`. Ids of groups
+   * that no longer exist are skipped.
+   */
+  startUnsubscribed?: number[];
   source: string;
   at: number;
 }
@@ -203,6 +211,8 @@ export interface ChangeMembershipsInput {
 /** One row of a batch import (groups already resolved to ids by the caller). */
 export interface ImportContactRow extends NewContact {
   groupIds: number[];
+  /** As `CreateContactInput.startUnsubscribed` (kept for an existing contact: never overrides a membership). */
+  startUnsubscribed?: number[];
 }
 
 /** Options of `importContacts`. */
@@ -556,7 +566,10 @@ export interface ReplayDeliveriesInput {
 
 /** Counts for metrics and health. */
 export interface DeliveryStats {
+  /** Without `history`, the final statuses (succeeded, failed, disabled) are 0: not counted. */
   byStatus: Record<DeliveryStatus, number>;
+  /** Whether the final statuses were counted (see `deliveryStats`). */
+  history: boolean;
   /** Outbox events not yet fanned out to endpoints. */
   undispatchedEvents: number;
   /**
@@ -690,8 +703,12 @@ export interface WebhooksStore {
   retryDelivery(id: number, at: number): Promise<Delivery | undefined>;
   /** Retries every `failed`/`disabled` delivery of the endpoint created in [from, to); returns how many. */
   replayDeliveries(input: ReplayDeliveriesInput): Promise<number>;
-  /** Counts for `/metrics`. */
-  deliveryStats(): Promise<DeliveryStats>;
+  /**
+   * Counts of unfinished work (pending, delivering, undispatched, oldest pending) and, unless
+   * `history: false`, of finished deliveries by status. `/metrics` asks without history: its cost
+   * then depends only on what is pending (index ranges), never on how much history is stored.
+   */
+  deliveryStats(options?: { history?: boolean }): Promise<DeliveryStats>;
 }
 
 /** The secrets that sign at `now`: the current one plus rotated ones not yet expired. */
@@ -748,7 +765,9 @@ export interface Store
     SmsRepliesStore,
     TemplatesStore,
     LinkUnsubscribesStore,
-    OperationsStore {
+    OperationsStore,
+    RetentionStore,
+    ErasureStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

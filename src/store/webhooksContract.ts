@@ -560,6 +560,7 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       let stats = await store.deliveryStats();
       expect(stats).toEqual({
         byStatus: { pending: 0, delivering: 0, succeeded: 1, failed: 3, disabled: 0 },
+        history: true,
         undispatchedEvents: 0,
         oldestPendingAt: null,
       });

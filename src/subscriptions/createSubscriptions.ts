@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { Channel, Committed, Contact, Group, SmsCommand, Store } from '../store/index.js';
 import { contactAddingEvents, membershipEvents } from './buildEvents.js';
+import { createErasure, type ErasureReport, type SuppressionNotice } from './createErasure.js';
+import { createSuppressionKeys } from './suppressionKeys.js';
 import {
   contactPatchSchema,
   createContactSchema,
@@ -45,6 +47,8 @@ export interface SubscriptionsOptions {
    * Repeats, which change nothing, are not reported.
    */
   onUnsubscribed?: (change: { channel: Channel; source: string; count: number }) => void;
+  /** Random bytes for the suppression list's installation secret (default node:crypto). */
+  randomBytes?: (size: number) => Buffer;
 }
 
 /** Input of `unsubscribe`. */
@@ -144,7 +148,17 @@ export interface ImportContactsCommand {
 
 /** The outcome of an import: counts, or every problem found (and nothing imported). */
 export type ImportContactsOutcome =
-  { ok: true; created: number; updated: number } | { ok: false; problems: ImportProblem[] };
+  | {
+      ok: true;
+      created: number;
+      updated: number;
+      /** Rows whose address is on the suppression list: they start unsubscribed from those groups. */
+      suppressed: { email: string; suppressed: SuppressionNotice[] }[];
+    }
+  | { ok: false; problems: ImportProblem[] };
+
+/** A created contact, with what the suppression list made it start unsubscribed from (usually nothing). */
+export type CreatedContact = Contact & { suppressed: SuppressionNotice[] };
 
 /** Input of `replyToSms`: an inbound SMS as a messaging gateway forwards it. */
 export interface InboundSms {
@@ -180,8 +194,19 @@ export interface Subscriptions {
    * groups the contact has a membership in (the manager only shows those), else `invalid_input`.
    */
   setSubscriptions(input: SetSubscriptionsInput): Promise<{ joined: Group[]; left: Group[] }>;
-  /** Creates a contact in its initial groups; emits one `contact adding`. */
-  createContact(input: CreateContactCommand): Promise<Contact>;
+  /**
+   * Creates a contact in its initial groups; emits one `contact adding`. An address on the
+   * suppression list starts unsubscribed from the groups listed there (never joined), and
+   * `suppressed` says so.
+   */
+  createContact(input: CreateContactCommand): Promise<CreatedContact>;
+  /**
+   * Erases a contact and every stored copy of its personal data; its unsubscribes stay on the
+   * suppression list as keyed hashes. @throws SubscriptionError `contact_not_found`.
+   */
+  eraseContact(contactId: number): Promise<ErasureReport>;
+  /** The suppression list's entries for an address (looked up by keyed hash; nothing is stored). */
+  checkSuppression(address: { email?: string; phone?: string }): Promise<SuppressionNotice[]>;
   /** Updates a contact's fields (no event: the seed has none for updates). */
   updateContact(contactId: number, patch: UpdateContactCommand): Promise<Contact>;
   /**
@@ -263,6 +288,11 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       // A metrics hook must never fail a committed command.
     }
   };
+  const erasure = createErasure(
+    store,
+    createSuppressionKeys(store, { now, randomBytes: options.randomBytes }),
+    now,
+  );
 
   const groupsIn = (changes: { group: Group; state: string }[], state: string) =>
     changes.filter((change) => change.state === state).map((change) => change.group);
@@ -366,7 +396,8 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
     async createContact(input) {
       const parsed = parseInput(createContactSchema, input);
-      return commit(() =>
+      const suppression = await erasure.suppressionFor({ email: parsed.email, phone: parsed.phone });
+      const contact = await commit(() =>
         store.createContact(
           {
             email: parsed.email,
@@ -375,12 +406,22 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
             lastName: parsed.lastName ?? null,
             extra: parsed.extra ?? {},
             groupIds: parsed.groupIds ?? [],
+            startUnsubscribed: suppression.groupIds,
             source: parsed.source ?? 'api',
             at: now(),
           },
           contactAddingEvents,
         ),
       );
+      return { ...contact, suppressed: suppression.notices };
+    },
+
+    eraseContact(contactId) {
+      return erasure.eraseContact(parseInput(idSchema, contactId));
+    },
+
+    checkSuppression(address) {
+      return erasure.checkSuppression(address);
     },
 
     async updateContact(contactId, patch) {
@@ -398,8 +439,9 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
       const { rows, problems } = validateContactRecords(parsed.records, await store.listGroups());
       const all = [...parsed.problems, ...problems].sort((a, b) => a.line - b.line);
       if (all.length > 0) return { ok: false, problems: all };
+      const suppressed = await erasure.suppressRows(rows);
       const counts = await commit(() =>
-        store.importContacts(rows, {
+        store.importContacts(suppressed.rows, {
           source: input.source ?? 'import',
           at: now(),
           onCreated: contactAddingEvents,
@@ -407,7 +449,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
           onProgress: input.onProgress,
         }),
       );
-      return { ok: true, ...counts };
+      return { ok: true, ...counts, suppressed: suppressed.notices };
     },
 
     async createGroup(input) {

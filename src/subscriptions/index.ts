@@ -21,7 +21,10 @@ export {
   type UndoInput,
   type UndoOutcome,
   undoWindowDays,
+  type CreatedContact,
 } from './createSubscriptions.js';
+export type { ErasureReport, SuppressionNotice } from './createErasure.js';
+export { normalizeAddress, suppressionSecretKey } from './suppressionKeys.js';
 export {
   inboundSmsSchema,
   phoneSpellings,

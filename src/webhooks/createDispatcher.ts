@@ -147,7 +147,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     options.metrics && 'attempts' in options.metrics
       ? options.metrics
       : createDispatcherMetrics(options.metrics as Registry | undefined);
-  if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats(), now);
+  if (!metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats({ history: false }), now);
 
   /**
    * Ordered delivery: deliveries with an ordering key whose result is not recorded yet, and an

@@ -69,7 +69,11 @@ export function createDispatcherMetrics(registry: Registry = new Registry()): Di
     async collect() {
       const stats = await read();
       if (!stats) return;
-      for (const status of deliveryStatuses) this.set({ status }, stats.byStatus[status]);
+      for (const status of deliveryStatuses) {
+        // Finished deliveries are history (pruned by retention); their rate is attempts_total.
+        if (stats.history || status === 'pending' || status === 'delivering')
+          this.set({ status }, stats.byStatus[status]);
+      }
     },
   });
   new Gauge({

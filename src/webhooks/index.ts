@@ -97,3 +97,9 @@ export {
   type CompletionBatcherOptions,
 } from './createCompletionBatcher.js';
 export { dispatcherOptionsFromConfig } from './dispatcherOptionsFromConfig.js';
+export { createPruner, type Pruner, type PrunerOptions, type PruneTotals } from './createPruner.js';
+export {
+  readRetentionDays,
+  retentionSettingKey,
+  retentionDaysBounds,
+} from './retentionSetting.js';

@@ -314,7 +314,10 @@ describe.each(backends)('admin API on $name', (backend) => {
     expect(noContact.body.error).toMatchObject({ code: 'contact_not_found', field: 'id' });
     expect(await outbox()).toHaveLength(5);
 
-    expect((await api('DELETE', `/api/contacts/${id}`)).status).toBe(204);
+    // DELETE erases (README, Decisions): the answer counts what was removed.
+    const deleted = await api('DELETE', `/api/contacts/${id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.erased).toMatchObject({ contactId: id });
     expect((await api('GET', `/api/contacts/${id}`)).status).toBe(404);
   });
 

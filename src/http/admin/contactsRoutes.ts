@@ -2,9 +2,11 @@
  * @module Admin API routes for contacts and their memberships: create (emits `contact adding`),
  * get (with memberships), look up by e-mail or list, update, delete, and the subscription changes
  * (`PUT /contacts/:id/groups`, `POST /contacts/:id/unsubscribe`, `POST /contacts/:id/subscribe`),
- * which go through the subscription commands so state and events commit together.
+ * which go through the subscription commands so state and events commit together; erasure
+ * (`POST /contacts/:id/erase`, and `DELETE /contacts/:id`, which is the same) and the suppression
+ * list (`GET /suppressions?email=`).
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Group, Store } from '../../store/index.js';
 import {
@@ -14,6 +16,7 @@ import {
   createContactSchema,
   emailSchema,
   groupIdsSchema,
+  phoneSchema,
   subscribeSchema,
   unsubscribeSchema,
   type Subscriptions,
@@ -33,6 +36,12 @@ const listQuerySchema = z.strictObject({
 const unsubscribeBodySchema = unsubscribeSchema.pick({ channel: true, groupIds: true }).strict();
 const subscribeBodySchema = subscribeSchema.pick({ channel: true, groupIds: true }).strict();
 const setGroupsBodySchema = z.strictObject({ channel: channelSchema, subscribed: groupIdsSchema });
+const suppressionQuerySchema = z
+  .strictObject({ email: emailSchema.optional(), phone: phoneSchema.optional() })
+  .refine((query) => query.email !== undefined || query.phone !== undefined, {
+    message: 'give email (or phone) to look up',
+    path: ['email'],
+  });
 
 /** The contact routes (mounted on the admin router). */
 export function contactsRoutes(store: Store, subscriptions: Subscriptions): Router {
@@ -77,7 +86,12 @@ export function contactsRoutes(store: Store, subscriptions: Subscriptions): Rout
     res
       .status(201)
       .location(`${req.baseUrl}/contacts/${contact.id}`)
-      .json(contactJson(contact, await store.getMemberships(contact.id)));
+      .json({
+        ...contactJson(contact, await store.getMemberships(contact.id)),
+        // Never silently re-subscribed: the groups the suppression list kept unsubscribed (only
+        // when there are any, so the answer is otherwise the same as GET /contacts/:id).
+        ...(contact.suppressed.length > 0 ? { suppressed: contact.suppressed } : {}),
+      });
   });
 
   router.get('/contacts', async (req, res) => {
@@ -106,12 +120,20 @@ export function contactsRoutes(store: Store, subscriptions: Subscriptions): Rout
     res.json(await withMemberships(id));
   });
 
-  router.delete('/contacts/:id', async (req, res) => {
-    const id = pathId(req.params.id, 'contact');
-    if (!(await store.deleteContact(id))) {
-      throw new SubscriptionError('contact_not_found', `there is no contact ${id}`, { field: 'id' });
-    }
-    res.status(204).end();
+  // DELETE is erasure: a plain delete would leave the address in every stored event body and
+  // attempt, and forget the person's unsubscribes (README, "Decisions").
+  const erase = async (req: Request, res: Response) => {
+    const { value } = await command(req, {}, (contactId) => subscriptions.eraseContact(contactId));
+    res.json({ erased: value });
+  };
+  router.post('/contacts/:id/erase', erase);
+  router.delete('/contacts/:id', erase);
+
+  router.get('/suppressions', async (req, res) => {
+    const query = parseAdminInput(suppressionQuerySchema, req.query, 'query.');
+    // Looked up by keyed hash; the address is neither stored nor logged.
+    const entries = await subscriptions.checkSuppression(query);
+    res.set('Cache-Control', 'no-store').json({ suppressed: entries.length > 0, entries });
   });
 
   router.put('/contacts/:id/groups', async (req, res) => {

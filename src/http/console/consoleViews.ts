@@ -31,6 +31,7 @@ export const consoleViewNames = [
   'error',
   'dashboard',
   'audit',
+  'retention',
 ] as const;
 
 /** One console view. */
@@ -38,7 +39,16 @@ export type ConsoleViewName = (typeof consoleViewNames)[number];
 
 /** The sections of the navigation. */
 export type ConsoleSection =
-  'webhooks' | 'deliveries' | 'pages' | 'groups' | 'contacts' | 'templates' | 'api' | 'dashboard' | 'audit';
+  | 'webhooks'
+  | 'deliveries'
+  | 'pages'
+  | 'groups'
+  | 'contacts'
+  | 'templates'
+  | 'api'
+  | 'dashboard'
+  | 'audit'
+  | 'retention';
 
 /** What every console page's frame shows. */
 export interface ConsoleFrame {

@@ -3,7 +3,8 @@
  * change them. Changes go through the subscription commands — join the ticked groups, then apply
  * the ticked set — so every changed group emits its `mailing group subscribe`/`unsubscribe` event,
  * exactly as the admin API's `PUT /contacts/:id/groups` does. The contact page also offers the
- * contact's own signed links, to see the public pages as this recipient does.
+ * contact's own signed links, to see the public pages as this recipient does, and erasure behind a
+ * typed confirmation (the contact's e-mail address).
  */
 import { Router, type Response } from 'express';
 import { UnsubError } from '../../errors/index.js';
@@ -68,6 +69,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
         contacts: shown.map((contact) => ({ ...contact, name: nameOf(contact) })),
         paged: afterId > 0,
         nextPage: contacts.length > contactsPageSize ? `/contacts?after=${shown.at(-1)?.id ?? 0}` : undefined,
+        erased: erasedCounts(queryParam(req, 'erased')),
       },
       invalid ? 422 : notFound ? 404 : 200,
     );
@@ -76,7 +78,11 @@ export function contactsRoutes(context: ConsoleContext): Router {
   const renderContact = async (
     res: Response,
     contact: Contact,
-    extra: { saved?: { channel: string; joined: number; left: number }; error?: string } = {},
+    extra: {
+      saved?: { channel: string; joined: number; left: number };
+      error?: string;
+      eraseError?: string;
+    } = {},
     status = 200,
   ) => {
     const memberships = await store.getMemberships(contact.id);
@@ -112,6 +118,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
         hasExtra: Object.keys(contact.extra).length > 0,
         sections,
         error: extra.error,
+        eraseError: extra.eraseError,
         links: {
           manage: link('manage', 'email'),
           unsubscribe: link('unsubscribe', 'email'),
@@ -179,7 +186,37 @@ export function contactsRoutes(context: ConsoleContext): Router {
     })
     .all(methodNotAllowed(['POST']));
 
+  router
+    .route('/contacts/:id/erase')
+    .post(...requireForm(context, (req) => `/contacts/${parseId(req.params.id) ?? ''}`), async (req, res) => {
+      const id = parseId(req.params.id);
+      const contact = id === undefined ? undefined : await store.getContact(id);
+      if (!contact || id === undefined) return notFound(res, req.params.id);
+      // Typed confirmation: the address itself, so a slip of the mouse erases nobody.
+      if (field(req, 'confirm').trim().toLowerCase() !== contact.email.trim().toLowerCase()) {
+        await renderContact(
+          res,
+          contact,
+          { eraseError: `Not erased: type ${contact.email} exactly to confirm.` },
+          422,
+        );
+        return;
+      }
+      const report = await subscriptions.eraseContact(id);
+      const counts = [report.events, report.deliveries, report.cancelled, report.attempts].join('-');
+      redirectTo(context, res, `/contacts?erased=${counts}`);
+    })
+    .all(methodNotAllowed(['POST']));
+
   return router;
+}
+
+/** The counts an erasure redirect carries (`events-deliveries-cancelled-attempts`), for the notice. */
+function erasedCounts(text: string) {
+  const match = /^(\d+)-(\d+)-(\d+)-(\d+)$/.exec(text);
+  if (!match) return undefined;
+  const [events, deliveries, cancelled, attempts] = match.slice(1).map(Number);
+  return { events, deliveries, cancelled, attempts };
 }
 
 /** "Ann Smith", or '' without names. */

@@ -22,6 +22,7 @@ import { createConsoleViews } from './consoleViews.js';
 import { contactsRoutes } from './contactsRoutes.js';
 import { deliveriesRoutes } from './deliveriesRoutes.js';
 import { groupsRoutes } from './groupsRoutes.js';
+import { retentionRoutes } from './retentionRoutes.js';
 import { signInRoutes } from './signInRoutes.js';
 import { templatesRoutes } from './templatesRoutes.js';
 import { webhookSettingsRoutes } from './webhookSettingsRoutes.js';
@@ -54,6 +55,8 @@ export interface ConsoleRouterOptions {
   confirm?: boolean;
   /** Told when deliveries became due by Retry, Replay or Enable, e.g. `() => dispatcher.wake()`. */
   wake?: () => void;
+  /** UNSUB_RETENTION_DAYS, shown on Settings ➔ Retention and used when nothing is saved there (default 30). */
+  retentionDays?: number;
   /** Receives unexpected errors of console pages; default `console`. */
   logger?: Pick<Console, 'error'>;
   /** Stored message templates (the same service as `/api/templates`); default one over `store`. */
@@ -125,6 +128,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   router.use(
     templatesRoutes(context, options.messageTemplates ? { messageTemplates: options.messageTemplates } : {}),
   );
+  router.use(retentionRoutes(context, options.retentionDays ?? 30));
   router.use(openApiRouter({ stylesheetHref: views.assets[0]?.href ?? '', serverUrl: options.baseUrl }));
 
   // Errors of console pages as console pages (signed in: with the navigation); `/api` errors go on

@@ -15,6 +15,7 @@ import {
   emailSchema,
   groupIdsSchema,
   inboundSmsSchema,
+  phoneSchema,
   subscribeSchema,
   unsubscribeSchema,
 } from '../../subscriptions/index.js';
@@ -32,6 +33,9 @@ import {
   attemptJsonSchema,
   contactJsonSchema,
   contactListSchema,
+  createdContactJsonSchema,
+  erasureJsonSchema,
+  suppressionLookupSchema,
   deliveryDetailJsonSchema,
   deliveryJsonSchema,
   deliveryListSchema,
@@ -87,6 +91,9 @@ export const apiSchemas: Readonly<
   NewContact: { schema: createContactSchema.strict(), io: 'input' },
   ContactPatch: { schema: contactPatchSchema.strict(), io: 'input' },
   Contact: { schema: contactJsonSchema, io: 'output' },
+  CreatedContact: { schema: createdContactJsonSchema, io: 'output' },
+  Erasure: { schema: erasureJsonSchema, io: 'output' },
+  SuppressionLookup: { schema: suppressionLookupSchema, io: 'output' },
   ContactList: { schema: contactListSchema, io: 'output' },
   Membership: { schema: membershipJsonSchema, io: 'output' },
   SetGroups: {
@@ -259,7 +266,10 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Create a contact (emits `contact adding`)',
     body: 'NewContact',
     responses: {
-      201: { description: 'Created, with memberships', schema: 'Contact' },
+      201: {
+        description: 'Created, with memberships (and `suppressed` when the address was erased before)',
+        schema: 'CreatedContact',
+      },
       404: error('A group in groupIds does not exist'),
       409: error('The e-mail address is taken'),
       422: invalid,
@@ -289,8 +299,24 @@ export const apiOperations: readonly ApiOperation[] = [
     method: 'delete',
     path: '/api/contacts/{id}',
     tag: 'Contacts',
-    summary: 'Delete a contact and its memberships',
-    responses: { 204: { description: 'Deleted' }, 404: notFound },
+    summary: 'Erase a contact (the same as POST /api/contacts/{id}/erase)',
+    responses: { 200: { description: 'What was removed', schema: 'Erasure' }, 404: notFound },
+  },
+  {
+    method: 'post',
+    path: '/api/contacts/{id}/erase',
+    tag: 'Contacts',
+    summary:
+      'Erase a contact: its memberships and every stored copy of its data (event bodies, deliveries, attempts); pending deliveries are cancelled, unsubscribes kept on the suppression list',
+    responses: { 200: { description: 'What was removed', schema: 'Erasure' }, 404: notFound },
+  },
+  {
+    method: 'get',
+    path: '/api/suppressions',
+    tag: 'Contacts',
+    summary: 'Whether an address is on the suppression list (looked up by keyed hash, not stored)',
+    query: z.strictObject({ email: emailSchema.optional(), phone: phoneSchema.optional() }),
+    responses: { 200: { description: 'The entries found', schema: 'SuppressionLookup' }, 422: invalid },
   },
   {
     method: 'put',

@@ -218,3 +218,40 @@ export type SchemaChecks = [
   Check<Same<z.output<typeof deliveryDetailJsonSchema>, DeliveryDetailJson>>,
   Check<Same<z.output<typeof endpointJsonSchema>, EndpointJson>>,
 ];
+
+/** What the suppression list keeps for one channel of an address (no address stored). */
+export const suppressionNoticeSchema = z.object({
+  channel: z.enum(['email', 'sms']),
+  groups: z.union([z.array(z.number().int()), z.literal('all')]),
+});
+
+/** A created contact: as `Contact`, plus what the suppression list kept unsubscribed. */
+export const createdContactJsonSchema = contactJsonSchema.extend({
+  suppressed: z.array(suppressionNoticeSchema).optional().meta({
+    description:
+      'Present when the address is on the suppression list: the groups it starts unsubscribed from because an erased contact had left them',
+  }),
+});
+
+/** The answer of an erasure: counts of what was removed. */
+export const erasureJsonSchema = z.object({
+  erased: z.object({
+    contactId: z.number().int(),
+    memberships: z.number().int(),
+    events: z.number().int(),
+    deliveries: z.number().int(),
+    cancelled: z.number().int().meta({ description: 'Of the deliveries, those still pending (cancelled)' }),
+    attempts: z.number().int(),
+    excerpts: z
+      .number()
+      .int()
+      .meta({ description: 'Other attempts whose response excerpt quoted the address' }),
+    suppressed: z.array(suppressionNoticeSchema),
+  }),
+});
+
+/** The answer of a suppression look-up. */
+export const suppressionLookupSchema = z.object({
+  suppressed: z.boolean(),
+  entries: z.array(suppressionNoticeSchema),
+});

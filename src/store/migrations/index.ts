@@ -7,6 +7,7 @@ import { m001Core } from './m001Core.js';
 import { m002Webhooks } from './m002Webhooks.js';
 import { m003OrderedDelivery } from './m003OrderedDelivery.js';
 import { m004MessageTemplates } from './m004MessageTemplates.js';
+import { m005Retention } from './m005Retention.js';
 import { m006RecipientPages } from './m006RecipientPages.js';
 import { m007SmsReplies } from './m007SmsReplies.js';
 import { m008Operations } from './m008Operations.js';
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   m002Webhooks,
   m003OrderedDelivery,
   m004MessageTemplates,
+  m005Retention,
   m006RecipientPages,
   m007SmsReplies,
   m008Operations,

@@ -151,15 +151,56 @@ export interface ConnectionOptions {
 }
 
 /**
+ * Files at most this large are converted to `auto_vacuum=INCREMENTAL` when opened (a VACUUM
+ * rewrites the whole file, which takes a moment for a few MB); larger ones wait for
+ * `unsub db vacuum`, run when the operator chooses.
+ */
+export const autoVacuumConvertBytes = 64 * 1024 * 1024;
+
+/** SQLite's `auto_vacuum` value for INCREMENTAL. */
+const incrementalAutoVacuum = 2;
+
+/**
+ * Makes `db` reclaim freed pages on `PRAGMA incremental_vacuum` (retention prunes, then gives the
+ * pages back so the file stops growing). A new file is simply set before its first table; an
+ * existing one needs a VACUUM, done here only when `maxBytes` allows (default: small files).
+ * Returns whether the file now runs with incremental auto-vacuum.
+ */
+export function ensureIncrementalVacuum(
+  db: Database.Database,
+  maxBytes: number = autoVacuumConvertBytes,
+): boolean {
+  if (Number(db.pragma('auto_vacuum', { simple: true })) === incrementalAutoVacuum) return true;
+  const tables = Number(db.prepare('SELECT COUNT(*) AS n FROM sqlite_master').pluck().get());
+  db.pragma('auto_vacuum = INCREMENTAL');
+  if (tables === 0) return true;
+  const bytes =
+    Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  if (bytes > maxBytes) return false;
+  try {
+    db.exec('VACUUM');
+  } catch {
+    // Another process holds the file (VACUUM needs it alone): the next start tries again.
+    return false;
+  }
+  return Number(db.pragma('auto_vacuum', { simple: true })) === incrementalAutoVacuum;
+}
+
+/**
  * Opens one connection to `file`.
  * Pragmas: WAL so readers never block the writer; `synchronous=NORMAL`, which in WAL mode only
  * risks the last transactions on power loss (never corruption) and avoids an fsync per commit;
- * foreign keys on (SQLite defaults them off).
+ * foreign keys on (SQLite defaults them off); `secure_delete` so that deleted rows (an erased
+ * contact, pruned history) are overwritten with zeros instead of lingering in free pages;
+ * incremental auto-vacuum (see `ensureIncrementalVacuum`).
  */
 function openConnection(file: string, options: ConnectionOptions): SqlExecutor {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file, { timeout: busyTimeoutMs });
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('secure_delete = ON');
+  // Before WAL: a new file takes the setting with its first table, an old small one is rewritten.
+  if (file !== ':memory:') ensureIncrementalVacuum(db);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

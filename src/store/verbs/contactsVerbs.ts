@@ -7,6 +7,7 @@ import { StoreError } from '../storeError.js';
 import type { ContactPatch, ContactsStore } from '../types.js';
 import { createImportContacts } from './importContactsVerb.js';
 import { caseKey, contactColumns, contactFromRow, type ContactRow } from './rows.js';
+import { startUnsubscribed } from './suppressionSteps.js';
 import { appendOutbox, joinGroups, mapUniqueViolation, requireGroups } from './transactionSteps.js';
 
 /** Largest page of `listContacts`. */
@@ -67,13 +68,15 @@ export function createContactsVerbs(executor: SqlExecutor): ContactsStore {
             ],
           );
           const contact = contactFromRow(rows[0] as ContactRow);
+          const suppressed = await startUnsubscribed(tx, contact.id, input.startUnsubscribed, input.at);
+          const joining = groups.filter((group) => !suppressed.has(group.id));
           await joinGroups(
             tx,
             contact.id,
-            groups.map((group) => group.id),
+            joining.map((group) => group.id),
             { mode: 'resubscribe', source: input.source, at: input.at },
           );
-          const events = await appendOutbox(tx, buildEvents({ contact, groups }), input.at);
+          const events = await appendOutbox(tx, buildEvents({ contact, groups: joining }), input.at);
           return { value: contact, events };
         }),
       );

@@ -3,7 +3,13 @@
  * attempts, retry one, replay the failed ones of an endpoint, counts for metrics.
  */
 import type { SqlExecutor, SqlValue } from '../sqlExecutor.js';
-import { deliveryStatuses, type DeliveryStats, type DeliveryStatus, type WebhooksStore } from '../types.js';
+import {
+  deliveryStatuses,
+  type BackendName,
+  type DeliveryStats,
+  type DeliveryStatus,
+  type WebhooksStore,
+} from '../types.js';
 import {
   attemptColumns,
   attemptFromRow,
@@ -31,6 +37,17 @@ const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_a
     lease_expires_at = NULL, updated_at = ?
   WHERE (lease_expires_at IS NULL OR lease_expires_at <= ?)
     AND endpoint_id IN (SELECT id FROM endpoints WHERE disabled_at IS NULL AND removed_at IS NULL)`;
+
+/**
+ * Counts the pending deliveries (leased or not) from an index alone, per backend: SQLite is told to
+ * read the partial index of pending rows, whose entries are two small integers (it would pick the
+ * `(status, event_id)` index by its equality, whose entries each repeat the status text: four times
+ * slower at 100,000 pending); PostgreSQL's planner, which keeps statistics, picks by itself.
+ */
+const pendingCountSql: Record<BackendName, string> = {
+  sqlite: "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'",
+  postgres: "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
+};
 
 /** The delivery log verbs on one executor. */
 export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs {
@@ -95,13 +112,20 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
       );
     },
 
-    async deliveryStats(): Promise<DeliveryStats> {
+    async deliveryStats(options = {}): Promise<DeliveryStats> {
+      const history = options.history ?? true;
       const byStatus = Object.fromEntries(deliveryStatuses.map((status) => [status, 0])) as Record<
         DeliveryStatus,
         number
       >;
+      // Without history: index-only counts, the pending range of the (status, event_id) index and
+      // the small partial index of leased deliveries (migration 5), never a row of the table.
       const counts = await executor.all<{ status: string; n: number; leased: number }>(
-        'SELECT status, COUNT(*) AS n, COUNT(lease_owner) AS leased FROM deliveries GROUP BY status',
+        history
+          ? 'SELECT status, COUNT(*) AS n, COUNT(lease_owner) AS leased FROM deliveries GROUP BY status'
+          : `SELECT 'pending' AS status,
+               (${pendingCountSql[executor.capabilities.name]}) AS n,
+               (SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL) AS leased`,
       );
       for (const row of counts) byStatus[row.status as DeliveryStatus] = Number(row.n) - Number(row.leased);
       byStatus.delivering = counts.reduce((sum, row) => sum + Number(row.leased), 0);
@@ -119,6 +143,7 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
         .map(Number);
       return {
         byStatus,
+        history,
         undispatchedEvents: Number(outbox?.n ?? 0),
         oldestPendingAt: candidates.length > 0 ? Math.min(...candidates) : null,
       };

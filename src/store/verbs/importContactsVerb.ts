@@ -5,6 +5,7 @@
 import type { SqlExecutor } from '../sqlExecutor.js';
 import type { ContactsStore, Group, JsonObject, MembershipChange } from '../types.js';
 import { caseKey, contactColumns, contactFromRow, type ContactRow } from './rows.js';
+import { startUnsubscribed } from './suppressionSteps.js';
 import { appendOutbox, joinGroups, mapUniqueViolation, requireGroups } from './transactionSteps.js';
 
 /**
@@ -48,11 +49,17 @@ export function createImportContacts(executor: SqlExecutor): ContactsStore['impo
               ],
             );
             const contact = contactFromRow(merged[0] as ContactRow);
-            const joined = await joinGroups(tx, contact.id, row.groupIds, {
-              mode: 'if_absent',
-              source: options.source,
-              at: options.at,
-            });
+            const suppressed = await startUnsubscribed(tx, contact.id, row.startUnsubscribed, options.at);
+            const joined = await joinGroups(
+              tx,
+              contact.id,
+              row.groupIds.filter((id) => !suppressed.has(id)),
+              {
+                mode: 'if_absent',
+                source: options.source,
+                at: options.at,
+              },
+            );
             const changed: MembershipChange[] = rowGroups
               .filter((group) => joined.has(group.id))
               .map((group) => ({ group, state: 'subscribed' }));
@@ -77,13 +84,16 @@ export function createImportContacts(executor: SqlExecutor): ContactsStore['impo
               ],
             );
             const contact = contactFromRow(inserted[0] as ContactRow);
-            await joinGroups(tx, contact.id, row.groupIds, {
-              mode: 'resubscribe',
-              source: options.source,
-              at: options.at,
-            });
+            const suppressed = await startUnsubscribed(tx, contact.id, row.startUnsubscribed, options.at);
+            const joining = rowGroups.filter((group) => !suppressed.has(group.id));
+            await joinGroups(
+              tx,
+              contact.id,
+              joining.map((group) => group.id),
+              { mode: 'resubscribe', source: options.source, at: options.at },
+            );
             events.push(
-              ...(await appendOutbox(tx, options.onCreated({ contact, groups: rowGroups }), options.at)),
+              ...(await appendOutbox(tx, options.onCreated({ contact, groups: joining }), options.at)),
             );
             created += 1;
           }

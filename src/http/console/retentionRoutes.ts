@@ -1,0 +1,76 @@
+/**
+ * @module Settings ➔ Retention: shows the retention period in force (the stored setting, else
+ * `UNSUB_RETENTION_DAYS`) and saves a new one; the pruning job reads it at every pass.
+ */
+import { Router } from 'express';
+import { readRetentionDays, retentionDaysBounds, retentionSettingKey } from '../../webhooks/index.js';
+import { methodNotAllowed } from '../errors.js';
+import {
+  field,
+  queryParam,
+  redirectTo,
+  requireForm,
+  requirePage,
+  sendPage,
+  type ConsoleContext,
+} from './consoleContext.js';
+
+/** The retention settings routes; `envDays` is `UNSUB_RETENTION_DAYS` (the fallback). */
+export function retentionRoutes(context: ConsoleContext, envDays: number): Router {
+  const router = Router();
+  const { store } = context;
+
+  const render = async (
+    res: Parameters<typeof sendPage>[1],
+    extra: { saved?: boolean; error?: string; typed?: string },
+    status = 200,
+  ) => {
+    const current = await readRetentionDays(store, envDays);
+    sendPage(
+      context,
+      res,
+      'retention',
+      { title: 'Retention', section: 'retention' },
+      {
+        days: current.days,
+        fromSetting: current.fromSetting,
+        envDays,
+        form: { days: extra.typed ?? (current.fromSetting ? String(current.days) : '') },
+        saved: extra.saved,
+        error: extra.error,
+      },
+      status,
+    );
+  };
+
+  router
+    .route('/settings/retention')
+    .get(requirePage(context), async (req, res) => {
+      await render(res, { saved: queryParam(req, 'saved') === '1' });
+    })
+    .post(...requireForm(context, '/settings/retention'), async (req, res) => {
+      const typed = field(req, 'days').trim();
+      if (typed === '') {
+        await store.deleteSetting(retentionSettingKey);
+        redirectTo(context, res, '/settings/retention?saved=1');
+        return;
+      }
+      const days = Number(typed.replace(',', '.'));
+      if (!Number.isFinite(days) || days < retentionDaysBounds.min || days > retentionDaysBounds.max) {
+        await render(
+          res,
+          {
+            typed,
+            error: `Days must be a number from ${retentionDaysBounds.min} to ${retentionDaysBounds.max}, e.g. 30.`,
+          },
+          422,
+        );
+        return;
+      }
+      await store.setSetting(retentionSettingKey, days, context.now());
+      redirectTo(context, res, '/settings/retention?saved=1');
+    })
+    .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
+
+  return router;
+}

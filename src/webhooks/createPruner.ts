@@ -1,0 +1,137 @@
+/**
+ * @module The retention job: a small loop started beside the dispatcher that deletes finished
+ * webhook history older than the retention period, one short transaction at a time with a pause
+ * between, then (SQLite) gives the freed pages back so the file stops growing.
+ *
+ * It never restructures or waits on the dispatcher: the store verb it calls (`pruneHistory`) is one
+ * bounded transaction, so dispatch and one-clicks interleave with it; on PostgreSQL the verb tries
+ * an advisory lock first, so with many processes only one prunes at a time and the others skip.
+ */
+import type { PruneHistoryResult, Store } from '../store/index.js';
+import type { DispatcherLogger } from './createDispatcher.js';
+
+/** Milliseconds in a day. */
+const dayMs = 86_400_000;
+
+/** Options of `createPruner`. */
+export interface PrunerOptions {
+  store: Pick<Store, 'pruneHistory' | 'reclaimSpace'>;
+  /** The retention period in days, read at the start of every pass. */
+  retentionDays: () => Promise<number> | number;
+  /** The clock (ms); default `Date.now`. */
+  now?: () => number;
+  /** Rows per transaction (default 1,000). */
+  batch?: number;
+  /** Pause between transactions, ms (default 20): dispatch and one-clicks get the database in between. */
+  pauseMs?: number;
+  /** Time between passes, ms (default: a tenth of the retention period, between 1 s and 60 s). */
+  intervalMs?: number;
+  /** Free pages given back per call after a pass (SQLite; default 2,000, i.e. 8 MB of 4 KB pages). */
+  reclaimPages?: number;
+  logger?: Pick<DispatcherLogger, 'info' | 'error'>;
+  /** Waits `ms` (injectable for tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Totals of one pass. */
+export interface PruneTotals {
+  events: number;
+  deliveries: number;
+  attempts: number;
+  /** Pages given back to the file system. */
+  pages: number;
+  /** False when another process held the pruning lock and this pass did nothing. */
+  ran: boolean;
+}
+
+/** The running job. */
+export interface Pruner {
+  start(): void;
+  /** Stops after the transaction in progress. */
+  stop(): Promise<void>;
+  /** One whole pass now (tests, benchmarks, `unsub db prune`-like callers). */
+  runOnce(): Promise<PruneTotals>;
+}
+
+/** Builds the retention job; nothing runs until `start()`. */
+export function createPruner(options: PrunerOptions): Pruner {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const batch = options.batch ?? 1_000;
+  const pauseMs = options.pauseMs ?? 20;
+  const reclaimPages = options.reclaimPages ?? 2_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  let wakeUp: (() => void) | undefined;
+
+  const pass = async (): Promise<PruneTotals> => {
+    const days = await options.retentionDays();
+    const totals: PruneTotals = { events: 0, deliveries: 0, attempts: 0, pages: 0, ran: true };
+    let afterEventId = 0;
+    for (;;) {
+      const before = now() - days * dayMs;
+      const step: PruneHistoryResult = await store.pruneHistory({ before, limit: batch, afterEventId });
+      if (!step.locked) return { ...totals, ran: false };
+      totals.events += step.events;
+      totals.deliveries += step.deliveries;
+      totals.attempts += step.attempts;
+      // The pass ends when the event cursor reached the cut-off and no final delivery was left.
+      if (step.nextAfterEventId === null && step.deliveries < batch) break;
+      afterEventId = step.nextAfterEventId ?? 0;
+      if (loop !== undefined && !running) return totals;
+      await sleep(pauseMs);
+    }
+    if (totals.events + totals.deliveries > 0) {
+      for (;;) {
+        const pages = await store.reclaimSpace(reclaimPages);
+        totals.pages += pages;
+        if (pages < reclaimPages) break;
+        await sleep(pauseMs);
+      }
+    }
+    return totals;
+  };
+
+  const intervalFor = async () => {
+    if (options.intervalMs !== undefined) return options.intervalMs;
+    const days = await options.retentionDays();
+    return Math.min(60_000, Math.max(1_000, (days * dayMs) / 10));
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        while (running) {
+          try {
+            const totals = await pass();
+            if (totals.events + totals.deliveries > 0) {
+              options.logger?.info(
+                `retention: pruned ${totals.events} events, ${totals.deliveries} deliveries, ${totals.attempts} attempts`,
+              );
+            }
+          } catch (error) {
+            options.logger?.error('retention: pruning failed; trying again later', error);
+          }
+          if (!running) break;
+          const wait = await intervalFor().catch(() => 60_000);
+          await new Promise<void>((resolve) => {
+            wakeUp = resolve;
+            wakeTimer = setTimeout(resolve, wait);
+          });
+        }
+      })();
+    },
+    async stop() {
+      running = false;
+      if (wakeTimer) clearTimeout(wakeTimer);
+      wakeUp?.();
+      await loop;
+      loop = undefined;
+    },
+    runOnce: pass,
+  };
+}
