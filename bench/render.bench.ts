@@ -4,11 +4,18 @@
  * fixed links plus the HMACs those links need. Warm-up, then rounds that alternate ours and the
  * floor, medians. Time is the process's CPU time (user + system): on a shared machine wall time also
  * counts the moments other processes held the core. Every ratio is our throughput ÷ the floor's
- * (1.0 = at the floor); the last line is one JSON object with the figures.
+ * (1.0 = at the floor). Then `unsub render` end to end: the compiled CLI (built first) renders a
+ * 300,000-recipient NDJSON file to NDJSON on stdout (a pipe this process drains), timed on the wall clock (it may use both cores)
+ * against this process rendering the same recipients in a loop, also on the wall clock, in
+ * alternating rounds (best of each). The last line is one JSON object with the figures.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { parseTemplate } from '../grammar/index.js';
@@ -132,6 +139,104 @@ const [renderPerSecond, barePerSecond] = measurePair(
 // The floor pays bare rendering plus the HMACs of the links each recipient needs.
 const renderFloorPerSecond = 1 / (1 / barePerSecond + linksPerRecipient / hmacPerSecond);
 
+// --- unsub render, end to end -------------------------------------------------------------------
+const cliRecipients = Number(process.env.BENCH_CLI_RECIPIENTS ?? 300_000);
+const cliRounds = Number(process.env.BENCH_CLI_ROUNDS ?? 2);
+const work = mkdtempSync(path.join(os.tmpdir(), 'unsub-bench-render-'));
+const dataFile = path.join(work, 'recipients.ndjson');
+const keysFile = path.join(work, 'keys.json');
+
+/** The example recipients again and again, each copy with new contact ids. */
+async function writeRecipients(): Promise<void> {
+  const stream = createWriteStream(dataFile);
+  for (let copy = 0; copy * recipients.length < cliRecipients; copy++) {
+    let text = '';
+    for (let i = 0; i < recipients.length && copy * recipients.length + i < cliRecipients; i++) {
+      text += `${JSON.stringify({ ...recipients[i], contactId: copy * recipients.length + i + 1 })}\n`;
+    }
+    if (!stream.write(text)) await once(stream, 'drain');
+  }
+  stream.end();
+  await once(stream, 'finish');
+}
+
+/**
+ * Wall seconds of one `unsub render` of the file, NDJSON on stdout into a pipe that this process
+ * drains, counting lines and checking the order (a file on this machine's disk would time the disk:
+ * the output is 1.6 GB).
+ */
+async function cliSeconds(): Promise<number> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin/unsub.js'), 'render', path.join(root, 'examples/newsletter.hbs')].concat([
+      '--groups',
+      path.join(root, 'examples/groups.json'),
+      '--data',
+      dataFile,
+    ]),
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, UNSUB_KEYS_FILE: keysFile, UNSUB_BASE_URL: baseUrl },
+    },
+  );
+  let lines = 0;
+  let head = '';
+  let tail: Buffer = Buffer.alloc(0);
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (head.length < 64) head += chunk.subarray(0, 64).toString('latin1');
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+    tail = chunk;
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`unsub render exited with ${code}`);
+  const last = tail.toString('latin1').split('\n').at(-2) ?? '';
+  if (
+    lines !== cliRecipients ||
+    !head.startsWith('{"contactId":1,') ||
+    !last.startsWith(`{"contactId":${cliRecipients},`)
+  ) {
+    throw new Error(`unsub render wrote ${lines} lines (not ${cliRecipients}) or out of order`);
+  }
+  return seconds;
+}
+
+/** Wall seconds of this process rendering the same recipients (same data, same ids) in a loop. */
+function inProcessSeconds(): number {
+  const started = performance.now();
+  for (let done = 0; done < cliRecipients; done++) {
+    const recipient = recipients[done % recipients.length]!;
+    sink += render(template, { ...recipient, contactId: done + 1 }, undefined, options).html.length;
+  }
+  return (performance.now() - started) / 1000;
+}
+
+process.stdout.write('building the CLI (npm run build) and writing the recipients file …\n');
+const build = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
+if (build.status !== 0) throw new Error('the build failed');
+await writeRecipients();
+await KeyRing.load(keysFile, { create: true }); // so the CLI does not warn that it made one
+let cliBest = Infinity;
+let inProcessBest = Infinity;
+try {
+  for (let round = 0; round < cliRounds; round++) {
+    inProcessBest = Math.min(inProcessBest, inProcessSeconds());
+    cliBest = Math.min(cliBest, await cliSeconds());
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const cliPerSecond = cliRecipients / cliBest;
+const inProcessPerSecond = cliRecipients / inProcessBest;
+
 const result = {
   links_per_s: Math.round(linksPerSecond),
   hmac_floor_per_s: Math.round(hmacPerSecond),
@@ -141,6 +246,11 @@ const result = {
   links_per_recipient: Math.round(linksPerRecipient * 100) / 100,
   render_floor_per_s: Math.round(renderFloorPerSecond),
   render_ratio: ratio(renderPerSecond, renderFloorPerSecond),
+  cli_recipients: cliRecipients,
+  cli_per_s: Math.round(cliPerSecond),
+  in_process_wall_per_s: Math.round(inProcessPerSecond),
+  cli_ratio: ratio(cliPerSecond, inProcessPerSecond),
+  cli_threads: Math.min(os.availableParallelism(), 8),
   rounds,
 };
 process.stdout.write(
@@ -149,6 +259,10 @@ process.stdout.write(
 process.stdout.write(
   `render: ${format(renderPerSecond)} recipients/s vs ${format(renderFloorPerSecond)}/s floor ` +
     `(bare Handlebars ${format(barePerSecond)}/s + ${result.links_per_recipient} HMACs/recipient) → ratio ${result.render_ratio}\n`,
+);
+process.stdout.write(
+  `cli:    unsub render ${format(cliRecipients)} recipients NDJSON → NDJSON on stdout: ${format(cliPerSecond)}/s wall ` +
+    `vs ${format(inProcessPerSecond)}/s rendering in process → ratio ${result.cli_ratio}\n`,
 );
 if (sink === 0) process.stdout.write('\n');
 process.stdout.write(`${JSON.stringify(result)}\n`);
