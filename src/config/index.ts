@@ -62,6 +62,7 @@ const envSchema = z.object({
   UNSUB_WORKER: booleanText.default(true),
   UNSUB_SQLITE_THREAD: booleanText.default(true),
   UNSUB_LOG: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  UNSUB_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -90,6 +91,8 @@ export interface Config {
   /** SQLite: `serve` and `worker` run the database on its own thread (see `StoreOptions.thread`). */
   sqliteThread: boolean;
   log: 'silent' | 'error' | 'info' | 'debug';
+  /** How often an idle dispatcher looks for work when no signal woke it (ms). */
+  webhookPollMs: number;
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -145,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.UNSUB_WORKER,
     sqliteThread: e.UNSUB_SQLITE_THREAD,
     log: e.UNSUB_LOG,
+    webhookPollMs: e.UNSUB_WEBHOOK_POLL_MS,
   };
 }

@@ -7,6 +7,7 @@ import type { Store } from './types.js';
 import { createContactsVerbs } from './verbs/contactsVerbs.js';
 import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
+import { createOutboxSignalVerbs } from './verbs/outboxSignalVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
 import { createWebhooksVerbs } from './verbs/webhooksVerbs.js';
@@ -21,6 +22,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createOutboxVerbs(executor),
     ...createSettingsVerbs(executor),
     ...createWebhooksVerbs(executor),
+    ...createOutboxSignalVerbs(executor),
     close: () => executor.close(),
   };
 }

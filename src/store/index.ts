@@ -3,6 +3,7 @@
  * migrations applied) and the store's error. Other parts import only this entry.
  */
 export * from './types.js';
+export type { OutboxSignalReach, OutboxSignalStore } from './outboxSignalTypes.js';
 export { StoreError, type StoreErrorCode } from './storeError.js';
 export { openStore, isPostgresUrl, redactUrl, defaultSqlitePath } from './openStore.js';
 export {

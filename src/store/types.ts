@@ -21,6 +21,7 @@
  * The interface is split into verb groups (`ContactsStore`, `GroupsStore`, …) composed into `Store`;
  * a later part adds its own group (e.g. `WebhooksStore`) the same way.
  */
+import type { OutboxSignalStore } from './outboxSignalTypes.js';
 
 /** The channel a group serves. Structurally the same as `links`' `Channel`. */
 export type Channel = 'email' | 'sms';
@@ -681,7 +682,14 @@ export interface BackendCapabilities {
 
 /** The store: every verb group plus lifecycle. */
 export interface Store
-  extends ContactsStore, GroupsStore, MembershipsStore, OutboxStore, SettingsStore, WebhooksStore {
+  extends
+    ContactsStore,
+    GroupsStore,
+    MembershipsStore,
+    OutboxStore,
+    SettingsStore,
+    WebhooksStore,
+    OutboxSignalStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { BackendCapabilities } from '../types.js';
 import type { SqlExecutor, SqlRow, SqlSession, SqlValue } from '../sqlExecutor.js';
 import { StoreError } from '../storeError.js';
+import { createNotifications } from './postgresNotifications.js';
 
 /** PostgreSQL's capabilities; see `BackendCapabilities` for what each flag means. */
 export const postgresCapabilities: BackendCapabilities = {
@@ -22,6 +23,13 @@ export const postgresCapabilities: BackendCapabilities = {
   // The wire protocol counts parameters in 16 bits.
   maxParameters: 65_535,
 };
+
+/**
+ * Round trips and transactions of every PostgreSQL executor in this process, counted as they are
+ * sent: `npm run bench:dispatch` prints them per delivery (`roundTrips` includes BEGIN, COMMIT and
+ * ROLLBACK; `statements` does not). Counting is two additions per query.
+ */
+export const postgresTraffic = { roundTrips: 0, statements: 0, transactions: 0 };
 
 /** OID of BIGINT (int8) in pg_type. */
 const int8Oid = 20;
@@ -67,22 +75,27 @@ export function openPostgresExecutor(options: PostgresExecutorOptions): SqlExecu
       field: 'schema',
     });
   }
-  const pool = new pg.Pool({
+  const connection: pg.ClientConfig = {
     connectionString: options.url,
-    max: options.poolSize ?? 10,
     options: `-c search_path="${schema}"`,
     types,
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  const notifications = createNotifications({ client: connection, schema });
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // drops that client and the next query connects afresh.
   pool.on('error', () => undefined);
 
   const sessionOf = (client: pg.Pool | pg.PoolClient): SqlSession => ({
     async all<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+      postgresTraffic.roundTrips++;
+      postgresTraffic.statements++;
       const result = await client.query(numberPlaceholders(sql), params as SqlValue[]);
       return result.rows as T[];
     },
     async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+      postgresTraffic.roundTrips++;
+      postgresTraffic.statements++;
       const result = await client.query(numberPlaceholders(sql), params as SqlValue[]);
       return result.rowCount ?? 0;
     },
@@ -104,13 +117,17 @@ export function openPostgresExecutor(options: PostgresExecutorOptions): SqlExecu
     async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken: Error | undefined;
+      postgresTraffic.transactions++;
       try {
+        postgresTraffic.roundTrips++;
         await client.query('BEGIN');
         const value = await fn(sessionOf(client));
+        postgresTraffic.roundTrips++;
         await client.query('COMMIT');
         return value;
       } catch (error) {
         try {
+          postgresTraffic.roundTrips++;
           await client.query('ROLLBACK');
         } catch (rollbackError) {
           // The connection is unusable: destroy it rather than return it to the pool.
@@ -128,7 +145,9 @@ export function openPostgresExecutor(options: PostgresExecutorOptions): SqlExecu
       const column = typeof e.detail === 'string' ? /^Key \(([\w, ]+)\)/.exec(e.detail)?.[1] : undefined;
       return `${String(e.table)}.${column ?? ''}`;
     },
+    notifications,
     async close(): Promise<void> {
+      await notifications.close();
       // pg throws when a pool is ended twice; closing a closed store is harmless here.
       if (!pool.ended) await pool.end();
     },
