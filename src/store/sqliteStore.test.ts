@@ -68,6 +68,7 @@ test('sqlite: creates the parent directory and records migrations once', async (
     expect(rows).toEqual([
       { id: 1, name: 'core' },
       { id: 2, name: 'webhooks' },
+      { id: 9, name: 'outbox notify, claim index in claim order' },
     ]);
     expect(await executor.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   } finally {

@@ -5,9 +5,9 @@
 import type { Migration } from './migration.js';
 import { m001Core } from './m001Core.js';
 import { m002Webhooks } from './m002Webhooks.js';
-import { m009OutboxNotify } from './m009OutboxNotify.js';
+import { m009ScaleOut } from './m009ScaleOut.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in id order. */
-export const migrations: readonly Migration[] = [m001Core, m002Webhooks, m009OutboxNotify];
+export const migrations: readonly Migration[] = [m001Core, m002Webhooks, m009ScaleOut];
