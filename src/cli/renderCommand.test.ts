@@ -166,6 +166,29 @@ describe('unsub render', () => {
     // Tokens carry the second they were signed in; everything else must match exactly.
     const masked = (text: string) => text.replace(/\/(u|m)\/[A-Za-z0-9_.-]+/g, '/$1/TOKEN');
     expect(masked(two.stdout)).toBe(masked(one.stdout));
+
+    // CSV rows (parsed on the main thread) rendered by the threads into --out files.
+    const csv = await file(
+      'many.csv',
+      `contactId,first_name\n${rows.map((_, i) => `${i + 1},C${i}`).join('\n')}\n`,
+    );
+    const out = path.join(dir, 'out');
+    const files = await run(
+      'render',
+      newsletter,
+      '--data',
+      csv,
+      '--groups',
+      groups,
+      '--out',
+      out,
+      '--threads',
+      '2',
+    );
+    expect(files.exitCode).toBe(0);
+    expect(files.stderr).toContain('rendered 700 recipient(s)');
+    expect((await readdir(out)).length).toBe(700);
+    expect(await readFile(path.join(out, '700.html'), 'utf8')).toContain('Hello C699,');
   });
 
   it('refuses a batch on render threads too, naming rows in every batch, and writes no keys', async () => {
