@@ -182,16 +182,20 @@ async function cliSeconds(): Promise<number> {
   );
   let lines = 0;
   let head = '';
-  let tail: Buffer = Buffer.alloc(0);
+  /** The last chunks, at least 64 KB of them: the last line (about 5 KB) may span several. */
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
   child.stdout.on('data', (chunk: Buffer) => {
     if (head.length < 64) head += chunk.subarray(0, 64).toString('latin1');
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
-    tail = chunk;
+    tail.push(chunk);
+    tailBytes += chunk.length;
+    while (tailBytes - tail[0]!.length >= 65_536) tailBytes -= tail.shift()!.length;
   });
   const [code] = (await once(child, 'close')) as [number | null];
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`unsub render exited with ${code}`);
-  const last = tail.toString('latin1').split('\n').at(-2) ?? '';
+  const last = Buffer.concat(tail).toString('latin1').split('\n').at(-2) ?? '';
   if (
     lines !== cliRecipients ||
     !head.startsWith('{"contactId":1,') ||
