@@ -12,7 +12,10 @@
  * - PostgreSQL with 1 and 3 `unsub worker` processes (each at the same concurrency), when the
  *   server is reachable; their ratios use the floor measured beside them.
  * - Latency at low load: event committed (and announced on the bus) → its first attempt arriving
- *   at an in-process receiver, p50/p99 in ms.
+ *   at an in-process receiver, p50/p99 in ms; and on PostgreSQL across processes: committed here,
+ *   delivered by an idle `unsub worker` woken by LISTEN/NOTIFY (`cross_process_p50_ms`).
+ * - Per delivery on PostgreSQL: statements, transactions and round trips, counted by the workers'
+ *   executors (warm-up included, idle polls too).
  * The receiver of the throughput runs is a separate process. The last line is one JSON object;
  * `sqlite_cpu_ratio` is the same comparison in CPU time per delivery of this process (the raw
  * loop's ÷ ours), which other load on a shared machine disturbs far less than wall-clock rates.
@@ -364,7 +367,16 @@ await latencyStore.close();
 latencyServer.close();
 
 // --- PostgreSQL: 1 and 3 worker processes ----------------------------------------------------------
-async function postgresRun(workers: number): Promise<{ rate: number; raw: number } | undefined> {
+/** What the PostgreSQL workers sent to the server, summed over the workers. */
+interface Traffic {
+  roundTrips: number;
+  statements: number;
+  transactions: number;
+}
+
+async function postgresRun(
+  workers: number,
+): Promise<{ rate: number; raw: number; traffic: Traffic; deliveries: number } | undefined> {
   const schema = `bench_dispatch_${randomBytes(4).toString('hex')}`;
   let store: Store;
   try {
@@ -392,6 +404,7 @@ async function postgresRun(workers: number): Promise<{ rate: number; raw: number
       }),
     );
     await Promise.all(processes.map((child) => lineOf(child, /webhook dispatcher \S+ started/, 'stderr')));
+    const reports = processes.map((child) => lineOf(child, /bench traffic \{[^}]*\}/));
     await appendEvents(store, 500, -500); // warm-up
     await untilSucceeded(store, 500, 20);
     await appendEvents(store, events, 0);
@@ -400,8 +413,14 @@ async function postgresRun(workers: number): Promise<{ rate: number; raw: number
     const rate = events / ((finished - started) / 1000);
     const raw = await rawLoop(origin, events);
     for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-    return { rate, raw };
+    const traffic: Traffic = { roundTrips: 0, statements: 0, transactions: 0 };
+    for (const line of await Promise.all(reports)) {
+      const counted = JSON.parse(line.slice('bench traffic '.length)) as Traffic;
+      traffic.roundTrips += counted.roundTrips;
+      traffic.statements += counted.statements;
+      traffic.transactions += counted.transactions;
+    }
+    return { rate, raw, traffic, deliveries: 500 + events };
   } finally {
     await store.close();
     const client = new pg.Client({ connectionString: postgresUrl });
@@ -410,8 +429,77 @@ async function postgresRun(workers: number): Promise<{ rate: number; raw: number
     await client.end();
   }
 }
+/**
+ * Event committed in this process → its first attempt arriving, delivered by an idle `unsub worker`
+ * in another process (woken by LISTEN/NOTIFY; its poll period is a minute, so polling cannot
+ * explain a fast delivery), p50/p99 in ms over 200 events sent one at a time.
+ */
+async function crossProcessLatency(): Promise<{ p50: number; p99: number; withAppendP50: number }> {
+  const schema = `bench_wake_${randomBytes(4).toString('hex')}`;
+  const store = await openStore({ databaseUrl: postgresUrl, schema, poolSize: 2 });
+  const seen = new Map<string, number>();
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      seen.set(String(request.headers['webhook-id']), performance.now());
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await store.putEndpoint({
+      eventType: null,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      secret: generateSecret(),
+      at: Date.now(),
+    });
+    const worker = spawnScript('bench/dispatchWorker.ts', {
+      UNSUB_DATABASE_URL: postgresUrl,
+      BENCH_SCHEMA: schema,
+      UNSUB_DATA_DIR: dir,
+      UNSUB_LOG: 'info',
+      UNSUB_WEBHOOK_ALLOW: '127.0.0.0/8',
+      UNSUB_WEBHOOK_POLL_MS: '60000',
+    });
+    await lineOf(worker, /webhook dispatcher \S+ started/, 'stderr');
+    await sleep(500); // its first round is over: idle, listening
+    const samples: number[] = [];
+    const withAppend: number[] = [];
+    for (let n = 0; n < 200; n++) {
+      // As the in-process latency above: from the moment the append's COMMIT is acknowledged. The
+      // worker may deliver before this process hears that acknowledgement (then the sample is 0);
+      // `withAppend` also counts the appending transaction itself (an upper bound).
+      const before = seen.size;
+      const appending = performance.now();
+      await store.appendEvents([outboxEvent(JSON.parse(body(n)) as { event: string })], Date.now());
+      const committed = performance.now();
+      while (seen.size === before) await sleep(0.5);
+      const arrived = [...seen.values()].at(-1)!;
+      samples.push(Math.max(0, arrived - committed));
+      withAppend.push(arrived - appending);
+      await sleep(5);
+    }
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => worker.once('exit', resolve));
+    const sorted = samples.sort((a, b) => a - b);
+    return {
+      p50: median(sorted),
+      p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
+      withAppendP50: median(withAppend),
+    };
+  } finally {
+    server.close();
+    await store.close();
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+
 const pg1 = await postgresRun(1);
 const pg3 = pg1 ? await postgresRun(3) : undefined;
+const crossProcess = pg1 ? await crossProcessLatency() : undefined;
 
 await sqlite.close();
 receiver.kill('SIGTERM');
@@ -433,6 +521,15 @@ const result = {
   pg1_per_s: pg1 ? Math.round(pg1.rate) : null,
   pg3_per_s: pg3 ? Math.round(pg3.rate) : null,
   pg_raw_per_s: pg3 ? Math.round(pg3.raw) : pg1 ? Math.round(pg1.raw) : null,
+  pg1_round_trips_per_delivery: pg1 ? round3(pg1.traffic.roundTrips / pg1.deliveries) : null,
+  pg1_statements_per_delivery: pg1 ? round3(pg1.traffic.statements / pg1.deliveries) : null,
+  pg1_transactions_per_delivery: pg1 ? round3(pg1.traffic.transactions / pg1.deliveries) : null,
+  pg3_round_trips_per_delivery: pg3 ? round3(pg3.traffic.roundTrips / pg3.deliveries) : null,
+  pg3_statements_per_delivery: pg3 ? round3(pg3.traffic.statements / pg3.deliveries) : null,
+  pg3_transactions_per_delivery: pg3 ? round3(pg3.traffic.transactions / pg3.deliveries) : null,
+  cross_process_p50_ms: crossProcess ? round3(crossProcess.p50) : null,
+  cross_process_p99_ms: crossProcess ? round3(crossProcess.p99) : null,
+  cross_process_with_append_p50_ms: crossProcess ? round3(crossProcess.withAppendP50) : null,
   latency_p50_ms: round3(median(latencies)),
   latency_p99_ms: round3([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)] ?? 0),
   concurrency,
@@ -443,13 +540,24 @@ process.stdout.write(
   `sqlite: ${format(sqlitePerSecond)} deliveries/s vs ${format(rawPerSecond)}/s raw undici loop → ratio ${result.sqlite_ratio} ` +
     `(CPU per delivery: ratio ${result.sqlite_cpu_ratio})\n`,
 );
+/** Per delivery, as the workers' executors counted them. */
+const trafficText = (run: { traffic: Traffic; deliveries: number }) =>
+  `per delivery ${round3(run.traffic.statements / run.deliveries)} statements, ` +
+  `${round3(run.traffic.transactions / run.deliveries)} transactions, ` +
+  `${round3(run.traffic.roundTrips / run.deliveries)} round trips`;
 if (pg1)
   process.stdout.write(
-    `postgres, 1 worker: ${format(pg1.rate)}/s vs ${format(pg1.raw)}/s → ratio ${result.pg1_ratio}\n`,
+    `postgres, 1 worker: ${format(pg1.rate)}/s vs ${format(pg1.raw)}/s → ratio ${result.pg1_ratio}; ${trafficText(pg1)}\n`,
   );
 if (pg3)
   process.stdout.write(
-    `postgres, 3 workers: ${format(pg3.rate)}/s vs ${format(pg3.raw)}/s → ratio ${result.pg3_ratio}\n`,
+    `postgres, 3 workers: ${format(pg3.rate)}/s vs ${format(pg3.raw)}/s → ratio ${result.pg3_ratio}; ${trafficText(pg3)}\n`,
+  );
+if (crossProcess)
+  process.stdout.write(
+    `postgres, event → first attempt across processes (LISTEN/NOTIFY, idle worker): ` +
+      `p50 ${result.cross_process_p50_ms} ms, p99 ${result.cross_process_p99_ms} ms ` +
+      `(p50 ${result.cross_process_with_append_p50_ms} ms counting the appending transaction)\n`,
   );
 process.stdout.write(
   `ordered (subscription events of ${orderedContacts} contacts): ${format(median(orderedRates))}/s vs ${format(median(unorderedRates))}/s message events → ratio ${result.ordered_ratio}\n`,

@@ -127,6 +127,91 @@ describe('unsub render', () => {
     await expect(readdir(out)).rejects.toThrow();
   });
 
+  it('renders a batch on render threads in file order, byte for byte as on one thread', async () => {
+    const rows = Array.from({ length: 700 }, (_, i) =>
+      JSON.stringify({ contactId: 700 - i, first_name: `R${i}` }),
+    );
+    const ndjson = await file('many.ndjson', `\uFEFF${rows.join('\r\n')}`); // BOM, CRLF, no last line end
+    const one = await run(
+      'render',
+      newsletter,
+      '--data',
+      ndjson,
+      '--groups',
+      groups,
+      '--threads',
+      '1',
+      '--message-uid',
+      'm',
+    );
+    const two = await run(
+      'render',
+      newsletter,
+      '--data',
+      ndjson,
+      '--groups',
+      groups,
+      '--threads',
+      '2',
+      '--message-uid',
+      'm',
+    );
+    expect(two.exitCode).toBe(0);
+    const ids = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).contactId as number);
+    expect(ids(two.stdout)).toEqual(Array.from({ length: 700 }, (_, i) => 700 - i));
+    // Tokens carry the second they were signed in; everything else must match exactly.
+    const masked = (text: string) => text.replace(/\/(u|m)\/[A-Za-z0-9_.-]+/g, '/$1/TOKEN');
+    expect(masked(two.stdout)).toBe(masked(one.stdout));
+
+    // CSV rows (parsed on the main thread) rendered by the threads into --out files.
+    const csv = await file(
+      'many.csv',
+      `contactId,first_name\n${rows.map((_, i) => `${i + 1},C${i}`).join('\n')}\n`,
+    );
+    const out = path.join(dir, 'out');
+    const files = await run(
+      'render',
+      newsletter,
+      '--data',
+      csv,
+      '--groups',
+      groups,
+      '--out',
+      out,
+      '--threads',
+      '2',
+    );
+    expect(files.exitCode).toBe(0);
+    expect(files.stderr).toContain('rendered 700 recipient(s)');
+    expect((await readdir(out)).length).toBe(700);
+    expect(await readFile(path.join(out, '700.html'), 'utf8')).toContain('Hello C699,');
+  });
+
+  it('refuses a batch on render threads too, naming rows in every batch, and writes no keys', async () => {
+    const rows = Array.from({ length: 600 }, (_, i) => JSON.stringify({ contactId: i + 1 }));
+    rows[299] = '{"contactId":'; // line 300, in the second batch
+    rows[599] = '{"contactId":5}'; // line 600 repeats line 5, in the third
+    const bad = await file('bad.ndjson', rows.join('\n'));
+    const result = await run('render', newsletter, '--data', bad, '--groups', groups, '--threads', '2');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/bad\.ndjson:300: invalid JSON/);
+    expect(result.stderr).toContain('bad.ndjson:600: contactId 5 repeats line 5');
+    expect(result.stderr.indexOf(':300:')).toBeLessThan(result.stderr.indexOf(':600:'));
+    expect(result.stdout).toBe('');
+    await expect(readFile(path.join(dir, 'keys.json'))).rejects.toThrow();
+  });
+
+  it('rejects --threads outside 1..64', async () => {
+    const data = await file('one.ndjson', '{"contactId":1}\n');
+    const result = await run('render', newsletter, '--data', data, '--groups', groups, '--threads', '0');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('expected a whole number from 1 to 64');
+  });
+
   it('prints template errors as FILE:LINE:COL CODE message and exits 1', async () => {
     const data = await file('one.json', '{"contactId":1}');
     const result = await run('render', newsletter, '--data', data); // no --groups: names cannot resolve

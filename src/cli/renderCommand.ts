@@ -1,13 +1,15 @@
 /**
  * @module `unsub render TEMPLATE --data FILE`: renders one recipient (a JSON object) to stdout, or a
  * batch (JSON array, NDJSON, CSV) to `--out DIR` or as NDJSON on stdout. Every row is validated
- * before anything renders, so a bad file never leaves a half-rendered batch.
+ * before anything renders, so a bad file never leaves a half-rendered batch. A batch is checked and
+ * rendered on render threads (one per core by default), its output written in the file's order.
  */
 import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type Config } from '../config/index.js';
 import { matchLocale, supportedLocales } from '../i18n/index.js';
 import { KeyRing, type Channel } from '../links/index.js';
 import {
@@ -21,14 +23,17 @@ import {
 import {
   compile,
   render,
-  type CompiledTemplate,
+  type CompileResult,
+  type GroupCatalog,
   type LinkForm,
-  type Recipient,
   type RenderOptions,
 } from '../template/index.js';
 import { formatProblem, loadGroupCatalog } from './lintCommand.js';
 import { createProgressBar } from './progressBar.js';
+import { readRecipientBatches, RepeatFinder, checkBatch, type RecipientBatch } from './recipientBatches.js';
 import { detectRecipientFormat, readRecipientRows, validateRecipientRows } from './recipientRows.js';
+import { optionsFor, type BatchRenderer } from './renderRecipientBatch.js';
+import { inOrder, localRunner, startRenderThreads, type BatchRunner } from './renderThreads.js';
 
 interface RenderCommandOptions {
   data: string;
@@ -38,6 +43,7 @@ interface RenderCommandOptions {
   channel: Channel;
   links?: LinkForm;
   messageUid?: string;
+  threads?: number;
   subject?: string;
   text?: string;
   from?: string;
@@ -52,30 +58,61 @@ function parseLocaleOption(value: string): string {
   return value;
 }
 
+/** Below this file size a batch renders on the main thread: starting threads would cost more. */
+const threadsFromBytes = 1 << 20;
+
 /** Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory). */
-async function writeOut(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+async function writeOut(text: string | Uint8Array): Promise<void> {
+  // A Buffer view (no copy) of a thread's bytes: streams take both, and a Buffer reads as text.
+  const chunk = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
 }
 
-/** Compiles the template file or prints its problems and returns undefined. */
+/** Compiles the template file, printing its warnings and errors. */
 async function compileFile(
   file: string,
   groupsFile: string | undefined,
-  target: { channel: Channel; links?: LinkForm },
-): Promise<CompiledTemplate | undefined> {
+  target: { channel: Channel; links?: LinkForm | undefined },
+): Promise<{ source: string; groups: GroupCatalog | undefined; result: CompileResult }> {
   const groups = groupsFile === undefined ? undefined : await loadGroupCatalog(groupsFile);
   const source = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   const result = compile(source, { groups, channel: target.channel, links: target.links });
   for (const warning of result.warnings) process.stderr.write(`${formatProblem(file, warning, 'warning')}\n`);
-  if (result.ok) return result.template;
-  for (const error of result.errors) process.stderr.write(`${formatProblem(file, error, 'error')}\n`);
-  return undefined;
+  if (!result.ok) {
+    for (const error of result.errors) process.stderr.write(`${formatProblem(file, error, 'error')}\n`);
+  }
+  return { source, groups, result };
 }
 
-/** The per-recipient render options: a message uid in the row (`message_uid`/`messageUid`) wins. */
-function optionsFor(recipient: Recipient, base: RenderOptions): RenderOptions {
-  const uid = recipient.message_uid ?? recipient.messageUid;
-  return typeof uid === 'string' && uid !== '' ? { ...base, messageUid: uid } : base;
+/** How many render threads a batch of `bytes` gets: `--threads`, else one per core for a big file. */
+function threadCount(requested: number | undefined, bytes: number): number {
+  if (requested !== undefined) return requested;
+  return bytes < threadsFromBytes ? 1 : Math.min(availableParallelism(), 8);
+}
+
+/** Loads (or on first use creates) the signing keys, with the warnings a first run needs. */
+async function loadKeyRing(config: Config): Promise<KeyRing> {
+  const keyRing = await KeyRing.load(config.keysFile, {
+    create: true,
+    maxAgeDays: config.linkMaxAgeDays,
+    onCreate: (file) =>
+      process.stderr.write(
+        `unsub: warning: no keys file, so a new signing key was created at ${file}; keep it secret and back it up (links die with it)\n`,
+      ),
+  });
+  if (config.baseUrlFromDefault) {
+    process.stderr.write(`unsub: warning: UNSUB_BASE_URL is not set; links point at ${config.baseUrl}\n`);
+  }
+  return keyRing;
+}
+
+/** Prints the bad rows and marks the run failed. */
+function refuse(file: string, problems: readonly { where: string; problem: string }[]): void {
+  for (const { where, problem } of problems) {
+    process.stderr.write(`${file}:${where.replace(/^line /, '')}: ${problem}\n`);
+  }
+  process.stderr.write(`unsub: ${problems.length} bad row(s) in ${file}; nothing was rendered\n`);
+  process.exitCode = 1;
 }
 
 /** Compiles the template file as an e-mail (subject, HTML, text) or prints its problems. */
@@ -103,75 +140,104 @@ async function compileMessageFile(
 async function run(templateFile: string, options: RenderCommandOptions): Promise<void> {
   if (options.format === 'eml') return runEml(templateFile, options);
   const config = loadConfig();
-  const template = await compileFile(templateFile, options.groups, options);
-  if (template === undefined) {
+  const compiled = await compileFile(templateFile, options.groups, options);
+  if (!compiled.result.ok) {
     process.exitCode = 1;
     return;
   }
+  const template = compiled.result.template;
   const format = await detectRecipientFormat(options.data);
-  const { count, problems } = await validateRecipientRows(options.data, format);
-  if (problems.length > 0) {
-    for (const { where, problem } of problems) {
-      process.stderr.write(`${options.data}:${where.replace(/^line /, '')}: ${problem}\n`);
-    }
-    process.stderr.write(`unsub: ${problems.length} bad row(s) in ${options.data}; nothing was rendered\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const keyRing = await KeyRing.load(config.keysFile, {
-    create: true,
-    maxAgeDays: config.linkMaxAgeDays,
-    onCreate: (file) =>
-      process.stderr.write(
-        `unsub: warning: no keys file, so a new signing key was created at ${file}; keep it secret and back it up (links die with it)\n`,
-      ),
-  });
-  if (config.baseUrlFromDefault) {
-    process.stderr.write(`unsub: warning: UNSUB_BASE_URL is not set; links point at ${config.baseUrl}\n`);
-  }
-  const base: RenderOptions = {
-    keyRing,
-    baseUrl: config.baseUrl,
-    channel: options.channel,
-    links: options.links,
-  };
+  const base: Omit<RenderOptions, 'keyRing'> = { baseUrl: config.baseUrl, channel: options.channel };
+  if (options.links !== undefined) base.links = options.links;
   if (options.messageUid !== undefined) base.messageUid = options.messageUid;
   if (options.locale !== undefined) base.locale = options.locale;
-  if (options.out !== undefined) await mkdir(options.out, { recursive: true });
-  const extension = options.format === 'json' ? 'json' : 'html';
-  const single = format === 'object';
-  const progress = createProgressBar({ total: count, stream: process.stderr, label: 'rendering' });
+  const batchFormat = options.format === 'json' ? 'json' : 'html';
+  const json = options.format === 'json';
 
-  for await (const row of readRecipientRows(options.data, format)) {
-    if (!('recipient' in row)) continue; // validated above; cannot happen unless the file changed
-    const { recipient } = row;
-    const result = render(template, recipient, undefined, optionsFor(recipient, base));
-    if (options.out !== undefined) {
-      const body = extension === 'json' ? `${JSON.stringify(result, null, 2)}\n` : result.html;
-      await writeFile(path.join(options.out, `${recipient.contactId}.${extension}`), body);
-    } else if (single) {
-      await writeOut(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : result.html);
-    } else {
-      await writeOut(`${JSON.stringify({ contactId: recipient.contactId, ...result })}\n`);
+  if (format === 'object') {
+    for await (const row of readRecipientRows(options.data, format)) {
+      if ('problem' in row) return refuse(options.data, [row]);
+      const keyRing = await loadKeyRing(config);
+      const result = render(
+        template,
+        row.recipient,
+        undefined,
+        optionsFor(row.recipient, { ...base, keyRing }),
+      );
+      const text = json ? `${JSON.stringify(result, null, 2)}\n` : result.html;
+      if (options.out === undefined) return writeOut(text);
+      await mkdir(options.out, { recursive: true });
+      await writeFile(path.join(options.out, `${row.recipient.contactId}.${json ? 'json' : 'html'}`), text);
+      process.stderr.write(`rendered 1 recipient(s) into ${options.out}\n`);
     }
-    if (!single) progress.tick();
+    return;
   }
-  if (!single) progress.done();
+
+  const renderer: BatchRenderer = { template, keyRing: undefined, base, format: batchFormat };
+  if (options.out !== undefined) renderer.out = options.out;
+  const threads = threadCount(options.threads, (await stat(options.data)).size);
+  const runner: BatchRunner =
+    threads <= 1
+      ? localRunner(renderer)
+      : await startRenderThreads(threads, {
+          source: compiled.source,
+          groups: compiled.groups,
+          keysFile: config.keysFile,
+          maxAgeDays: config.linkMaxAgeDays,
+          base,
+          out: options.out,
+          format: batchFormat,
+        });
+  try {
+    await renderBatch(options, format, runner, async () => {
+      renderer.keyRing = await loadKeyRing(config);
+    });
+  } finally {
+    await runner.close();
+  }
+}
+
+/** Checks every row of the batch file, then renders it in order (or lists every bad row and stops). */
+async function renderBatch(
+  options: RenderCommandOptions,
+  format: 'array' | 'ndjson' | 'csv',
+  runner: BatchRunner,
+  beforeRender: () => Promise<void>,
+): Promise<void> {
+  // NDJSON lines are parsed on the threads; CSV and array rows were parsed while reading.
+  const check = (batch: RecipientBatch) =>
+    batch.kind === 'lines' ? runner.check(batch) : Promise.resolve(checkBatch(batch));
+  const repeats = new RepeatFinder(format === 'array' ? 'item' : 'line');
+  await inOrder(readRecipientBatches(options.data, format), runner.depth, check, (result) =>
+    repeats.add(result),
+  );
+  const { count, problems } = repeats.result();
+  if (problems.length > 0) return refuse(options.data, problems);
+  await beforeRender(); // the keys are loaded (or created) only for a batch that will render
+  if (options.out !== undefined) await mkdir(options.out, { recursive: true });
+  const progress = createProgressBar({ total: count, stream: process.stderr, label: 'rendering' });
+  await inOrder(
+    readRecipientBatches(options.data, format),
+    runner.depth,
+    (batch) => runner.render(batch),
+    async ({ rows, bytes }) => {
+      if (bytes !== undefined) await writeOut(bytes);
+      progress.tick(rows);
+    },
+  );
+  progress.done();
   if (options.out !== undefined) {
     process.stderr.write(`rendered ${count} recipient(s) into ${options.out}\n`);
   }
 }
 
-/** Loads the key ring the way every render does (created with a warning when missing). */
-async function loadKeyRing(config: ReturnType<typeof loadConfig>): Promise<KeyRing> {
-  return KeyRing.load(config.keysFile, {
-    create: true,
-    maxAgeDays: config.linkMaxAgeDays,
-    onCreate: (file) =>
-      process.stderr.write(
-        `unsub: warning: no keys file, so a new signing key was created at ${file}; keep it secret and back it up (links die with it)\n`,
-      ),
-  });
+/** `--threads N`: a whole number from 1 (render on the main thread) to 64. */
+function parseThreads(value: string): number {
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  }
+  return threads;
 }
 
 /**
@@ -274,6 +340,11 @@ export function renderCommand(): Command {
       '--locale <tag>',
       'language of the pages the links open, e.g. ru (a row’s lang or locale field wins)',
       parseLocaleOption,
+    )
+    .option(
+      '--threads <n>',
+      'render threads for a batch (default: one per core for files from 1 MB; 1 renders on the main thread)',
+      parseThreads,
     )
     .exitOverride()
     .action(run);

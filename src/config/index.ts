@@ -74,6 +74,7 @@ const envSchema = z.object({
     .positive('must be more than 0 days (history is kept at least that long)')
     .max(36_500, 'must be at most 36500 days')
     .default(30),
+  UNSUB_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -108,6 +109,8 @@ export interface Config {
   logFormat: 'auto' | 'json' | 'pretty';
   /** Finished webhook history older than this many days is pruned (the console setting overrides it). */
   retentionDays: number;
+  /** How often an idle dispatcher looks for work when no signal woke it (ms). */
+  webhookPollMs: number;
 }
 
 /** Parses `UNSUB_RETRY_SCHEDULE`, e.g. `0,50ms,100ms,1s` (units ms, s, m, h; bare numbers are ms). */
@@ -166,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.UNSUB_MAIL_FROM,
     logFormat: e.UNSUB_LOG_FORMAT,
     retentionDays: e.UNSUB_RETENTION_DAYS,
+    webhookPollMs: e.UNSUB_WEBHOOK_POLL_MS,
   };
 }

@@ -11,6 +11,7 @@ import { createGroupsVerbs } from './verbs/groupsVerbs.js';
 import { createLinkUnsubscribesVerbs } from './verbs/linkUnsubscribesVerbs.js';
 import { createMembershipsVerbs } from './verbs/membershipsVerbs.js';
 import { createOperationsVerbs } from './verbs/operationsVerbs.js';
+import { createOutboxSignalVerbs } from './verbs/outboxSignalVerbs.js';
 import { createOutboxVerbs } from './verbs/outboxVerbs.js';
 import { createSettingsVerbs } from './verbs/settingsVerbs.js';
 import { createSmsRepliesVerbs } from './verbs/smsRepliesVerbs.js';
@@ -33,6 +34,7 @@ export function createSqlStore(executor: SqlExecutor): Store {
     ...createOperationsVerbs(executor),
     ...createRetentionVerbs(executor),
     ...createErasureVerbs(executor),
+    ...createOutboxSignalVerbs(executor),
     close: () => executor.close(),
   };
 }

@@ -6,6 +6,7 @@ export * from './types.js';
 export * from './templatesTypes.js';
 export type { LinkUnsubscribesStore } from './linkUnsubscribesTypes.js';
 export type * from './retentionTypes.js';
+export type { OutboxSignalReach, OutboxSignalStore } from './outboxSignalTypes.js';
 export { StoreError, type StoreErrorCode } from './storeError.js';
 export { openStore, isPostgresUrl, redactUrl, defaultSqlitePath } from './openStore.js';
 export {

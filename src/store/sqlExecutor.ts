@@ -42,6 +42,11 @@ export interface SqlExecutor extends SqlSession {
    * `contacts.email_key`); otherwise undefined. Lets verbs map races to domain errors.
    */
   uniqueViolation(error: unknown): string | undefined;
+  /**
+   * Notifications between processes on this database and schema (PostgreSQL LISTEN/NOTIFY on a
+   * connection of its own); absent where the backend has none (SQLite).
+   */
+  readonly notifications?: { listen(channel: string, listener: () => void): () => void };
   close(): Promise<void>;
 }
 

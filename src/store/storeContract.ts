@@ -75,6 +75,40 @@ export function runStoreContract(options: StoreContractOptions): void {
       await again.close();
     });
 
+    test('outbox signal: another store’s committed events are announced where the backend reaches', async (context) => {
+      const database = await options.makeDatabase(context);
+      const [listening, writing] = [await openStore(database), await openStore(database)];
+      context.onTestFinished(async () => {
+        await listening.close();
+        await writing.close();
+      });
+      let heard = 0;
+      const stop = listening.onOutboxAppended(() => heard++);
+      if (listening.outboxSignal === 'none') {
+        await writing.appendEvents([outboxEvent({ event: 'message sent' })], t0);
+        expect(heard).toBe(0);
+        stop();
+        return;
+      }
+      // The LISTEN connection opens in the background: append until one commit is heard.
+      for (let tries = 0; heard === 0 && tries < 200; tries++) {
+        await writing.appendEvents([outboxEvent({ event: 'message sent' })], t0);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(heard).toBeGreaterThan(0);
+      // A rolled-back append announces nothing (NOTIFY is sent at commit).
+      const before = heard;
+      await expect(
+        writing.createContact({ email: 'x@example.com', groupIds: [], source: 'test', at: t0 }, failing),
+      ).rejects.toThrow('builder failed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heard).toBe(before);
+      stop();
+      await writing.appendEvents([outboxEvent({ event: 'message sent' })], t0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heard).toBe(before);
+    });
+
     test('contacts: create, read, case-insensitive e-mail, numbers for ids and times', async (context) => {
       const store = await open(context);
       const { value: contact, events } = await store.createContact(

@@ -29,6 +29,7 @@ import type { TemplatesStore } from './templatesTypes.js';
 import type { LinkUnsubscribesStore } from './linkUnsubscribesTypes.js';
 
 import type { ErasureStore, RetentionStore } from './retentionTypes.js';
+import type { OutboxSignalStore } from './outboxSignalTypes.js';
 
 /** The channel a group serves. Structurally the same as `links`' `Channel`. */
 export type Channel = 'email' | 'sms';
@@ -767,7 +768,8 @@ export interface Store
     LinkUnsubscribesStore,
     OperationsStore,
     RetentionStore,
-    ErasureStore {
+    ErasureStore,
+    OutboxSignalStore {
   readonly capabilities: BackendCapabilities;
   /** Closes connections; the store must not be used afterwards. */
   close(): Promise<void>;

@@ -13,7 +13,12 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/index.js';
-import { activeSecrets, type ClaimedDelivery, type WebhooksStore } from '../store/index.js';
+import {
+  activeSecrets,
+  type ClaimedDelivery,
+  type OutboxSignalStore,
+  type WebhooksStore,
+} from '../store/index.js';
 import { createAddressPolicy } from './createAddressPolicy.js';
 import { createCompletionBatcher } from './createCompletionBatcher.js';
 import { createDeliveryQueue } from './createDeliveryQueue.js';
@@ -34,8 +39,8 @@ export interface DispatcherLogger {
 
 /** Options of {@link createDispatcher}. */
 export interface DispatcherOptions {
-  /** The store (its webhook verbs). */
-  store: WebhooksStore;
+  /** The store (its webhook verbs; its outbox signal, when it has one, wakes the loop). */
+  store: WebhooksStore & Partial<OutboxSignalStore>;
   /** The HTTP sender; by default one is created from `allow`/`timeoutMs` and closed by `stop()`. */
   sender?: WebhookSender;
   /** CIDR ranges the default sender may call despite the SSRF guard (`UNSUB_WEBHOOK_ALLOW`). */
@@ -204,6 +209,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let loopDone: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   let offBus: (() => void) | undefined;
+  let offSignal: (() => void) | undefined;
 
   // Wake-up signalling: a pending wake is remembered so that one arriving during a tick is not lost.
   let woken = false;
@@ -444,10 +450,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     start() {
       if (running || stopping) return;
       running = true;
-      offBus = options.bus?.on('*', () => {
+      const announced = () => {
         fanOutHint = claimHint = true;
         wake();
-      });
+      };
+      offBus = options.bus?.on('*', announced);
+      offSignal = options.store.onOutboxAppended?.(announced); // events committed by other processes
       logger.info(
         `webhook dispatcher ${owner} started (concurrency ${concurrency}, ${perEndpoint} per endpoint)`,
       );
@@ -457,6 +465,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       stopping ??= (async () => {
         running = false;
         offBus?.();
+        offSignal?.();
         wake();
         await loopDone;
         await queue.idle();

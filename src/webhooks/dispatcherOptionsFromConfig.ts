@@ -2,15 +2,19 @@
 import type { Config } from '../config/index.js';
 import type { DispatcherOptions } from './createDispatcher.js';
 
-/** UNSUB_WEBHOOK_ALLOW, UNSUB_WEBHOOK_TIMEOUT_MS, UNSUB_WEBHOOK_*CONCURRENCY and UNSUB_RETRY_SCHEDULE as options. */
+/** UNSUB_WEBHOOK_ALLOW, UNSUB_WEBHOOK_TIMEOUT_MS, UNSUB_WEBHOOK_*CONCURRENCY, UNSUB_RETRY_SCHEDULE and UNSUB_WEBHOOK_POLL_MS as options. */
 export function dispatcherOptionsFromConfig(
   config: Config,
-): Pick<DispatcherOptions, 'allow' | 'timeoutMs' | 'concurrency' | 'perEndpointConcurrency' | 'schedule'> {
+): Pick<
+  DispatcherOptions,
+  'allow' | 'timeoutMs' | 'concurrency' | 'perEndpointConcurrency' | 'schedule' | 'pollMs'
+> {
   return {
     allow: config.webhookAllow,
     timeoutMs: config.webhookTimeoutMs,
     concurrency: config.webhookConcurrency,
     perEndpointConcurrency: config.webhookEndpointConcurrency,
     ...(config.retryScheduleMs ? { schedule: config.retryScheduleMs } : {}),
+    pollMs: config.webhookPollMs,
   };
 }

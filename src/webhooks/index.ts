@@ -98,8 +98,4 @@ export {
 } from './createCompletionBatcher.js';
 export { dispatcherOptionsFromConfig } from './dispatcherOptionsFromConfig.js';
 export { createPruner, type Pruner, type PrunerOptions, type PruneTotals } from './createPruner.js';
-export {
-  readRetentionDays,
-  retentionSettingKey,
-  retentionDaysBounds,
-} from './retentionSetting.js';
+export { readRetentionDays, retentionSettingKey, retentionDaysBounds } from './retentionSetting.js';

@@ -28,7 +28,8 @@ export interface MetricsRoutesOptions {
 /** The `/metrics` route, to mount on the app (not under `/api`). */
 export function metricsRoutes({ registry, store, now = Date.now, auth }: MetricsRoutesOptions): Router {
   const metrics = createDispatcherMetrics(registry);
-  if (store && !metrics.hasStatsSource) metrics.setStatsSource(() => store.deliveryStats({ history: false }), now);
+  if (store && !metrics.hasStatsSource)
+    metrics.setStatsSource(() => store.deliveryStats({ history: false }), now);
   const router = Router();
   const handlers: RequestHandler[] = auth ? [auth] : [];
   router.get('/metrics', ...handlers, async (_req, res) => {

@@ -11,6 +11,7 @@ import { m005Retention } from './m005Retention.js';
 import { m006RecipientPages } from './m006RecipientPages.js';
 import { m007SmsReplies } from './m007SmsReplies.js';
 import { m008Operations } from './m008Operations.js';
+import { m009ScaleOut } from './m009ScaleOut.js';
 
 export type { Migration } from './migration.js';
 
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   m006RecipientPages,
   m007SmsReplies,
   m008Operations,
+  m009ScaleOut,
 ];

@@ -40,12 +40,13 @@ const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_a
 
 /**
  * Counts the pending deliveries (leased or not) from an index alone, per backend: SQLite is told to
- * read the partial index of pending rows, whose entries are two small integers (it would pick the
+ * read the partial index of pending rows (`deliveries_claim`, migration 9), whose entries are three
+ * small integers (it would pick the
  * `(status, event_id)` index by its equality, whose entries each repeat the status text: four times
  * slower at 100,000 pending); PostgreSQL's planner, which keeps statistics, picks by itself.
  */
 const pendingCountSql: Record<BackendName, string> = {
-  sqlite: "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'",
+  sqlite: "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending'",
   postgres: "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
 };
 
