@@ -142,6 +142,29 @@ describe('the server log', () => {
     expect((await fetch(`${url}/m/${managerToken}`, form({ save: '1' }))).status).toBeLessThan(400);
     expect((await fetch(`${url}/u/not-a-token`)).status).toBe(400);
 
+    // A render over HTTP for the contact (its address in the body and the answer), a STOP reply
+    // from its phone, then its erasure: none of them may leave the address, phone or text behind.
+    const json = { 'content-type': 'application/json' };
+    const rendered2 = await api('/render', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        template: { subject: 'Hi {{firstName}}', html: '<p>secret-template-text</p><<link_unsubscribe>>' },
+        recipient: { email },
+      }),
+    });
+    expect(rendered2.status).toBe(200);
+    secrets.push('secret-template-text');
+    const stop = await api('/inbound/sms', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ from: phone, text: 'STOP' }),
+    });
+    expect(stop.status).toBe(200);
+    expect(
+      (await api(`/contacts/${contactId}/erase`, { method: 'POST', headers: json, body: '{}' })).status,
+    ).toBe(200);
+
     // The unsubscribes reach the receiver, signed.
     await until(() =>
       receiver.requests.some(
@@ -172,6 +195,9 @@ describe('the server log', () => {
         'POST /u/:token',
         'GET /m/:token',
         'POST /m/:token',
+        'POST /api/render',
+        'POST /api/inbound/sms',
+        'POST /api/contacts/:id/erase',
       ]),
     );
     expect(requests.find((line) => line.requestId === 'caller-id-42')).toMatchObject({
