@@ -86,7 +86,7 @@ function spawnScript(script: string, env: Record<string, string> = {}): ChildPro
   return child;
 }
 
-/** Waits for the first stdout (or stderr) line matching `pattern`. */
+/** Waits for the first line matching `pattern` on `stream` (the worker logs through pino on stdout). */
 function lineOf(
   child: ChildProcess,
   pattern: RegExp,
@@ -403,7 +403,7 @@ async function postgresRun(
         UNSUB_WEBHOOK_ENDPOINT_CONCURRENCY: String(concurrency),
       }),
     );
-    await Promise.all(processes.map((child) => lineOf(child, /webhook dispatcher \S+ started/, 'stderr')));
+    await Promise.all(processes.map((child) => lineOf(child, /webhook dispatcher \S+ started/)));
     const reports = processes.map((child) => lineOf(child, /bench traffic \{[^}]*\}/));
     await appendEvents(store, 500, -500); // warm-up
     await untilSucceeded(store, 500, 20);
@@ -461,7 +461,7 @@ async function crossProcessLatency(): Promise<{ p50: number; p99: number; withAp
       UNSUB_WEBHOOK_ALLOW: '127.0.0.0/8',
       UNSUB_WEBHOOK_POLL_MS: '60000',
     });
-    await lineOf(worker, /webhook dispatcher \S+ started/, 'stderr');
+    await lineOf(worker, /webhook dispatcher \S+ started/);
     await sleep(500); // its first round is over: idle, listening
     const samples: number[] = [];
     const withAppend: number[] = [];
