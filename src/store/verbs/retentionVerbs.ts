@@ -91,15 +91,19 @@ export function createRetentionVerbs(executor: SqlExecutor): RetentionStore {
         // (PostgreSQL: a retry making one pending again) are skipped, and the DELETE re-checks the
         // status, so a delivery that is pending at commit time is never removed.
         const doomed: number[] = [];
+        // The events those deliveries belong to: once their last delivery is gone they go too, in
+        // this same call (the id window below may already have passed them in this pass).
+        const touched = new Set<number>();
         for (const status of finalStatuses) {
           if (doomed.length >= limit) break;
-          const rows = await tx.all<{ id: number }>(
-            `SELECT d.id FROM deliveries d WHERE d.status = ? AND d.event_id <= ?
+          const rows = await tx.all<{ id: number; event_id: number }>(
+            `SELECT d.id, d.event_id FROM deliveries d WHERE d.status = ? AND d.event_id <= ?
                AND d.event_id IN (SELECT o.id FROM outbox o WHERE o.id = d.event_id AND o.created_at < ?)
              ORDER BY d.event_id LIMIT ?${skipLockedSuffix}`,
             [status, cutId, input.before, limit - doomed.length],
           );
           doomed.push(...rows.map((row) => Number(row.id)));
+          for (const row of rows) touched.add(Number(row.event_id));
         }
         const removed = await deleteDeliveries(tx, doomed, { onlyFinal: true });
 
@@ -116,10 +120,8 @@ export function createRetentionVerbs(executor: SqlExecutor): RetentionStore {
           [from, to, input.before],
         );
         let deletedEvents = 0;
-        for (const chunk of chunks(
-          events.map((row) => Number(row.id)),
-          idChunk,
-        ).map(paddedIds)) {
+        const candidates = new Set([...events.map((row) => Number(row.id)), ...touched]);
+        for (const chunk of chunks([...candidates], idChunk).map(paddedIds)) {
           deletedEvents += await tx.run(
             `DELETE FROM outbox WHERE id IN ${placeholders(chunk.length)}
                AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = outbox.id)`,
