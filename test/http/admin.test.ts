@@ -3,14 +3,11 @@
  * stored hash), groups, contacts with memberships, subscription changes with their outbox events,
  * page branding, and the error shapes (401/404/409/400/413/415/422 naming the field).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { adminTokenVerifier, createAdminRouter, hashAdminToken } from '../../src/http/admin/index.js';
-import { createApp } from '../../src/http/index.js';
-import { KeyRing } from '../../src/links/index.js';
 import type { Store } from '../../src/store/index.js';
 import { createSubscriptions } from '../../src/subscriptions/index.js';
+import { serveAdminApi } from '../support/serveAdminApi.js';
 import { openTestStore, testBackends } from '../support/databases.js';
 
 const backends = await testBackends('the PostgreSQL admin API suite');
@@ -38,19 +35,7 @@ async function startAdmin(
     now: () => at,
     logger: { error: () => {} },
   });
-  // The real app around the router: security headers, public pages, its 404 and error handler.
-  const app = createApp({
-    store,
-    subscriptions,
-    keyRing: KeyRing.generate(),
-    baseUrl: 'http://127.0.0.1',
-    logger: { error: () => {}, warn: () => {} },
-    mount: (mounted) => mounted.use('/api', router),
-  });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  context.onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveAdminApi(context, { store, subscriptions, router });
 
   /** Calls the API; `body` is sent as JSON unless `raw` is given. */
   const api = async (

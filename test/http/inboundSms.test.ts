@@ -4,18 +4,15 @@
  * an unknown phone that stores nothing, the confirmation text per locale from the setting, and
  * bad input as 401/422 naming the field.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { createAdminRouter } from '../../src/http/admin/index.js';
-import { createApp } from '../../src/http/index.js';
-import { KeyRing } from '../../src/links/index.js';
 import {
   createSubscriptions,
   smsStartWords,
   smsStopWords,
   type EmittedEvent,
 } from '../../src/subscriptions/index.js';
+import { serveAdminApi } from '../support/serveAdminApi.js';
 import { openTestStore, testBackends } from '../support/databases.js';
 
 const backends = await testBackends('the PostgreSQL SMS replies suite');
@@ -53,18 +50,7 @@ async function start(context: TestContext, backend: (typeof backends)[number]) {
   });
   emitted.length = 0;
   const router = createAdminRouter({ store, subscriptions, adminToken: token, now: () => at });
-  const app = createApp({
-    store,
-    subscriptions,
-    keyRing: KeyRing.generate(),
-    baseUrl: 'http://127.0.0.1',
-    logger: { error: () => {}, warn: () => {} },
-    mount: (mounted) => mounted.use('/api', router),
-  });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  context.onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveAdminApi(context, { store, subscriptions, router });
   const api = async (method: string, path: string, body?: unknown, bearer: string | null = token) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (bearer !== null) headers.authorization = `Bearer ${bearer}`;

@@ -3,13 +3,10 @@
  * the same) answer with the counts, a re-created address says `suppressed`, and
  * `GET /api/suppressions` answers by hash with its errors naming the field.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { createAdminRouter } from '../../src/http/admin/index.js';
-import { createApp } from '../../src/http/index.js';
-import { KeyRing } from '../../src/links/index.js';
 import { createSubscriptions } from '../../src/subscriptions/index.js';
+import { serveAdminApi } from '../support/serveAdminApi.js';
 import { openTestStore, testBackends } from '../support/databases.js';
 
 const backends = await testBackends('the erasure API suite');
@@ -19,18 +16,7 @@ async function startApi(context: TestContext, makeDatabase: (c: TestContext) => 
   const store = await openTestStore(context, await makeDatabase(context));
   const subscriptions = createSubscriptions({ store });
   const router = createAdminRouter({ store, subscriptions, adminToken: token, logger: { error: () => {} } });
-  const app = createApp({
-    store,
-    subscriptions,
-    keyRing: KeyRing.generate(),
-    baseUrl: 'http://127.0.0.1',
-    logger: { error: () => {}, warn: () => {} },
-    mount: (mounted) => mounted.use('/api', router),
-  });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  context.onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveAdminApi(context, { store, subscriptions, router });
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(base + path, {
       method,
