@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { Histogram, type Registry } from 'prom-client';
 
 /** Options of {@link createRequestLog}. */
@@ -49,21 +48,35 @@ export function noteContactId(res: Response, contactId: number): void {
   res.locals[contactKey] = contactId;
 }
 
+const routeValue = Symbol('unsub.routeValue');
+
+type WithRoute = Request & { [routeValue]?: unknown };
+
+/** The request prototypes whose `route` property already reports the matched pattern. */
+const trackedPrototypes = new WeakSet<object>();
+
 /**
  * Express sets `req.route` when a route matches, while `req.baseUrl` still holds the mount path of
  * its router (which is restored when the router exits). Catch that moment: the full pattern is the
- * base plus the route's path. A getter/setter keeps `req.route` working for everyone else.
+ * base plus the route's path. An accessor on the requests' prototype (Express's `app.request`, which
+ * every request of the app and of its mounted apps inherits from) keeps `req.route` working for
+ * everyone else; it is defined once per prototype, not once per request: a per-request
+ * `Object.defineProperty` made every request object slower to build and to read.
  */
 function trackRoute(req: Request): void {
-  let route: unknown;
-  Object.defineProperty(req, 'route', {
+  const prototype = Object.getPrototypeOf(req) as object | null;
+  if (prototype === null || trackedPrototypes.has(prototype)) return;
+  trackedPrototypes.add(prototype);
+  Object.defineProperty(prototype, 'route', {
     configurable: true,
     enumerable: true,
-    get: () => route,
-    set(value: { path?: unknown } | undefined) {
-      route = value;
-      const pattern = value ? patternOf(value.path, req.path) : undefined;
-      if (pattern !== undefined) (req as Tracked)[routeKey] = `${req.baseUrl}${pattern}`;
+    get(this: WithRoute) {
+      return this[routeValue];
+    },
+    set(this: WithRoute, value: { path?: unknown } | undefined) {
+      this[routeValue] = value;
+      const pattern = value ? patternOf(value.path, this.path) : undefined;
+      if (pattern !== undefined) (this as Tracked)[routeKey] = `${this.baseUrl}${pattern}`;
     },
   });
 }
@@ -91,35 +104,40 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
       })
     : undefined;
 
-  const fields = (req: IncomingMessage, res: ServerResponse, responseTime: number) => {
+  const logger = options.logger;
+  /**
+   * The request's one line, when its response finished, was closed early or failed: the fields
+   * pino-http wrote for this app before (`requestId` first, then method, route, status,
+   * `durationMs`, `contactId` when noted, `error` for a failure; the same message), written with
+   * one call on the app's logger. pino-http made two child loggers and three listeners per request
+   * for it, which cost the confirm page more than its own rendering.
+   */
+  const writeLine = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    started: number,
+    error?: Error,
+  ) => {
+    if (!logger) return;
     const contactId = (res as Response).locals?.[contactKey] as number | undefined;
-    return {
+    const route = routePatternOf(req);
+    const line: Record<string, unknown> = {
+      requestId: id,
       method: req.method,
-      route: routePatternOf(req),
+      route,
       status: res.statusCode,
-      durationMs: responseTime,
-      ...(contactId === undefined ? {} : { contactId }),
+      durationMs: Date.now() - started,
     };
+    if (contactId !== undefined) line.contactId = contactId;
+    const message = `${req.method ?? ''} ${route} ${res.statusCode}`;
+    if (error !== undefined || res.statusCode >= 500) {
+      // The error itself was logged (with its stack) by the error handler; only its code here.
+      const failure = error ?? new Error(`failed with status code ${res.statusCode}`);
+      line.error = (failure as { code?: unknown }).code ?? failure.name;
+      logger.error(line, message);
+    } else logger.info(line, message);
   };
-  const log = options.logger
-    ? pinoHttp({
-        logger: options.logger,
-        genReqId: (req) => requestIdOf(req),
-        quietReqLogger: true,
-        quietResLogger: true,
-        customAttributeKeys: { reqId: 'requestId' },
-        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-        customSuccessMessage: (req, res) => `${req.method ?? ''} ${routePatternOf(req)} ${res.statusCode}`,
-        customErrorMessage: (req, res) => `${req.method ?? ''} ${routePatternOf(req)} ${res.statusCode}`,
-        customSuccessObject: (req, res, value: { responseTime: number }) =>
-          fields(req, res, value.responseTime),
-        // The error itself was logged (with its stack) by the error handler; only its code here.
-        customErrorObject: (req, res, error, value: { responseTime: number }) => ({
-          ...fields(req, res, value.responseTime),
-          error: (error as { code?: unknown }).code ?? error.name,
-        }),
-      })
-    : undefined;
 
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
@@ -127,13 +145,24 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
     (req as Tracked).id = id;
     res.setHeader('X-Request-Id', id);
     trackRoute(req);
-    if (histogram) {
-      const end = histogram.startTimer();
-      res.once('finish', () =>
-        end({ method: req.method, route: routePatternOf(req), status: String(res.statusCode) }),
-      );
+    if (histogram || logger) {
+      const started = Date.now();
+      const end = histogram?.startTimer();
+      let logged = false;
+      const done = (error?: Error) => {
+        if (logged) return;
+        logged = true;
+        writeLine(req, res, id, started, error);
+      };
+      res.once('finish', () => {
+        end?.({ method: req.method, route: routePatternOf(req), status: String(res.statusCode) });
+        done();
+      });
+      if (logger) {
+        res.once('close', () => done());
+        res.once('error', (error: Error) => done(error));
+      }
     }
-    if (log) log(req, res, next);
-    else next();
+    next();
   };
 }

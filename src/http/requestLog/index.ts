@@ -1,6 +1,6 @@
 /**
  * @module The request log of the HTTP app: a request id per request (returned as `X-Request-Id`),
- * one pino-http line per request naming the route pattern (never the raw path: it carries link
+ * one pino line per request naming the route pattern (never the raw path: it carries link
  * tokens), and the `http_request_duration_seconds` histogram.
  */
 export {
