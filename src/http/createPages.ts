@@ -7,7 +7,7 @@
  * text (escaped as usual), `{{{html "key" address=address}}}` for a message with `<b>` (its values
  * are escaped before the tags become markup). The translator is the frame's `i18n`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
@@ -201,6 +201,42 @@ export function createPages(options: PagesOptions): Pages {
    * with values (`{{t "key" n=…}}`) stay helper calls.
    */
   const compiledFor = new Map<Translator, Compiled>();
+  /**
+   * The layout around a page, per translator and (title, logo): everything of it but the body is
+   * the same for every page of that kind, so it is rendered once, around a marker that no text can
+   * contain, and cut there. A page then costs its own view and two concatenations.
+   */
+  const marker = `\u0000unsub-page-body-${randomUUID()}\u0000`;
+  const framesFor = new Map<Translator, Map<string, readonly [string, string]>>();
+  const frameOf = (i18n: Translator, layout: Handlebars.TemplateDelegate, frame: PageFrame) => {
+    let frames = framesFor.get(i18n);
+    if (!frames) {
+      if (framesFor.size >= 64) framesFor.clear();
+      frames = new Map();
+      framesFor.set(i18n, frames);
+    }
+    const key = `${frame.title}\u0000${frame.logoUrl ?? ''}`;
+    let parts = frames.get(key);
+    if (!parts) {
+      const html = layout({
+        title: frame.title,
+        logoUrl: frame.logoUrl,
+        stylesheetHref,
+        body: marker,
+        i18n,
+        lang: i18n.locale,
+        dir: i18n.dir,
+        languages: switcherOptions[i18n.locale],
+      });
+      const at = html.indexOf(marker);
+      parts = [html.slice(0, at), html.slice(at + marker.length)] as const;
+      // Titles are catalog texts and the logo one setting: a handful of keys. The cap only guards
+      // against a caller that passes per-request titles.
+      if (frames.size >= 256) frames.clear();
+      frames.set(key, parts);
+    }
+    return parts;
+  };
   const viewsFor = (i18n: Translator): Compiled => {
     let compiled = compiledFor.get(i18n);
     if (!compiled) {
@@ -230,16 +266,8 @@ export function createPages(options: PagesOptions): Pages {
       const { i18n } = frame;
       const views = viewsFor(i18n);
       const body = views[view]({ ...data, i18n });
-      return views.layout({
-        title: frame.title,
-        logoUrl: frame.logoUrl,
-        stylesheetHref,
-        body,
-        i18n,
-        lang: i18n.locale,
-        dir: i18n.dir,
-        languages: switcherOptions[i18n.locale],
-      });
+      const [before, after] = frameOf(i18n, views.layout, frame);
+      return before + body + after;
     },
   };
 }

@@ -93,7 +93,9 @@ export function pageLanguage(
 /** `Content-Language`, `Vary: Accept-Language` and `res.locals.locale` for a page in `locale`. */
 export function setLanguageHeaders(res: Response, locale: Locale): void {
   res.setHeader('Content-Language', locale);
-  res.vary('Accept-Language');
+  // Most pages have no Vary yet: set it outright (res.vary parses and merges, on the hot path).
+  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Accept-Language');
+  else res.vary('Accept-Language');
   (res.locals as { locale?: Locale }).locale = locale;
 }
 

@@ -73,6 +73,9 @@ const plainTags = { b: joinChunks };
 // `<bdi>`: an address or name keeps its own direction inside a right-to-left sentence.
 const htmlTags = { b: (chunks: unknown[]) => `<strong><bdi>${chunks.join('')}</bdi></strong>` };
 
+/** Texts with values kept per translator (see `createTranslator`). */
+const maxFormattedTexts = 4096;
+
 /** The translators of every supported locale, made from the catalogs in `dir` (read once). */
 export function loadTranslators(dir: string = defaultLocalesDir): Record<Locale, Translator> {
   const source = readCatalog(sourceLocale, dir);
@@ -107,18 +110,32 @@ export function createTranslator(locale: Locale, catalog: Catalog, fallback: Cat
   };
   // Most texts of a page take no values: format each of those once (pages are the hot path).
   const constants = new Map<string, string>();
+  // Texts with values repeat too: a masked address (`j***@gmail.com`) and a channel, a count. The
+  // last few thousand are kept, keyed by the message and its values, and forgotten all at once
+  // when full (a bound, not an LRU: the same few keys come back all day).
+  const formatted = new Map<string, string>();
   const run = (key: string, values: MessageValues | undefined, tags: typeof plainTags): string => {
-    const constant = values === undefined || Object.keys(values).length === 0;
     const cacheKey = tags === plainTags ? key : `<${key}`;
-    if (constant) {
-      const known = constants.get(cacheKey);
-      if (known !== undefined) return known;
+    let valuesKey: string | undefined;
+    if (values !== undefined) {
+      // Each value with its type and length: no two different sets of values share a key.
+      for (const name in values) {
+        const value = values[name];
+        const text = typeof value === 'number' ? `n${value}` : `s${value}`;
+        valuesKey = `${valuesKey ?? cacheKey}\u0000${name}\u0000${text.length}:${text}`;
+      }
     }
+    const known = valuesKey === undefined ? constants.get(cacheKey) : formatted.get(valuesKey);
+    if (known !== undefined) return known;
     const format = formatOf(key);
     if (!format) return key;
     const result = format.format({ ...values, ...tags });
     const text = Array.isArray(result) ? result.join('') : String(result);
-    if (constant) constants.set(cacheKey, text);
+    if (valuesKey === undefined) constants.set(cacheKey, text);
+    else {
+      if (formatted.size >= maxFormattedTexts) formatted.clear();
+      formatted.set(valuesKey, text);
+    }
     return text;
   };
   return {
