@@ -75,7 +75,9 @@ function trackRoute(req: Request): void {
     },
     set(this: WithRoute, value: { path?: unknown } | undefined) {
       this[routeValue] = value;
-      const pattern = value ? patternOf(value.path, this.path) : undefined;
+      const path = value?.path;
+      const pattern =
+        typeof path === 'string' ? path : Array.isArray(path) ? patternOf(path, this.path) : undefined;
       if (pattern !== undefined) (this as Tracked)[routeKey] = `${this.baseUrl}${pattern}`;
     },
   });
@@ -85,12 +87,20 @@ function trackRoute(req: Request): void {
  * A route's pattern: its path, or for a route of several paths (`['/u/:token', '/s/:code']`) the one
  * whose static start the request's path has (a pattern, never the path itself: it holds tokens).
  */
-function patternOf(path: unknown, requestPath: string): string | undefined {
-  if (typeof path === 'string') return path;
-  if (!Array.isArray(path)) return undefined;
-  const patterns = path.filter((candidate): candidate is string => typeof candidate === 'string');
-  return patterns.find((candidate) => requestPath.startsWith(candidate.split(':')[0] ?? '')) ?? patterns[0];
+function patternOf(paths: unknown[], requestPath: string): string | undefined {
+  let starts = staticStarts.get(paths);
+  if (!starts) {
+    starts = paths
+      .filter((candidate): candidate is string => typeof candidate === 'string')
+      .map((pattern) => [pattern.split(':')[0] ?? '', pattern] as const);
+    staticStarts.set(paths, starts);
+  }
+  for (const [start, pattern] of starts) if (requestPath.startsWith(start)) return pattern;
+  return starts[0]?.[1];
 }
+
+/** Each multi-path route's patterns with their static starts, worked out at its first request. */
+const staticStarts = new WeakMap<unknown[], (readonly [string, string])[]>();
 
 /** The request-log middleware (see the module comment). */
 export function createRequestLog(options: RequestLogOptions): RequestHandler {
