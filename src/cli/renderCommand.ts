@@ -12,14 +12,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import { matchLocale, supportedLocales } from '../i18n/index.js';
 import { KeyRing, type Channel } from '../links/index.js';
-import {
-  buildEml,
-  compileMessage,
-  MessageTemplateError,
-  renderMessage,
-  templateParts,
-  type CompiledMessage,
-} from '../messageTemplates/index.js';
+// `--format eml` only: the message templates bring the store (both database drivers), nodemailer
+// and html-to-text, which a batch to NDJSON never uses; they load when that format runs (start-up
+// is part of every `unsub render`).
+import type { CompiledMessage } from '../messageTemplates/index.js';
 import {
   compile,
   render,
@@ -120,6 +116,7 @@ async function compileMessageFile(
   file: string,
   options: RenderCommandOptions,
 ): Promise<CompiledMessage | undefined> {
+  const { compileMessage, templateParts } = await import('../messageTemplates/index.js');
   const groups = options.groups === undefined ? undefined : await loadGroupCatalog(options.groups);
   const html = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   const text =
@@ -253,6 +250,7 @@ async function runEml(templateFile: string, options: RenderCommandOptions): Prom
   };
   if (from === undefined) return fail('--format eml needs a sender: --from ADDRESS, or set UNSUB_MAIL_FROM');
   if (options.subject === undefined) return fail('--format eml needs --subject (merge fields allowed)');
+  const { buildEml, MessageTemplateError, renderMessage } = await import('../messageTemplates/index.js');
   const message = await compileMessageFile(templateFile, options);
   if (message === undefined) {
     process.exitCode = 1;
