@@ -309,3 +309,59 @@ describe('unsub render --format eml', () => {
     expect(tagged.stderr).toContain('--subject:1:5 tag_in_subject');
   });
 });
+
+describe('unsub render > FILE (one pass: checked while rendered)', () => {
+  /** Runs the CLI in a child process with stdout redirected to `out`, as a shell would. */
+  async function runToFile(out: string, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const { spawn } = await import('node:child_process');
+    const { closeSync, openSync } = await import('node:fs');
+    const fd = openSync(out, 'w');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env: {
+          ...process.env,
+          UNSUB_KEYS_FILE: path.join(dir, 'keys.json'),
+          UNSUB_BASE_URL: 'https://unsub.example.com',
+        },
+        stdio: ['ignore', fd, 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { code, stderr };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it('writes what the two passes write, and cuts the file back to empty for a bad row or a repeat', async () => {
+    await KeyRing.load(path.join(dir, 'keys.json'), { create: true }); // an existing key file
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      JSON.stringify({ contactId: i + 1, first_name: `R${i}` }),
+    );
+    const good = await file('good.ndjson', `${rows.join('\n')}\n`);
+    const out = path.join(dir, 'out.ndjson');
+    const common = ['--groups', groups, '--message-uid', 'm', '--threads', '2'];
+    const done = await runToFile(out, 'render', newsletter, '--data', good, ...common);
+    expect(done.code).toBe(0);
+    const piped = await run('render', newsletter, '--data', good, ...common);
+    const masked = (text: string) => text.replace(/\/(u|m)\/[A-Za-z0-9_.-]+/g, '/$1/TOKEN');
+    expect(masked(await readFile(out, 'utf8'))).toBe(masked(piped.stdout));
+
+    const badRows = [...rows];
+    badRows[549] = '{"contactId":'; // line 550, in the third batch: two batches were already written
+    const bad = await file('bad.ndjson', badRows.join('\n'));
+    const refused = await runToFile(out, 'render', newsletter, '--data', bad, ...common);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/bad\.ndjson:550: invalid JSON/);
+    expect(refused.stderr).toContain('nothing was rendered');
+    expect(await readFile(out, 'utf8')).toBe('');
+
+    const repeated = await file('repeat.ndjson', [...rows, '{"contactId":3}'].join('\n'));
+    const again = await runToFile(out, 'render', newsletter, '--data', repeated, ...common);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('repeat.ndjson:601: contactId 3 repeats line 3');
+    expect(await readFile(out, 'utf8')).toBe('');
+  });
+});
