@@ -157,20 +157,24 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
     trackRoute(req);
     if (histogram || logger) {
       const started = Date.now();
-      const end = histogram?.startTimer();
+      const startedAt = performance.now();
       let logged = false;
       const done = (error?: Error) => {
         if (logged) return;
         logged = true;
         writeLine(req, res, id, started, error);
       };
-      res.once('finish', () => {
-        end?.({ method: req.method, route: routePatternOf(req), status: String(res.statusCode) });
+      // Plain listeners (`once` wraps each in another closure); `done` runs at most once anyway.
+      res.on('finish', () => {
+        histogram?.observe(
+          { method: req.method, route: routePatternOf(req), status: String(res.statusCode) },
+          (performance.now() - startedAt) / 1000,
+        );
         done();
       });
       if (logger) {
-        res.once('close', () => done());
-        res.once('error', (error: Error) => done(error));
+        res.on('close', () => done());
+        res.on('error', (error: Error) => done(error));
       }
     }
     next();
