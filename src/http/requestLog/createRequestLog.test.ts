@@ -21,6 +21,9 @@ async function serve(lines: string[]) {
     res.json({ route: routePatternOf(req), hasRoute: req.route !== undefined });
   });
   app.use('/api', api);
+  app.get(['/a/:x', '/b/:y'], (req, res) => {
+    res.json({ route: routePatternOf(req) });
+  });
   app.get('/boom', () => {
     throw new Error('boom');
   });
@@ -43,10 +46,11 @@ describe('createRequestLog', () => {
       });
       expect(answer.headers.get('x-request-id')).toBe('abc-1');
       expect(await answer.json()).toEqual({ route: '/api/contacts/:id', hasRoute: true });
+      expect(await (await fetch(`${app.origin}/b/secret-token?q=1`)).json()).toEqual({ route: '/b/:y' });
       expect((await fetch(`${app.origin}/boom`)).status).toBe(500);
       expect((await fetch(`${app.origin}/nowhere`)).status).toBe(404);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const [ok, failed, missing] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const [ok, multi, failed, missing] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(Object.keys(ok ?? {})).toEqual([
         'level',
         'pid',
@@ -68,6 +72,7 @@ describe('createRequestLog', () => {
         contactId: 42,
         msg: 'GET /api/contacts/:id 200',
       });
+      expect(multi).toMatchObject({ route: '/b/:y', status: 200 });
       expect(failed).toMatchObject({
         level: 50,
         route: '/boom',

@@ -30,7 +30,16 @@ const unmatched = '(unmatched)';
 const routeKey = Symbol('unsub.route');
 const contactKey = 'unsubContactId';
 
-type Tracked = IncomingMessage & { [routeKey]?: string; id?: unknown };
+/** A matched route as the setter saw it; its pattern is worked out when first asked for. */
+interface SeenRoute {
+  path: string | unknown[];
+  /** `req.baseUrl` then: the mount path of the route's router. */
+  base: string;
+  /** `req.url` then (relative to that router): picks the pattern of a route of several paths. */
+  url: string;
+}
+
+type Tracked = IncomingMessage & { [routeKey]?: string | SeenRoute; id?: unknown };
 
 /** The request id given to `req` (empty before the request log ran). */
 export function requestIdOf(req: IncomingMessage): string {
@@ -40,7 +49,12 @@ export function requestIdOf(req: IncomingMessage): string {
 
 /** The route pattern the router matched for `req`, e.g. `/u/:token`, `/api/contacts/:id`. */
 export function routePatternOf(req: IncomingMessage): string {
-  return (req as Tracked)[routeKey] ?? unmatched;
+  const seen = (req as Tracked)[routeKey];
+  if (seen === undefined || typeof seen === 'string') return seen ?? unmatched;
+  const pattern = typeof seen.path === 'string' ? seen.path : patternOf(seen.path, seen.url);
+  const full = pattern === undefined ? unmatched : `${seen.base}${pattern}`;
+  (req as Tracked)[routeKey] = full;
+  return full;
 }
 
 /** Notes the contact a request concerns (a link page, an admin contact route), for its log line. */
@@ -75,10 +89,11 @@ function trackRoute(req: Request): void {
     },
     set(this: WithRoute, value: { path?: unknown } | undefined) {
       this[routeValue] = value;
+      // Only noted here (a route is set twice per request, and the pattern is wanted once, at the end).
       const path = value?.path;
-      const pattern =
-        typeof path === 'string' ? path : Array.isArray(path) ? patternOf(path, this.path) : undefined;
-      if (pattern !== undefined) (this as Tracked)[routeKey] = `${this.baseUrl}${pattern}`;
+      if (typeof path === 'string' || Array.isArray(path)) {
+        (this as Tracked)[routeKey] = { path, base: this.baseUrl, url: this.url };
+      }
     },
   });
 }
