@@ -7,7 +7,6 @@
  * (one per core by default), its output written in the file's order.
  */
 import { once } from 'node:events';
-import { existsSync, fstatSync, ftruncateSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -188,18 +187,10 @@ async function run(templateFile: string, options: RenderCommandOptions): Promise
           out: options.out,
           format: batchFormat,
         });
-  const beforeRender = async () => {
-    renderer.keyRing = await loadKeyRing(config);
-  };
   try {
-    if (
-      format === 'ndjson' &&
-      options.out === undefined &&
-      stdoutIsEmptyFile() &&
-      existsSync(config.keysFile)
-    ) {
-      await renderBatchOnePass(options.data, runner, beforeRender);
-    } else await renderBatch(options, format, runner, beforeRender);
+    await renderBatch(options, format, runner, async () => {
+      renderer.keyRing = await loadKeyRing(config);
+    });
   } finally {
     await runner.close();
   }
@@ -237,71 +228,6 @@ async function renderBatch(
   if (options.out !== undefined) {
     process.stderr.write(`rendered ${count} recipient(s) into ${options.out}\n`);
   }
-}
-
-/** True when stdout is a regular file with nothing in it yet (`unsub render … > out.ndjson`). */
-function stdoutIsEmptyFile(): boolean {
-  // process.stdout must BE file descriptor 1 (in a worker thread, or under a test's capture, it is
-  // another stream, and the descriptor is not ours to cut).
-  if ((process.stdout as { fd?: unknown }).fd !== 1) return false;
-  try {
-    const stats = fstatSync(1);
-    return stats.isFile() && stats.size === 0;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * An NDJSON batch in ONE pass, into an empty file with existing keys: every row is parsed
- * once, checked and rendered on the same visit, and the lines are written while no bad row has
- * been seen. When a row turns out bad (or a contact id repeats, which only the end can tell), the
- * file is cut back to empty and the bad rows are listed: the outcome is the same as checking
- * first — nothing rendered is left — without parsing the whole file twice (a tenth of a render
- * thread's time). A pipe cannot be taken back, nor `--out` files, and a keys file must not be
- * created for a refused batch: those keep the two passes of {@link renderBatch}.
- */
-async function renderBatchOnePass(
-  file: string,
-  runner: BatchRunner,
-  beforeRender: () => Promise<void>,
-): Promise<void> {
-  await beforeRender();
-  const repeats = new RepeatFinder('line');
-  const size = (await stat(file)).size;
-  let progress: ReturnType<typeof createProgressBar> | undefined;
-  let bad = false;
-  await inOrder(
-    readRecipientBatches(file, 'ndjson'),
-    runner.depth,
-    async (batch) => {
-      // Read before the batch's bytes move to a render thread.
-      const bytes = batch.kind === 'lines' ? batch.bytes.byteLength : size;
-      // Once a row is bad nothing more is written: the rest is only checked, to list every problem.
-      if (bad) return { bytes, check: await runner.check(batch), rendered: { rows: 0 } };
-      return { bytes, ...(await runner.checkAndRender(batch)) };
-    },
-    async ({ bytes, check, rendered }) => {
-      repeats.add(check);
-      if (check.problems.length > 0) bad = true;
-      if (bad) return;
-      // The rows are not counted before they render: the bar's total is estimated from the file's
-      // size and the first batch (it only shows on a terminal).
-      progress ??= createProgressBar({
-        total: Math.max(rendered.rows, Math.round((size * rendered.rows) / Math.max(1, bytes))),
-        stream: process.stderr,
-        label: 'rendering',
-      });
-      if (rendered.bytes !== undefined) await writeOut(rendered.bytes);
-      progress.tick(rendered.rows);
-    },
-  );
-  const { problems } = repeats.result();
-  if (problems.length > 0) {
-    ftruncateSync(1, 0);
-    return refuse(file, problems);
-  }
-  progress?.done();
 }
 
 /** `--threads N`: a whole number from 1 (render on the main thread) to 64. */

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyRing } from '../links/index.js';
 import { render, type CompiledTemplate, type Recipient, type RenderOptions } from '../template/index.js';
-import { forEachRow, type BatchCheck, type RecipientBatch } from './recipientBatches.js';
+import { forEachRow, type RecipientBatch } from './recipientBatches.js';
 
 /** What a batch renders with. */
 export interface BatchRenderer {
@@ -34,26 +34,16 @@ export interface RenderedBatch {
 
 /**
  * Renders every good row of `batch` (the batch was checked before, so bad rows cannot occur unless
- * the file changed; they are skipped). With `check`, the rows are checked in the same pass, each
- * parsed once: the good rows' ids and numbers and every problem go into it (as `checkBatch` would).
+ * the file changed; they are skipped).
  */
-export function renderRecipientBatch(
-  renderer: BatchRenderer,
-  batch: RecipientBatch,
-  check?: BatchCheck,
-): RenderedBatch {
+export function renderRecipientBatch(renderer: BatchRenderer, batch: RecipientBatch): RenderedBatch {
   if (renderer.keyRing === undefined) throw new Error('renderRecipientBatch: the key ring is not loaded');
   const base: RenderOptions = { ...renderer.base, keyRing: renderer.keyRing };
   const { out } = renderer;
   const lines = out === undefined ? new LineBuffer() : undefined;
   let rows = 0;
-  forEachRow(batch, (number, where, recipient) => {
-    if (typeof recipient === 'string') {
-      check?.problems.push({ number, where, problem: recipient });
-      return;
-    }
-    check?.ids.push(recipient.contactId);
-    check?.numbers.push(number);
+  forEachRow(batch, (_number, _where, recipient) => {
+    if (typeof recipient === 'string') return;
     const result = render(renderer.template, recipient, undefined, optionsFor(recipient, base));
     rows++;
     if (out === undefined) {

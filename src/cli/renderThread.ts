@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyRing } from '../links/index.js';
 import { compile, TemplateError } from '../template/index.js';
-import { checkBatch, type BatchCheck } from './recipientBatches.js';
+import { checkBatch } from './recipientBatches.js';
 import { renderRecipientBatch, type BatchRenderer } from './renderRecipientBatch.js';
 import type { RenderThreadData, RenderThreadReply, RenderThreadTask } from './renderThreads.js';
 
@@ -40,16 +40,9 @@ port.on('message', async (task: RenderThreadTask) => {
     else {
       keyRing ??= KeyRing.load(data.keysFile, { maxAgeDays: data.maxAgeDays });
       renderer.keyRing ??= await keyRing;
-      if (task.kind === 'checkAndRender') {
-        const check: BatchCheck = { ids: [], numbers: [], problems: [] };
-        const rendered = renderRecipientBatch(renderer, task.batch, check);
-        if (rendered.bytes !== undefined) transfer.push(rendered.bytes.buffer as ArrayBuffer);
-        reply = { id: task.id, value: { check, rendered } };
-      } else {
-        const value = renderRecipientBatch(renderer, task.batch);
-        if (value.bytes !== undefined) transfer.push(value.bytes.buffer as ArrayBuffer);
-        reply = { id: task.id, value };
-      }
+      const value = renderRecipientBatch(renderer, task.batch);
+      if (value.bytes !== undefined) transfer.push(value.bytes.buffer as ArrayBuffer);
+      reply = { id: task.id, value };
     }
   } catch (error) {
     const failure = error as Error & { code?: string };

@@ -22,29 +22,17 @@ export interface RenderThreadData {
 }
 
 /** A task for a render thread. */
-export type RenderThreadTask = {
-  id: number;
-  kind: 'check' | 'render' | 'checkAndRender';
-  batch: RecipientBatch;
-};
-
-/** A batch checked and rendered in one pass (`BatchRunner.checkAndRender`). */
-export interface CheckedRender {
-  check: BatchCheck;
-  rendered: RenderedBatch;
-}
+export type RenderThreadTask = { id: number; kind: 'check' | 'render'; batch: RecipientBatch };
 
 /** A render thread's answer to one task. */
 export type RenderThreadReply =
-  | { id: number; value: BatchCheck | RenderedBatch | CheckedRender }
+  | { id: number; value: BatchCheck | RenderedBatch }
   | { id: number; error: { message: string; code: string | undefined } };
 
 /** Checks and renders batches. */
 export interface BatchRunner {
   check(batch: RecipientBatch): Promise<BatchCheck>;
   render(batch: RecipientBatch): Promise<RenderedBatch>;
-  /** Checks and renders in one pass (each row parsed once); the caller decides what to write. */
-  checkAndRender(batch: RecipientBatch): Promise<CheckedRender>;
   /** Batches worth keeping in flight. */
   readonly depth: number;
   close(): Promise<void>;
@@ -55,10 +43,6 @@ export function localRunner(renderer: BatchRenderer): BatchRunner {
   return {
     check: async (batch) => checkBatch(batch),
     render: async (batch) => renderRecipientBatch(renderer, batch),
-    checkAndRender: async (batch) => {
-      const check: BatchCheck = { ids: [], numbers: [], problems: [] };
-      return { check, rendered: renderRecipientBatch(renderer, batch, check) };
-    },
     depth: 1,
     close: async () => {},
   };
@@ -155,7 +139,6 @@ export async function startRenderThreads(count: number, data: RenderThreadData):
   return {
     check: (batch) => run<BatchCheck>('check', batch),
     render: (batch) => run<RenderedBatch>('render', batch),
-    checkAndRender: (batch) => run<CheckedRender>('checkAndRender', batch),
     // Two per thread: one working, one queued behind it, so no thread waits for the main thread.
     depth: count * 2,
     close: async () => {
