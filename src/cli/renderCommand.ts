@@ -1,9 +1,8 @@
 /**
  * @module `unsub render TEMPLATE --data FILE`: renders one recipient (a JSON object) to stdout, or a
  * batch (JSON array, NDJSON, CSV) to `--out DIR` or as NDJSON on stdout. Every row is validated
- * before anything renders, so a bad file never leaves a half-rendered batch — except that NDJSON into
- * an empty file is validated while it renders, and the file is cut back to empty when a row is bad
- * (the same outcome, one parse instead of two). A batch is checked and rendered on render threads
+ * before anything renders, so a bad file never leaves a half-rendered batch. A batch is checked and
+ * rendered on render threads
  * (one per core by default), its output written in the file's order.
  */
 import { once } from 'node:events';
