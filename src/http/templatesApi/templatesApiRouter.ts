@@ -5,6 +5,7 @@
  * cannot: templates up to 512 KB (JSON up to 2 MB, escaped), and NDJSON streams of any length that
  * must never be buffered. Requests to other paths pass through untouched.
  */
+import { availableParallelism } from 'node:os';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { MessageTemplateError, type MessageTemplates } from '../../messageTemplates/index.js';
 import type { KeyRing } from '../../links/index.js';
@@ -12,6 +13,7 @@ import type { Store } from '../../store/index.js';
 import { createAuditRecorder } from '../audit/index.js';
 import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from '../admin/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
+import { batchRenderThreads, localBatchRenderer, type BatchRenderer } from './batchRenderThreads.js';
 import { renderRoutes } from './renderRoutes.js';
 import { templatesRoutes } from './templatesRoutes.js';
 
@@ -33,6 +35,11 @@ export interface TemplatesApiOptions {
   now?: () => number;
   /** Receives unexpected (500) errors; default `console`. */
   logger?: Pick<Console, 'error'>;
+  /**
+   * Render threads for NDJSON batches (started at the first batch, stopped after a minute without
+   * one); 0 renders on the request's thread. Default: the cores available, at most 4.
+   */
+  batchRenderThreads?: number;
 }
 
 const ownPath = (path: string) =>
@@ -46,9 +53,14 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
       ? adminTokenVerifier({ token: options.adminToken })
       : options.adminToken;
   const logger = options.logger ?? console;
-  const context = {
+  const threads = options.batchRenderThreads ?? Math.min(4, availableParallelism());
+  const context: TemplatesApiContext = {
     ...options,
     now: options.now ?? Date.now,
+    batchRenderer:
+      threads > 0
+        ? batchRenderThreads({ threads, keyRing: options.keyRing })
+        : localBatchRenderer(options.keyRing),
     baseUrl:
       typeof options.baseUrl === 'string' ? ((() => options.baseUrl) as () => string) : options.baseUrl,
   };
@@ -115,4 +127,5 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
 export type TemplatesApiContext = Omit<TemplatesApiOptions, 'now' | 'baseUrl'> & {
   now: () => number;
   baseUrl: () => string;
+  batchRenderer: BatchRenderer;
 };
