@@ -96,7 +96,10 @@ class RenderThread {
       this.#worker.once('message', () => resolve());
     });
     this.ready.then(
-      () => this.#worker.on('message', (reply: BatchThreadReply) => this.#settle(reply)),
+      () => {
+        this.#worker.on('message', (reply: BatchThreadReply) => this.#settle(reply));
+        this.#worker.unref(); // again: adding a message listener refs the thread's port
+      },
       () => {},
     );
     this.#worker.on('error', (error) => this.#failAll(error));
