@@ -22,8 +22,8 @@ import { messageUidSchema } from './templatesApiSchemas.js';
 /** Longest NDJSON line (one recipient with its merge fields), in UTF-16 units. */
 export const maxBatchLineLength = 1024 * 1024;
 
-/** What every line of one batch renders with (plain data but the key ring: it crosses threads). */
-export interface BatchRenderSettings {
+/** What every line of a batch (or one render) renders with (plain data but the key ring: it crosses threads). */
+export interface RenderSettings {
   keyRing: KeyRing;
   baseUrl: string;
   /** The links' issued-at clock (ms), read when the block was read. */
@@ -75,7 +75,7 @@ function successLine(line: number, recipient: Recipient, value: RenderedMessage)
 export function renderFor(
   message: CompiledMessage,
   recipient: Recipient,
-  settings: Omit<BatchRenderSettings, 'nowMs'> & { now: () => number },
+  settings: Omit<RenderSettings, 'nowMs'> & { now: () => number },
   messageUid: string | undefined,
   prefix: string,
 ): RenderedMessage {
@@ -100,6 +100,26 @@ export function tooLong(): HttpError {
     status: 413,
     field: 'line',
   });
+}
+
+/**
+ * The JSON answer of `POST /render` for one recipient (`{contactId, subject, html, text, headers,
+ * links}`), UTF-8, in memory of its own (it may move to another thread).
+ * @throws MessageTemplateError as `renderFor` (fields named `recipient.…`).
+ */
+export function answerOne(
+  message: CompiledMessage,
+  settings: RenderSettings,
+  recipient: Recipient,
+  messageUid: string | undefined,
+): { bytes: Uint8Array } {
+  const render = { ...settings, now: () => settings.nowMs };
+  const text = JSON.stringify({
+    contactId: recipient.contactId,
+    ...renderFor(message, recipient, render, messageUid, 'recipient.'),
+  });
+  const bytes = Buffer.allocUnsafeSlow(text.length * 3);
+  return { bytes: bytes.subarray(0, bytes.write(text)) };
 }
 
 /** The line's recipient by contactId (validated like `resolveRecipient`, without a lookup). */
@@ -129,7 +149,7 @@ function lineUid(fields: Record<string, unknown> | null): string | undefined {
 /** The answer to a recipient (looked up or not): its line, or its error line. */
 export function answerRecipient(
   message: CompiledMessage,
-  settings: Omit<BatchRenderSettings, 'nowMs'> & { now: () => number },
+  settings: Omit<RenderSettings, 'nowMs'> & { now: () => number },
   line: number,
   recipient: Recipient,
   uid: string | undefined,
@@ -147,7 +167,7 @@ export function answerRecipient(
  */
 export function answerBatchLines(
   message: CompiledMessage,
-  settings: BatchRenderSettings,
+  settings: RenderSettings,
   block: string,
   firstLine: number,
 ): BlockAnswer {

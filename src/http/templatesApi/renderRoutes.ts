@@ -29,7 +29,7 @@ const batchQuerySchema = versionQuerySchema.extend({ channel: renderBodySchema.s
 
 /** The render routes. */
 export function renderRoutes(context: TemplatesApiContext): Router {
-  const { store, messageTemplates, keyRing, now, batchRenderer } = context;
+  const { store, messageTemplates, keyRing, now, renderer } = context;
   const router = Router();
 
   router.post('/render', async (req, res) => {
@@ -42,12 +42,25 @@ export function renderRoutes(context: TemplatesApiContext): Router {
         ? await messageTemplates.compileInline(templateParts(body.template))
         : (await messageTemplates.compiled(body.templateId!, body.version)).message;
     const recipient = await resolveRecipient(store, body.recipient);
-    const settings = { keyRing, baseUrl: context.baseUrl(), channel: body.channel, now };
-    const rendered = renderFor(message, recipient, settings, body.messageUid, 'recipient.');
+    const settings = { baseUrl: context.baseUrl(), channel: body.channel };
     if (req.accepts(['application/json', 'message/rfc822']) !== 'message/rfc822') {
-      res.json({ contactId: recipient.contactId, ...rendered });
+      // Rendered and written as JSON on a render thread: the bytes `res.json` would send.
+      const { bytes } = await renderer.answerOne(message, recipient, body.messageUid, {
+        ...settings,
+        nowMs: now(),
+      });
+      res
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return;
     }
+    const rendered = renderFor(
+      message,
+      recipient,
+      { ...settings, keyRing, now },
+      body.messageUid,
+      'recipient.',
+    );
     const from = body.from ?? context.mailFrom;
     if (from === undefined || from.trim() === '') {
       throw new MessageTemplateError(
@@ -106,7 +119,7 @@ export function renderRoutes(context: TemplatesApiContext): Router {
       return `${answer.text}\n`;
     };
     const answerBlock = async (block: Uint8Array, firstLine: number): Promise<Uint8Array[]> => {
-      const answer = await batchRenderer.answer(message, block, firstLine, { ...settings, nowMs: now() });
+      const answer = await renderer.answerBlock(message, block, firstLine, { ...settings, nowMs: now() });
       rendered += answer.rendered;
       failed += answer.failed;
       if (answer.lookups.length === 0) return [answer.bytes];
@@ -128,7 +141,7 @@ export function renderRoutes(context: TemplatesApiContext): Router {
         // A line of maxBatchLineLength UTF-16 units takes at most three bytes a unit in UTF-8.
         maxLineBytes: maxBatchLineLength * 3,
         tooLong: (line) => errorLine(line, tooLong()),
-        depth: batchRenderer.depth,
+        depth: renderer.depth,
       });
       res.end(`${JSON.stringify({ summary: { rendered, failed } })}\n`);
     } catch (error) {

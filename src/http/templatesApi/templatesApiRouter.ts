@@ -13,7 +13,7 @@ import type { Store } from '../../store/index.js';
 import { createAuditRecorder } from '../audit/index.js';
 import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from '../admin/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
-import { batchRenderThreads, localBatchRenderer, type BatchRenderer } from './batchRenderThreads.js';
+import { localRenderer, renderThreads, type MessageRenderer } from './renderThreads.js';
 import { renderRoutes } from './renderRoutes.js';
 import { templatesRoutes } from './templatesRoutes.js';
 
@@ -36,10 +36,11 @@ export interface TemplatesApiOptions {
   /** Receives unexpected (500) errors; default `console`. */
   logger?: Pick<Console, 'error'>;
   /**
-   * Render threads for NDJSON batches (started at the first batch, stopped after a minute without
-   * one); 0 renders on the request's thread. Default: the cores available, at most 4.
+   * Render threads for NDJSON batches and single renders as JSON (started at the first render,
+   * stopped after a minute without one); 0 renders on the request's thread. Default: the cores
+   * available, at most 4.
    */
-  batchRenderThreads?: number;
+  renderThreads?: number;
 }
 
 const ownPath = (path: string) =>
@@ -53,14 +54,12 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
       ? adminTokenVerifier({ token: options.adminToken })
       : options.adminToken;
   const logger = options.logger ?? console;
-  const threads = options.batchRenderThreads ?? Math.min(4, availableParallelism());
+  const threads = options.renderThreads ?? Math.min(4, availableParallelism());
   const context: TemplatesApiContext = {
     ...options,
     now: options.now ?? Date.now,
-    batchRenderer:
-      threads > 0
-        ? batchRenderThreads({ threads, keyRing: options.keyRing })
-        : localBatchRenderer(options.keyRing),
+    renderer:
+      threads > 0 ? renderThreads({ threads, keyRing: options.keyRing }) : localRenderer(options.keyRing),
     baseUrl:
       typeof options.baseUrl === 'string' ? ((() => options.baseUrl) as () => string) : options.baseUrl,
   };
@@ -127,5 +126,5 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
 export type TemplatesApiContext = Omit<TemplatesApiOptions, 'now' | 'baseUrl'> & {
   now: () => number;
   baseUrl: () => string;
-  batchRenderer: BatchRenderer;
+  renderer: MessageRenderer;
 };

@@ -1,14 +1,14 @@
 /**
- * @module The batch render threads answer byte for byte what the request's thread answers (the
+ * @module The render threads answer byte for byte what the request's thread answers (the
  * same key ring, clock and lines), including error lines and the places of lines to look up, and
- * compile a template again when a thread has dropped it.
+ * compile a template again when a thread has dropped it; a single render's answer and refusal too.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyRing } from '../../links/index.js';
-import { compileMessage, type CompiledMessage } from '../../messageTemplates/index.js';
+import { compileMessage, MessageTemplateError, type CompiledMessage } from '../../messageTemplates/index.js';
 import { parseGroupCatalog } from '../../template/index.js';
-import { batchRenderThreads, localBatchRenderer } from './batchRenderThreads.js';
+import { localRenderer, renderThreads } from './renderThreads.js';
 
 const catalog = parseGroupCatalog(JSON.parse(readFileSync('examples/groups.json', 'utf8')));
 const newsletter = readFileSync('examples/newsletter.hbs', 'utf8');
@@ -21,7 +21,7 @@ function compiled(subject: string, html: string): CompiledMessage {
 }
 
 const keyRing = KeyRing.generate({ maxAgeDays: 90 });
-const threads = batchRenderThreads({ threads: 2, keyRing });
+const threads = renderThreads({ threads: 2, keyRing });
 afterAll(() => threads.close());
 
 /** Lines that take every path: rendered, bad JSON, bad ids and uids, by e-mail, blank, Cyrillic. */
@@ -44,11 +44,11 @@ const lines = [
 const block = new TextEncoder().encode(`${lines.join('\n')}\n${examples[3]}`);
 const settings = { baseUrl: 'https://unsub.example.com', nowMs: Date.UTC(2026, 11, 1), channel: undefined };
 
-describe('batch render threads', () => {
+describe('render threads', () => {
   it('answer a block byte for byte as the request thread does', async () => {
     const message = compiled('Weekly for {{first_name}}', newsletter);
-    const local = await localBatchRenderer(keyRing).answer(message, block, 41, settings);
-    const threaded = await threads.answer(message, block.slice(), 41, settings);
+    const local = await localRenderer(keyRing).answerBlock(message, block, 41, settings);
+    const threaded = await threads.answerBlock(message, block.slice(), 41, settings);
     expect(Buffer.from(threaded.bytes).toString('utf8')).toBe(Buffer.from(local.bytes).toString('utf8'));
     expect(threaded.lookups).toEqual(local.lookups);
     expect([threaded.rendered, threaded.failed]).toEqual([local.rendered, local.failed]);
@@ -81,9 +81,31 @@ describe('batch render threads', () => {
     const one = new TextEncoder().encode(`${examples[0]}\n`);
     // More templates than a thread keeps, then the first ones again.
     for (const message of [...many, ...many.slice(0, 4)]) {
-      const answer = await threads.answer(message, one.slice(), 1, settings);
-      const local = await localBatchRenderer(keyRing).answer(message, one, 1, settings);
+      const answer = await threads.answerBlock(message, one.slice(), 1, settings);
+      const local = await localRenderer(keyRing).answerBlock(message, one, 1, settings);
       expect(Buffer.from(answer.bytes).toString('utf8')).toBe(Buffer.from(local.bytes).toString('utf8'));
     }
+  });
+
+  it('render one recipient to the JSON answer, and refuse it, as the request thread does', async () => {
+    const message = compiled('Weekly for {{first_name}}', newsletter);
+    const recipient = JSON.parse(examples[1]!) as { contactId: number };
+    const local = await localRenderer(keyRing).answerOne(message, recipient, 'uid-9', settings);
+    const threaded = await threads.answerOne(message, recipient, 'uid-9', settings);
+    expect(Buffer.from(threaded.bytes).toString('utf8')).toBe(Buffer.from(local.bytes).toString('utf8'));
+    expect(JSON.parse(Buffer.from(local.bytes).toString('utf8'))).toMatchObject({
+      contactId: recipient.contactId,
+      subject: expect.stringMatching(/^Weekly for /),
+    });
+    // The newsletter's UnsubscribeRedirect has no compact form: an SMS render of it is refused.
+    const sms = { ...settings, channel: 'sms' as const };
+    const refusal = expect.objectContaining({ code: 'invalid_recipient', field: 'recipient.links' });
+    await expect(localRenderer(keyRing).answerOne(message, recipient, undefined, sms)).rejects.toEqual(
+      refusal,
+    );
+    await expect(threads.answerOne(message, recipient, undefined, sms)).rejects.toEqual(refusal);
+    await expect(threads.answerOne(message, recipient, undefined, sms)).rejects.toBeInstanceOf(
+      MessageTemplateError,
+    );
   });
 });
