@@ -5,6 +5,12 @@
 export { templatesApiRouter, templatesBodyLimit, type TemplatesApiOptions } from './templatesApiRouter.js';
 export { maxBatchLineLength } from './batchLines.js';
 export {
+  localRenderer,
+  renderThreads,
+  type MessageRenderer,
+  type RenderThreadsOptions,
+} from './renderThreads.js';
+export {
   activateBodySchema,
   batchLineSchema,
   invalidTemplateSchema,

@@ -13,7 +13,7 @@ import type { Store } from '../../store/index.js';
 import { createAuditRecorder } from '../audit/index.js';
 import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from '../admin/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
-import { localRenderer, renderThreads, type MessageRenderer } from './renderThreads.js';
+import { renderThreads, type MessageRenderer } from './renderThreads.js';
 import { renderRoutes } from './renderRoutes.js';
 import { templatesRoutes } from './templatesRoutes.js';
 
@@ -36,11 +36,12 @@ export interface TemplatesApiOptions {
   /** Receives unexpected (500) errors; default `console`. */
   logger?: Pick<Console, 'error'>;
   /**
-   * Render threads for NDJSON batches and single renders as JSON (started at the first render,
-   * stopped after a minute without one); 0 renders on the request's thread. Default: the cores
-   * available, at most 4.
+   * Where NDJSON batches and single JSON renders run: `renderThreads({ threads, keyRing })` (threads
+   * started at the first render, stopped after a minute without one) or `localRenderer(keyRing)` (the
+   * request's thread). Default: render threads, one per core available, at most 4. The caller that
+   * passes one closes it.
    */
-  renderThreads?: number;
+  renderer?: MessageRenderer;
 }
 
 const ownPath = (path: string) =>
@@ -54,12 +55,12 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
       ? adminTokenVerifier({ token: options.adminToken })
       : options.adminToken;
   const logger = options.logger ?? console;
-  const threads = options.renderThreads ?? Math.min(4, availableParallelism());
   const context: TemplatesApiContext = {
     ...options,
     now: options.now ?? Date.now,
     renderer:
-      threads > 0 ? renderThreads({ threads, keyRing: options.keyRing }) : localRenderer(options.keyRing),
+      options.renderer ??
+      renderThreads({ threads: Math.min(4, availableParallelism()), keyRing: options.keyRing }),
     baseUrl:
       typeof options.baseUrl === 'string' ? ((() => options.baseUrl) as () => string) : options.baseUrl,
   };
