@@ -198,6 +198,9 @@ await single(1000);
 
 const batchRatios: number[] = [];
 const batchCpuRatios: number[] = [];
+const floorCpuUs: number[] = [];
+const batchCpuUs: number[] = [];
+const loadBefore = os.loadavg()[0]!;
 const batchRates: number[] = [];
 const floorRates: number[] = [];
 const htmlFloorRates: number[] = [];
@@ -214,6 +217,8 @@ for (let round = 0; round < rounds; round++) {
   batchRatios.push(rate / floor);
   // CPU time per recipient, which other load on a shared machine disturbs far less than wall time.
   batchCpuRatios.push(floorCpuSeconds / batch.cpuSeconds);
+  floorCpuUs.push((floorCpuSeconds / batchLines) * 1e6);
+  batchCpuUs.push((batch.cpuSeconds / batchLines) * 1e6);
   const bareResult = await singleFloor(durationMs);
   const oursResult = await single(durationMs);
   bareRates.push(bareResult.rps);
@@ -237,12 +242,13 @@ const median = (values: number[]) =>
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(
-  `${rounds} rounds, medians; SQLite file store; batches of ${format(batchLines)} lines; single renders at concurrency ${concurrency}`,
+  `${rounds} rounds, medians; SQLite file store; batches of ${format(batchLines)} lines; single renders at concurrency ${concurrency}; ` +
+    `${os.availableParallelism()} cores, load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`,
 );
 console.log(
   `batch:  ${format(median(batchRates))} recipients/s over HTTP (subject, HTML, text, headers, links) vs ` +
     `${format(median(floorRates))}/s in-process renderMessage (HTML part alone: ${format(median(htmlFloorRates))}/s) → ratio ${round3(median(batchRatios))} ` +
-    `(server CPU per recipient: ratio ${round3(median(batchCpuRatios))})`,
+    `(CPU per recipient: ${median(floorCpuUs).toFixed(0)} µs in process, ${median(batchCpuUs).toFixed(0)} µs in the server, every thread → ratio ${round3(median(batchCpuRatios))})`,
 );
 console.log(
   `single: ${format(median(singleRates))} req/s POST /api/render vs ${format(median(bareRates))} req/s bare Express JSON → ratio ${round3(median(singleRatios))}`,
@@ -255,6 +261,8 @@ const result = {
   http_batch_ratio: round3(median(batchRatios)),
   http_single_ratio: round3(median(singleRatios)),
   http_batch_cpu_ratio: round3(median(batchCpuRatios)),
+  floor_cpu_us_per_recipient: Math.round(median(floorCpuUs)),
+  server_cpu_us_per_recipient: Math.round(median(batchCpuUs)),
   batch_recipients_per_s: Math.round(median(batchRates)),
   render_floor_per_s: Math.round(median(floorRates)),
   render_html_floor_per_s: Math.round(median(htmlFloorRates)),
@@ -262,6 +270,7 @@ const result = {
   bare_json_rps: Math.round(median(bareRates)),
   batch_100k_rss_growth_mb: Math.round((rssPeak - rssBefore) / 1048576),
   rounds,
+  load_average: [round3(loadBefore), round3(os.loadavg()[0]!)],
 };
 oursServer.server.close();
 bareServer.server.close();
