@@ -151,6 +151,8 @@ class RenderThread {
 
   async close(): Promise<void> {
     this.#worker.removeAllListeners('exit');
+    // A render still outstanding fails instead of waiting for ever (the request gives up its answer).
+    this.#failAll(new Error('the render threads were closed'));
     await this.#worker.terminate();
   }
 
