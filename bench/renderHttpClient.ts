@@ -62,24 +62,31 @@ export async function runBatch(job: BatchJob): Promise<BatchResult> {
   });
   if (response.statusCode !== 200)
     throw new Error(`status ${response.statusCode}: ${await response.body.text()}`);
+  // Lines are counted on the bytes (no decoding): the client shares the machine's cores with the
+  // server, and what it spends is not the server's work. Only the last line is decoded.
   let answered = 0;
-  let tail = '';
-  let lastLine = '';
+  let tail: Buffer = Buffer.alloc(0);
+  let lastLine: Buffer = Buffer.alloc(0);
   for await (const chunk of response.body) {
-    const text = tail + (chunk as Buffer).toString('utf8');
-    let at = text.indexOf('\n');
+    const bytes = chunk as Buffer;
     let start = 0;
-    while (at !== -1) {
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, start)) {
       answered++;
-      lastLine = text.slice(start, at);
+      lastLine =
+        start === 0 && tail.length > 0
+          ? Buffer.concat([tail, bytes.subarray(0, at)])
+          : bytes.subarray(start, at);
+      if (start === 0) tail = Buffer.alloc(0);
       start = at + 1;
-      at = text.indexOf('\n', start);
     }
-    tail = text.slice(start);
+    // Keep only a short tail: the summary line is short, and a long answer line is never decoded.
+    const rest = bytes.subarray(start);
+    tail = start === 0 ? Buffer.concat([tail, rest]).subarray(-4096) : Buffer.from(rest.subarray(-4096));
   }
   const seconds = (performance.now() - started) / 1000;
-  const last = JSON.parse(lastLine) as { summary?: BatchResult['summary'] };
-  if (!last.summary) throw new Error(`the answer did not end with a summary: ${lastLine.slice(0, 200)}`);
+  const last = JSON.parse(lastLine.toString('utf8')) as { summary?: BatchResult['summary'] };
+  if (!last.summary)
+    throw new Error(`the answer did not end with a summary: ${lastLine.toString('utf8').slice(0, 200)}`);
   return { lines: job.lines, answered, seconds, summary: last.summary };
 }
 

@@ -233,3 +233,21 @@ describe('KeyRing max age', () => {
     expect(strict.verifyLink(token, t0 + 89 * day).ok).toBe(true);
   });
 });
+
+describe('KeyRing thread data', () => {
+  it.each(['HS256', 'EdDSA'] as KeyAlg[])(
+    'a %s ring rebuilt from its thread data signs the same tokens and keeps the max age',
+    (alg) => {
+      const ring = KeyRing.generate({ alg, maxAgeDays: 90, now: clock() });
+      ring.rotate({ alg });
+      const copy = KeyRing.fromThreadData(structuredClone(ring.toThreadData()), { now: clock() });
+      expect(copy.list()).toEqual(ring.list());
+      const token = copy.signLink({ ...unsubscribe, issuedAt: t0 });
+      if (alg === 'HS256') expect(token).toBe(ring.signLink({ ...unsubscribe, issuedAt: t0 }));
+      expect(ring.verifyLink(token, t0)).toMatchObject({ ok: true, claims: { expiresAt: t0 + 90 * day } });
+      expect(copy.signCompactLink({ ...unsubscribe, issuedAt: t0 })).toBe(
+        ring.signCompactLink({ ...unsubscribe, issuedAt: t0 }),
+      );
+    },
+  );
+});

@@ -15,7 +15,7 @@ import {
 import { claimsProblem, decodePayload, encodePayload } from './linkClaims.js';
 import { LinkClaimsError, LinkKeyError } from './linkErrors.js';
 import { newKeyEntry, type KeyEntry } from './keyMaterial.js';
-import { readKeysFile, writeKeysFile } from './keysFile.js';
+import { keysFileText, parseKeysFile, readKeysFile, writeKeysFile } from './keysFile.js';
 import type { KeyAlg, KeyInfo, LinkClaimsInput, LinkInvalidReason, LinkVerification } from './types.js';
 
 /** Shortest max age a link may have (CAN-SPAM wants unsubscribe links to work for 30 days). */
@@ -83,6 +83,13 @@ function kidOfHeader(segment: string): { alg: unknown; kid: string } | undefined
   return { alg: h.alg, kid: h.kid };
 }
 
+/** A key ring as plain data that crosses to a worker thread (see `KeyRing.toThreadData`). */
+export interface KeyRingThreadData {
+  /** The keys as a JWK Set (the key file's text). */
+  keys: string;
+  maxAgeDays: number | undefined;
+}
+
 /** Several keys verify, the newest active one signs. */
 export class KeyRing {
   /** The key file this ring was loaded from (and saves to), if any. */
@@ -140,6 +147,30 @@ export class KeyRing {
       }
     }
     return new KeyRing(entries, file, options);
+  }
+
+  /**
+   * The ring as plain data for a worker thread of this process (`KeyRing.fromThreadData` there), so
+   * that render threads sign with the same keys. It holds the secret key material: hand it only to
+   * `postMessage`/`workerData`, never to a log, a file or the network.
+   */
+  toThreadData(): KeyRingThreadData {
+    return {
+      keys: keysFileText(this.#entries),
+      maxAgeDays: this.#maxAgeSeconds === undefined ? undefined : this.#maxAgeSeconds / daySeconds,
+    };
+  }
+
+  /**
+   * The ring another thread made with `toThreadData` (a snapshot: keys rotated there later are not
+   * seen here).
+   * @throws LinkKeyError `keys_file_invalid` for data that is not a key ring's.
+   */
+  static fromThreadData(data: KeyRingThreadData, options: Pick<KeyRingOptions, 'now'> = {}): KeyRing {
+    return new KeyRing(parseKeysFile(data.keys, '(thread data)'), undefined, {
+      ...options,
+      ...(data.maxAgeDays === undefined ? {} : { maxAgeDays: data.maxAgeDays }),
+    });
   }
 
   /** An in-memory ring with one fresh active key (tests, or before `save`). */

@@ -13,7 +13,7 @@ export type {
   LinkInvalidReason,
   LinkVerification,
 } from './types.js';
-export { KeyRing, minMaxAgeDays, type KeyRingOptions } from './KeyRing.js';
+export { KeyRing, minMaxAgeDays, type KeyRingOptions, type KeyRingThreadData } from './KeyRing.js';
 export { LinkClaimsError, LinkKeyError, type LinkKeyErrorCode } from './linkErrors.js';
 export { compactLinkUrl, linkUrl, listUnsubscribeHeaders, tokenFromLink } from './linkUrl.js';
 export { maxGroupIds, maxMessageUidLength, maxRedirectUrlLength } from './linkClaims.js';

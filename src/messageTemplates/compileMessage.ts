@@ -44,6 +44,11 @@ export interface CompiledMessage {
   /** Where the text part comes from. */
   textSource: 'hand-written' | 'generated' | 'generated-per-render';
   warnings: readonly LintProblem[];
+  /**
+   * What it was compiled from: `compileMessage(parts, groups)` compiles the same message again
+   * (a render thread does, since compiled Handlebars code cannot cross threads).
+   */
+  source: { readonly parts: Readonly<TemplateParts>; readonly groups: GroupCatalog | undefined };
 }
 
 /** What `compileMessage` returns; never throws for a bad template. */
@@ -157,6 +162,15 @@ export function compileMessage(
     text,
     textSource,
     warnings: Object.freeze(warnings),
+    source: Object.freeze({
+      parts: Object.freeze({
+        channel: parts.channel,
+        subject: parts.subject,
+        html: parts.html,
+        text: parts.text,
+      }),
+      groups,
+    }),
   });
   return { ok: true, message, warnings, ...measured };
 }

@@ -154,6 +154,56 @@ describe('rendering a message', () => {
     expect(squash(rendered.text)).toBe(squash(textFromHtml(rendered.html!)));
   });
 
+  it('the generated text equals converting each rendered HTML, for varied recipients', async () => {
+    const { textFromHtml } = await import('./index.js');
+    const message = compiled({ channel: 'email', subject: 'x', html: newsletter });
+    const examples = readFileSync('examples/recipients.ndjson', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 40)
+      .map((line) => JSON.parse(line) as { contactId: number });
+    // Merge fields with markup, entities, quotes and links of their own; no fields at all.
+    const odd = [
+      { contactId: 7, first_name: '<b>Tom</b> & "Jerry"', last_name: "O'Neil &amp; Co", city: 'a < b > c' },
+      {
+        contactId: 8,
+        first_name: 'https://evil.example.com/?a=1&b=2',
+        articles: [
+          {
+            title: 'Q&A <live>',
+            summary: '5 > 3 & 2 < 4',
+            minutes: 1,
+            url: 'https://n.example.com/a?x=1&y="2"',
+          },
+          { title: 'Same', summary: '', minutes: 0, url: 'https://n.example.com/same' },
+        ],
+        vip: true,
+        promo_code: '<<link_unsubscribe>> {{first_name}}',
+      },
+      { contactId: 9 },
+    ];
+    const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+    for (const recipient of [...examples, ...odd]) {
+      const rendered = renderMessage(message, recipient, options);
+      expect(squash(rendered.text), `contact ${recipient.contactId}`).toBe(
+        squash(textFromHtml(rendered.html!)),
+      );
+    }
+  });
+
+  it('writes a link out even when a merge field makes its text equal to its href (per render it would not)', () => {
+    const message = compiled({
+      channel: 'email',
+      subject: 'x',
+      html: '<a href="{{url}}">{{title}}</a> <a href="<<link_unsubscribe>>">Unsubscribe</a>',
+    });
+    const url = 'https://n.example.com/same';
+    // The template is converted once, before the values are known: the href is kept, which only adds.
+    expect(renderMessage(message, { contactId: 1, url, title: url }, options).text).toContain(
+      `${url} [${url}]`,
+    );
+  });
+
   it('falls back to converting each render when the structure does not survive conversion', () => {
     const html = '<<link_unsubscribe>><img alt="{{#if a}}">x{{/if}}';
     expect(htmlToTextTemplate(html)).not.toContain('{{#if');

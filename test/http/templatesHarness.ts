@@ -4,7 +4,7 @@
  */
 import type { TestContext } from 'vitest';
 import { createAdminRouter } from '../../src/http/admin/index.js';
-import { templatesApiRouter } from '../../src/http/templatesApi/index.js';
+import { renderThreads, templatesApiRouter } from '../../src/http/templatesApi/index.js';
 import { createMessageTemplates, type MessageTemplates } from '../../src/messageTemplates/index.js';
 import { KeyRing } from '../../src/links/index.js';
 import type { TestBackend } from '../support/databases.js';
@@ -33,6 +33,9 @@ export async function startTemplatesApi(
   options: { mailFrom?: string } = {},
 ): Promise<TemplatesHarness> {
   const keyRing = KeyRing.generate();
+  // One render thread (the threaded path, as served), stopped with the test.
+  const renderer = renderThreads({ threads: 1, keyRing });
+  context.onTestFinished(() => renderer.close());
   let base = 'http://placeholder';
   let messageTemplates: MessageTemplates | undefined;
   const harness = await startHarness(context, backend, {
@@ -50,6 +53,7 @@ export async function startTemplatesApi(
           mailFrom: options.mailFrom,
           adminToken: token,
           logger: { error: (...args: unknown[]) => harnessRef.logged.push(args) },
+          renderer,
         });
         router(req, res, next);
       });

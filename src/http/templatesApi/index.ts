@@ -3,7 +3,13 @@
  * versions and lint, and render — one message as JSON or `.eml`, or an NDJSON batch streamed.
  */
 export { templatesApiRouter, templatesBodyLimit, type TemplatesApiOptions } from './templatesApiRouter.js';
-export { maxBatchLineLength } from './renderRoutes.js';
+export { maxBatchLineLength } from './batchLines.js';
+export {
+  localRenderer,
+  renderThreads,
+  type MessageRenderer,
+  type RenderThreadsOptions,
+} from './renderThreads.js';
 export {
   activateBodySchema,
   batchLineSchema,

@@ -7,53 +7,30 @@ import { Router } from 'express';
 import {
   buildEml,
   MessageTemplateError,
-  renderMessage,
   resolveRecipient,
   templateParts,
-  type CompiledMessage,
-  type RenderedMessage,
 } from '../../messageTemplates/index.js';
-import type { Channel } from '../../store/index.js';
-import { TemplateError, type Recipient } from '../../template/index.js';
-import { HttpError, toHttpProblem } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { invalidInput, parseAdminInput } from '../admin/parseAdminInput.js';
+import {
+  answerRecipient,
+  errorLine,
+  maxBatchLineLength,
+  renderFor,
+  tooLong,
+  type BatchLookup,
+} from './batchLines.js';
 import { streamNdjson } from './streamNdjson.js';
-import { messageUidSchema, renderBodySchema, versionQuerySchema } from './templatesApiSchemas.js';
+import { renderBodySchema, versionQuerySchema } from './templatesApiSchemas.js';
 import type { TemplatesApiContext } from './templatesApiRouter.js';
 import { templateId } from './templatesRoutes.js';
-
-/** Longest NDJSON line (one recipient with its merge fields). */
-export const maxBatchLineLength = 1024 * 1024;
 
 const batchQuerySchema = versionQuerySchema.extend({ channel: renderBodySchema.shape.channel });
 
 /** The render routes. */
 export function renderRoutes(context: TemplatesApiContext): Router {
-  const { store, messageTemplates, keyRing, now } = context;
+  const { store, messageTemplates, keyRing, now, renderer } = context;
   const router = Router();
-
-  /** Renders, naming the recipient's field in the engine's errors (`prefix` = `recipient.` or ``). */
-  const renderFor = (
-    message: CompiledMessage,
-    recipient: Recipient,
-    channel: Channel | undefined,
-    messageUid: string | undefined,
-    prefix: string,
-  ): RenderedMessage => {
-    try {
-      return renderMessage(message, recipient, {
-        keyRing,
-        baseUrl: context.baseUrl(),
-        channel: channel ?? message.channel,
-        now,
-        ...(messageUid === undefined ? {} : { messageUid }),
-      });
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      const field = error.field === undefined ? prefix.replace(/\.$/, '') || 'line' : prefix + error.field;
-      throw new MessageTemplateError('invalid_recipient', error.message, { field, cause: error });
-    }
-  };
 
   router.post('/render', async (req, res) => {
     const body = parseAdminInput(renderBodySchema, req.body);
@@ -65,11 +42,25 @@ export function renderRoutes(context: TemplatesApiContext): Router {
         ? await messageTemplates.compileInline(templateParts(body.template))
         : (await messageTemplates.compiled(body.templateId!, body.version)).message;
     const recipient = await resolveRecipient(store, body.recipient);
-    const rendered = renderFor(message, recipient, body.channel, body.messageUid, 'recipient.');
+    const settings = { baseUrl: context.baseUrl(), channel: body.channel };
     if (req.accepts(['application/json', 'message/rfc822']) !== 'message/rfc822') {
-      res.json({ contactId: recipient.contactId, ...rendered });
+      // Rendered and written as JSON on a render thread: the bytes `res.json` would send.
+      const { bytes } = await renderer.answerOne(message, recipient, body.messageUid, {
+        ...settings,
+        nowMs: now(),
+      });
+      res
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return;
     }
+    const rendered = renderFor(
+      message,
+      recipient,
+      { ...settings, keyRing, now },
+      body.messageUid,
+      'recipient.',
+    );
     const from = body.from ?? context.mailFrom;
     if (from === undefined || from.trim() === '') {
       throw new MessageTemplateError(
@@ -111,71 +102,47 @@ export function renderRoutes(context: TemplatesApiContext): Router {
       );
     }
     const { message } = await messageTemplates.compiled(id, query.version);
+    const settings = { baseUrl: context.baseUrl(), channel: query.channel };
     let rendered = 0;
     let failed = 0;
-    const errorLine = (line: number, error: unknown) => {
-      failed += 1;
-      const problem = toHttpProblem(error, 'api');
-      const detail = {
-        code: problem.code,
-        message: problem.message,
-        ...(problem.field ? { field: problem.field } : {}),
-      };
-      return JSON.stringify({ line, error: detail });
+    /** Answers a line whose recipient is named by e-mail: looked up here, where the store is. */
+    const lookedUp = async (lookup: BatchLookup): Promise<string> => {
+      let answer: { ok: boolean; text: string };
+      try {
+        const recipient = await resolveRecipient(store, lookup.fields, '');
+        answer = answerRecipient(message, { ...settings, keyRing, now }, lookup.line, recipient, lookup.uid);
+      } catch (error) {
+        answer = { ok: false, text: errorLine(lookup.line, error) };
+      }
+      if (answer.ok) rendered += 1;
+      else failed += 1;
+      return `${answer.text}\n`;
     };
-    const success = (line: number, recipient: Recipient, value: RenderedMessage) => {
-      rendered += 1;
-      return JSON.stringify({ line, contactId: recipient.contactId, ...value });
+    const answerBlock = async (block: Uint8Array, firstLine: number): Promise<Uint8Array[]> => {
+      const answer = await renderer.answerBlock(message, block, firstLine, { ...settings, nowMs: now() });
+      rendered += answer.rendered;
+      failed += answer.failed;
+      if (answer.lookups.length === 0) return [answer.bytes];
+      // The looked-up lines go between the others, in order.
+      const parts: Uint8Array[] = [];
+      let from = 0;
+      for (const lookup of answer.lookups) {
+        parts.push(answer.bytes.subarray(from, lookup.at), Buffer.from(await lookedUp(lookup)));
+        from = lookup.at;
+      }
+      parts.push(answer.bytes.subarray(from));
+      return parts;
     };
-    const renderLine = (line: number, recipient: Recipient, uid: string | undefined) =>
-      success(line, recipient, renderFor(message, recipient, query.channel, uid, ''));
 
     res.status(200).type('application/x-ndjson');
     res.flushHeaders();
     try {
-      await streamNdjson(
-        req,
-        res,
-        (text, line) => {
-          try {
-            if (text.length > maxBatchLineLength) throw tooLong();
-            let input: unknown;
-            try {
-              input = JSON.parse(text);
-            } catch (error) {
-              throw new HttpError('malformed_json', `line ${line} is not JSON: ${(error as Error).message}`, {
-                status: 400,
-                field: 'line',
-              });
-            }
-            const fields = input as Record<string, unknown> | null;
-            const uidValue = fields?.messageUid ?? fields?.message_uid;
-            let uid: string | undefined;
-            if (uidValue !== undefined) {
-              const parsed = messageUidSchema.safeParse(uidValue);
-              if (!parsed.success)
-                throw invalidInput(
-                  'messageUid',
-                  `messageUid ${parsed.error.issues[0]?.message ?? 'is invalid'}`,
-                );
-              uid = parsed.data;
-            }
-            // Only a line naming its recipient by e-mail waits (for the lookup); the rest render now.
-            const byEmail =
-              typeof fields === 'object' &&
-              fields !== null &&
-              !Array.isArray(fields) &&
-              fields.contactId === undefined;
-            if (!byEmail) return renderLine(line, checkRecipient(fields), uid);
-            return resolveRecipient(store, fields, '')
-              .then((recipient) => renderLine(line, recipient, uid))
-              .catch((error: unknown) => errorLine(line, error));
-          } catch (error) {
-            return errorLine(line, error);
-          }
-        },
-        { maxLineLength: maxBatchLineLength, tooLong: (line) => errorLine(line, tooLong()) },
-      );
+      await streamNdjson(req, res, answerBlock, {
+        // A line of maxBatchLineLength UTF-16 units takes at most three bytes a unit in UTF-8.
+        maxLineBytes: maxBatchLineLength * 3,
+        tooLong: (line) => errorLine(line, tooLong()),
+        depth: renderer.depth,
+      });
       res.end(`${JSON.stringify({ summary: { rendered, failed } })}\n`);
     } catch (error) {
       // The client went away (or the store failed mid-stream): nothing more can be answered.
@@ -184,25 +151,4 @@ export function renderRoutes(context: TemplatesApiContext): Router {
   });
 
   return router;
-}
-
-function tooLong(): HttpError {
-  return new HttpError('payload_too_large', `a line may be at most ${maxBatchLineLength / 1024} KB`, {
-    status: 413,
-    field: 'line',
-  });
-}
-
-/** The line's recipient by contactId (validated like `resolveRecipient`, without a lookup). */
-function checkRecipient(fields: unknown): Recipient {
-  const id = (fields as { contactId?: unknown } | null)?.contactId;
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    throw new MessageTemplateError('invalid_recipient', 'each line must be a JSON object', { field: 'line' });
-  }
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
-    throw new MessageTemplateError('invalid_recipient', 'contactId must be a positive integer', {
-      field: 'contactId',
-    });
-  }
-  return fields as Recipient;
 }

@@ -1,86 +1,123 @@
 /**
- * @module `streamNdjson`: reads an NDJSON request body line by line and writes one answer line per
- * input line as it goes, with backpressure both ways: the next chunk of the body is read only when
- * the answers to the previous one have been handed to the socket (and the socket drained), so
+ * @module `streamNdjson`: reads an NDJSON request body in blocks of whole lines (what each chunk of
+ * the body completes) and writes each block's answers, in the blocks' order, as they are ready.
+ * Up to `depth` blocks are answered at once (on render threads); with that many waiting to be
+ * written, or the socket not drained, the body is not read further: backpressure both ways, so
  * memory stays flat however many lines a request carries, and the first answers leave while the
- * client is still sending. Blank lines are skipped (they still count for line numbers).
+ * client is still sending. The lines are never decoded here: splitting and counting them is done on
+ * the bytes (a newline byte is never part of a longer UTF-8 character).
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
 
-/** Answers one line: its JSON answer text (without newline), sync or not. */
-export type LineHandler = (text: string, line: number) => string | Promise<string>;
+/** Answers one block of whole lines numbered from `firstLine`: the answer bytes, in order. */
+export type BlockHandler = (block: Uint8Array, firstLine: number) => Promise<Uint8Array[]>;
 
 /** Options of `streamNdjson`. */
 export interface StreamNdjsonOptions {
-  /** Longest line in UTF-16 units; a longer one is answered by `tooLong` and skipped. */
-  maxLineLength: number;
-  /** The answer to an over-long line. */
+  /**
+   * A line longer than this many bytes is answered by `tooLong` and skipped without being held
+   * (shorter lines reach the handler, which applies the exact limit).
+   */
+  maxLineBytes: number;
+  /** The answer to an over-long line (without newline). */
   tooLong(line: number): string;
+  /** Blocks answered at once (at least 1). */
+  depth: number;
+}
+
+const newline = 10;
+
+/** Copies pieces into one buffer the block owns (chunks are views of the socket's buffers). */
+function joined(pieces: Uint8Array[], bytes: number): Uint8Array {
+  const block = new Uint8Array(bytes);
+  let at = 0;
+  for (const piece of pieces) {
+    block.set(piece, at);
+    at += piece.byteLength;
+  }
+  return block;
+}
+
+/** Newline bytes in `bytes`. */
+function countLines(bytes: Buffer): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(newline); at !== -1; at = bytes.indexOf(newline, at + 1)) lines++;
+  return lines;
 }
 
 /**
  * Streams `req`'s lines through `handle` into `res` (whose status and headers the caller has set).
  * Resolves when the body has ended and every answer is written (the caller then writes its last
- * line and ends); rejects when the request is aborted.
+ * line and ends); rejects when the request is aborted or a block could not be answered.
  */
 export async function streamNdjson(
   req: IncomingMessage,
   res: ServerResponse,
-  handle: LineHandler,
+  handle: BlockHandler,
   options: StreamNdjsonOptions,
 ): Promise<void> {
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
+  /** The line not yet complete. */
+  let pieces: Buffer[] = [];
+  let pendingBytes = 0;
+  /** Lines read so far. */
   let line = 0;
   /** True while skipping the rest of an over-long line. */
   let skipping = false;
+  /** Per block in flight: resolves when its answers are written. */
+  const written: Promise<void>[] = [];
+  let last: Promise<void> = Promise.resolve();
 
-  /** Answers one line into `out`; returns a promise only when the handler's answer is one. */
-  const answer = (text: string, out: string[]): Promise<void> | undefined => {
-    line += 1;
-    if (skipping) {
-      skipping = false;
-      return undefined;
+  const write = async (answers: Uint8Array[]) => {
+    for (const bytes of answers) {
+      if (bytes.byteLength > 0 && !res.write(bytes)) await once(res, 'drain');
     }
-    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return undefined;
-    const result = handle(text, line);
-    if (typeof result === 'string') {
-      out.push(result);
-      return undefined;
-    }
-    // Hold the slot so answers stay in order; most lines never get here (no lookup needed).
-    const slot = out.push('') - 1;
-    return result.then((value) => {
-      out[slot] = value;
-    });
+  };
+  /** Queues a block's answers behind the previous block's. */
+  const enqueue = async (answers: Promise<Uint8Array[]>) => {
+    answers.catch(() => {}); // awaited in turn below; must not count as unhandled meanwhile
+    last = last.then(async () => write(await answers));
+    // A failed block stops the reading too (the caller then gives up the response).
+    last.catch((error: unknown) => req.destroy(error as Error));
+    written.push(last);
+    if (written.length >= options.depth) await written.shift();
+  };
+  const tooLong = async () => {
+    await enqueue(Promise.resolve([Buffer.from(`${options.tooLong(line + 1)}\n`)]));
+    skipping = true;
+    pieces = [];
+    pendingBytes = 0;
   };
 
-  const flush = async (out: string[]) => {
-    if (out.length === 0) return;
-    if (!res.write(`${out.join('\n')}\n`)) await once(res, 'drain');
-  };
-
-  for await (const chunk of req) {
-    pending += decoder.write(chunk as Buffer);
-    const out: string[] = [];
+  for await (const data of req) {
+    const chunk = data as Buffer;
+    const end = chunk.lastIndexOf(newline);
+    if (end === -1) {
+      if (skipping) continue;
+      pieces.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes > options.maxLineBytes) await tooLong();
+      continue;
+    }
     let start = 0;
-    for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n', start)) {
-      const waiting = answer(pending.slice(start, newline), out);
-      if (waiting !== undefined) await waiting;
-      start = newline + 1;
+    if (skipping) {
+      // The over-long line ends at this chunk's first newline; it was answered already.
+      start = chunk.indexOf(newline) + 1;
+      line += 1;
+      skipping = false;
     }
-    pending = start === 0 ? pending : pending.slice(start);
-    if (pending.length > options.maxLineLength) {
-      if (!skipping) out.push(options.tooLong(line + 1));
-      skipping = true;
-      pending = '';
+    const whole = chunk.subarray(start, end + 1);
+    if (whole.byteLength > 0) {
+      const firstLine = line + 1;
+      line += countLines(whole);
+      pieces.push(whole);
+      await enqueue(handle(joined(pieces, pendingBytes + whole.byteLength), firstLine));
     }
-    await flush(out);
+    const rest = chunk.subarray(end + 1);
+    pieces = rest.byteLength > 0 ? [rest] : [];
+    pendingBytes = rest.byteLength;
+    if (pendingBytes > options.maxLineBytes) await tooLong();
   }
-  pending += decoder.end();
-  const out: string[] = [];
-  if (pending !== '') await answer(pending, out);
-  await flush(out);
+  if (!skipping && pendingBytes > 0) await enqueue(handle(joined(pieces, pendingBytes), line + 1));
+  await Promise.all(written);
 }

@@ -5,6 +5,7 @@
  * cannot: templates up to 512 KB (JSON up to 2 MB, escaped), and NDJSON streams of any length that
  * must never be buffered. Requests to other paths pass through untouched.
  */
+import { availableParallelism } from 'node:os';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { MessageTemplateError, type MessageTemplates } from '../../messageTemplates/index.js';
 import type { KeyRing } from '../../links/index.js';
@@ -12,6 +13,7 @@ import type { Store } from '../../store/index.js';
 import { createAuditRecorder } from '../audit/index.js';
 import { adminTokenVerifier, requireAdminToken, type AdminTokenVerifier } from '../admin/index.js';
 import { HttpError, sendApiProblem, toHttpProblem } from '../errors.js';
+import { renderThreads, type MessageRenderer } from './renderThreads.js';
 import { renderRoutes } from './renderRoutes.js';
 import { templatesRoutes } from './templatesRoutes.js';
 
@@ -33,6 +35,13 @@ export interface TemplatesApiOptions {
   now?: () => number;
   /** Receives unexpected (500) errors; default `console`. */
   logger?: Pick<Console, 'error'>;
+  /**
+   * Where NDJSON batches and single JSON renders run: `renderThreads({ threads, keyRing })` (threads
+   * started at the first render, stopped after a minute without one) or `localRenderer(keyRing)` (the
+   * request's thread). Default: render threads, one per core available, at most 4. The caller that
+   * passes one closes it.
+   */
+  renderer?: MessageRenderer;
 }
 
 const ownPath = (path: string) =>
@@ -46,9 +55,12 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
       ? adminTokenVerifier({ token: options.adminToken })
       : options.adminToken;
   const logger = options.logger ?? console;
-  const context = {
+  const context: TemplatesApiContext = {
     ...options,
     now: options.now ?? Date.now,
+    renderer:
+      options.renderer ??
+      renderThreads({ threads: Math.min(4, availableParallelism()), keyRing: options.keyRing }),
     baseUrl:
       typeof options.baseUrl === 'string' ? ((() => options.baseUrl) as () => string) : options.baseUrl,
   };
@@ -115,4 +127,5 @@ export function templatesApiRouter(options: TemplatesApiOptions): Router {
 export type TemplatesApiContext = Omit<TemplatesApiOptions, 'now' | 'baseUrl'> & {
   now: () => number;
   baseUrl: () => string;
+  renderer: MessageRenderer;
 };

@@ -1,0 +1,251 @@
+/**
+ * @module The answers of `POST /templates/:id/render`, line by line: one block of NDJSON lines in,
+ * their answer lines out as UTF-8 bytes (`{line, contactId, subject, html, text, headers, links}`,
+ * or `{line, error:{code, message, field}}` for a bad line). The same function runs on the request's
+ * thread and in the batch render threads, so both give byte-identical answers. A line that names
+ * its recipient by e-mail needs the store, which only the request's thread has: it is handed back
+ * as a lookup, with the place its answer goes.
+ */
+import {
+  MessageTemplateError,
+  renderMessage,
+  type CompiledMessage,
+  type RenderedMessage,
+} from '../../messageTemplates/index.js';
+import type { KeyRing } from '../../links/index.js';
+import type { Channel } from '../../store/index.js';
+import { TemplateError, type Recipient } from '../../template/index.js';
+import { HttpError, toHttpProblem } from '../errors.js';
+import { invalidInput } from '../admin/parseAdminInput.js';
+import { messageUidSchema } from './templatesApiSchemas.js';
+
+/** Longest NDJSON line (one recipient with its merge fields), in UTF-16 units. */
+export const maxBatchLineLength = 1024 * 1024;
+
+/** What every line of a batch (or one render) renders with (plain data but the key ring: it crosses threads). */
+export interface RenderSettings {
+  keyRing: KeyRing;
+  baseUrl: string;
+  /** The links' issued-at clock (ms), read when the block was read. */
+  nowMs: number;
+  /** `?channel=`, else the template's. */
+  channel: Channel | undefined;
+}
+
+/** A line left for the request's thread: its recipient is named by e-mail and must be looked up. */
+export interface BatchLookup {
+  /** Where its answer goes: bytes into the block's answer. */
+  at: number;
+  line: number;
+  fields: Record<string, unknown>;
+  uid: string | undefined;
+}
+
+/** The answers to one block of lines. */
+export interface BlockAnswer {
+  /** Answer lines, each ending in a newline, UTF-8. */
+  bytes: Uint8Array;
+  /** Lines still to answer, in order (usually none). */
+  lookups: BatchLookup[];
+  rendered: number;
+  failed: number;
+}
+
+/** The answer line of a line that failed (without newline). */
+export function errorLine(line: number, error: unknown): string {
+  const problem = toHttpProblem(error, 'api');
+  const detail = {
+    code: problem.code,
+    message: problem.message,
+    ...(problem.field ? { field: problem.field } : {}),
+  };
+  return JSON.stringify({ line, error: detail });
+}
+
+/** The answer line of a rendered line (without newline). */
+function successLine(line: number, recipient: Recipient, value: RenderedMessage): string {
+  return JSON.stringify({ line, contactId: recipient.contactId, ...value });
+}
+
+/**
+ * Renders one recipient, naming the recipient's field in the engine's errors (`prefix` =
+ * `recipient.` for a single render, `` for a batch line).
+ * @throws MessageTemplateError `invalid_recipient` for what the engine refuses.
+ */
+export function renderFor(
+  message: CompiledMessage,
+  recipient: Recipient,
+  settings: Omit<RenderSettings, 'nowMs'> & { now: () => number },
+  messageUid: string | undefined,
+  prefix: string,
+): RenderedMessage {
+  try {
+    return renderMessage(message, recipient, {
+      keyRing: settings.keyRing,
+      baseUrl: settings.baseUrl,
+      channel: settings.channel ?? message.channel,
+      now: settings.now,
+      ...(messageUid === undefined ? {} : { messageUid }),
+    });
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    const field = error.field === undefined ? prefix.replace(/\.$/, '') || 'line' : prefix + error.field;
+    throw new MessageTemplateError('invalid_recipient', error.message, { field, cause: error });
+  }
+}
+
+/** The error of a line over `maxBatchLineLength`. */
+export function tooLong(): HttpError {
+  return new HttpError('payload_too_large', `a line may be at most ${maxBatchLineLength / 1024} KB`, {
+    status: 413,
+    field: 'line',
+  });
+}
+
+/**
+ * The JSON answer of `POST /render` for one recipient (`{contactId, subject, html, text, headers,
+ * links}`), UTF-8, in memory of its own (it may move to another thread).
+ * @throws MessageTemplateError as `renderFor` (fields named `recipient.…`).
+ */
+export function answerOne(
+  message: CompiledMessage,
+  settings: RenderSettings,
+  recipient: Recipient,
+  messageUid: string | undefined,
+): { bytes: Uint8Array } {
+  const render = { ...settings, now: () => settings.nowMs };
+  const text = JSON.stringify({
+    contactId: recipient.contactId,
+    ...renderFor(message, recipient, render, messageUid, 'recipient.'),
+  });
+  const bytes = Buffer.allocUnsafeSlow(text.length * 3);
+  return { bytes: bytes.subarray(0, bytes.write(text)) };
+}
+
+/** The line's recipient by contactId (validated like `resolveRecipient`, without a lookup). */
+function checkRecipient(fields: unknown): Recipient {
+  const id = (fields as { contactId?: unknown } | null)?.contactId;
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw new MessageTemplateError('invalid_recipient', 'each line must be a JSON object', { field: 'line' });
+  }
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    throw new MessageTemplateError('invalid_recipient', 'contactId must be a positive integer', {
+      field: 'contactId',
+    });
+  }
+  return fields as Recipient;
+}
+
+/** A line's own message uid (`messageUid` or `message_uid`). @throws invalid_input. */
+function lineUid(fields: Record<string, unknown> | null): string | undefined {
+  const value = fields?.messageUid ?? fields?.message_uid;
+  if (value === undefined) return undefined;
+  const parsed = messageUidSchema.safeParse(value);
+  if (!parsed.success)
+    throw invalidInput('messageUid', `messageUid ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+  return parsed.data;
+}
+
+/** The answer to a recipient (looked up or not): its line, or its error line. */
+export function answerRecipient(
+  message: CompiledMessage,
+  settings: Omit<RenderSettings, 'nowMs'> & { now: () => number },
+  line: number,
+  recipient: Recipient,
+  uid: string | undefined,
+): { ok: boolean; text: string } {
+  try {
+    return { ok: true, text: successLine(line, recipient, renderFor(message, recipient, settings, uid, '')) };
+  } catch (error) {
+    return { ok: false, text: errorLine(line, error) };
+  }
+}
+
+/**
+ * Answers a block of NDJSON lines numbered from `firstLine` (each line ends in a newline but maybe
+ * the block's last). Blank lines are skipped but counted.
+ */
+export function answerBatchLines(
+  message: CompiledMessage,
+  settings: RenderSettings,
+  block: string,
+  firstLine: number,
+): BlockAnswer {
+  const render = { ...settings, now: () => settings.nowMs };
+  const out = new AnswerBytes(block.length * 8);
+  const lookups: BatchLookup[] = [];
+  let rendered = 0;
+  let failed = 0;
+  let line = firstLine - 1;
+  for (let start = 0; start < block.length;) {
+    let end = block.indexOf('\n', start);
+    if (end === -1) end = block.length;
+    const text = block.slice(start, end);
+    start = end + 1;
+    line += 1;
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
+    let answer: string;
+    try {
+      if (text.length > maxBatchLineLength) throw tooLong();
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch (error) {
+        throw new HttpError('malformed_json', `line ${line} is not JSON: ${(error as Error).message}`, {
+          status: 400,
+          field: 'line',
+        });
+      }
+      const fields = input as Record<string, unknown> | null;
+      const uid = lineUid(fields);
+      const byEmail =
+        typeof fields === 'object' &&
+        fields !== null &&
+        !Array.isArray(fields) &&
+        fields.contactId === undefined;
+      if (byEmail) {
+        lookups.push({ at: out.length, line, fields, uid });
+        continue;
+      }
+      const result = answerRecipient(message, render, line, checkRecipient(fields), uid);
+      if (result.ok) rendered += 1;
+      else failed += 1;
+      answer = result.text;
+    } catch (error) {
+      failed += 1;
+      answer = errorLine(line, error);
+    }
+    out.writeLine(answer);
+  }
+  return { bytes: out.bytes(), lookups, rendered, failed };
+}
+
+/**
+ * Answer lines encoded one by one into a growing buffer. Joining the lines first and encoding the
+ * joined string took three times as long (the join is flattened, then encoded, a megabyte a block).
+ * The buffer is never from Buffer's shared pool, so its memory can move to another thread.
+ */
+class AnswerBytes {
+  #buffer: Buffer;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.#buffer = Buffer.allocUnsafeSlow(Math.max(4096, capacity));
+  }
+
+  writeLine(text: string): void {
+    // A UTF-16 unit takes at most three bytes in UTF-8; plus the newline.
+    const most = this.length + text.length * 3 + 1;
+    if (most > this.#buffer.length) {
+      const larger = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, most));
+      this.#buffer.copy(larger, 0, 0, this.length);
+      this.#buffer = larger;
+    }
+    this.length += this.#buffer.write(text, this.length);
+    this.#buffer[this.length++] = 10;
+  }
+
+  bytes(): Uint8Array {
+    return this.#buffer.subarray(0, this.length);
+  }
+}

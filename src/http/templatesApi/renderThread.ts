@@ -1,0 +1,67 @@
+/**
+ * @module A render thread of the templates API: rebuilds the key ring once, compiles each message
+ * template the first time a task of it comes (keeping the last few), and answers blocks of NDJSON
+ * lines (`answerBatchLines`) and single renders (`answerOne`), moving the answer bytes back
+ * (transferred, not copied).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { KeyRing } from '../../links/index.js';
+import { compileMessage, MessageTemplateError, type CompiledMessage } from '../../messageTemplates/index.js';
+import { answerBatchLines, answerOne } from './batchLines.js';
+import type { RenderThreadData, RenderThreadReply, RenderThreadTask } from './renderThreads.js';
+
+const data = workerData as RenderThreadData;
+const keyRing = KeyRing.fromThreadData(data.keyRing);
+const port = parentPort!;
+/** Compiled message templates by serial, least recently used first. */
+const messages = new Map<number, CompiledMessage>();
+const maxMessages = 32;
+
+function messageOf(task: RenderThreadTask): CompiledMessage | undefined {
+  const known = messages.get(task.serial);
+  if (known !== undefined) {
+    messages.delete(task.serial);
+    messages.set(task.serial, known);
+    return known;
+  }
+  if (task.source === undefined) return undefined;
+  const compiled = compileMessage(task.source.parts, task.source.groups);
+  // The request's thread compiled the same parts with the same groups, so this is a bug.
+  if (!compiled.ok) throw new Error('the message template did not compile in a render thread');
+  messages.set(task.serial, compiled.message);
+  for (const oldest of messages.keys()) {
+    if (messages.size <= maxMessages) break;
+    messages.delete(oldest);
+  }
+  return compiled.message;
+}
+
+port.on('message', (task: RenderThreadTask) => {
+  let reply: RenderThreadReply;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    const message = messageOf(task);
+    const settings = { ...task.settings, keyRing };
+    const { work } = task;
+    if (message === undefined) reply = { id: task.id, missing: true };
+    else if (work.kind === 'one') {
+      const value = answerOne(message, settings, work.recipient, work.messageUid);
+      transfer.push(value.bytes.buffer as ArrayBuffer);
+      reply = { id: task.id, value };
+    } else {
+      const text = Buffer.from(work.block.buffer, work.block.byteOffset, work.block.byteLength).toString(
+        'utf8',
+      );
+      const value = answerBatchLines(message, settings, text, work.firstLine);
+      transfer.push(value.bytes.buffer as ArrayBuffer);
+      reply = { id: task.id, value };
+    }
+  } catch (error) {
+    reply =
+      error instanceof MessageTemplateError
+        ? { id: task.id, refused: { code: error.code, message: error.message, field: error.field } }
+        : { id: task.id, error: { message: (error as Error).message } };
+  }
+  port.postMessage(reply, transfer);
+});
+port.postMessage({ ready: true });
