@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(config.webhookTimeoutMs).toBe(15_000);
     expect(config.retryScheduleMs).toBeUndefined();
     expect(config.sqliteThread).toBe(true);
+    expect(config.renderThreads).toBeGreaterThanOrEqual(1);
+    expect(config.renderThreads).toBeLessThanOrEqual(4);
   });
 
   it('reads every variable it documents', () => {
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
       UNSUB_WEBHOOK_ALLOW: '127.0.0.0/8, ::1/128',
       UNSUB_RETRY_SCHEDULE: '0,50ms,1s,2m,1h',
       UNSUB_SQLITE_THREAD: 'false',
+      UNSUB_RENDER_THREADS: '0',
     });
     expect(config.port).toBe(3000);
     expect(config.keysFile).toBe('/tmp/unsub-x/keys.json');
@@ -41,6 +44,7 @@ describe('loadConfig', () => {
     expect(config.webhookAllow).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.retryScheduleMs).toEqual([0, 50, 1000, 120_000, 3_600_000]);
     expect(config.sqliteThread).toBe(false);
+    expect(config.renderThreads).toBe(0);
   });
 
   it.each([
@@ -53,6 +57,9 @@ describe('loadConfig', () => {
     [{ UNSUB_SQLITE_THREAD: 'sometimes' }, 'UNSUB_SQLITE_THREAD'],
     [{ UNSUB_LINK_MAX_AGE_DAYS: '30' }, 'UNSUB_LINK_MAX_AGE_DAYS'],
     [{ UNSUB_RETRY_SCHEDULE: '0,soon' }, 'UNSUB_RETRY_SCHEDULE'],
+    [{ UNSUB_RENDER_THREADS: 'two' }, 'UNSUB_RENDER_THREADS'],
+    [{ UNSUB_RENDER_THREADS: '-1' }, 'UNSUB_RENDER_THREADS'],
+    [{ UNSUB_RENDER_THREADS: '1.5' }, 'UNSUB_RENDER_THREADS'],
   ])('refuses %o naming %s', (env, name) => {
     let caught: unknown;
     try {

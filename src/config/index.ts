@@ -2,6 +2,7 @@
  * @module Configuration: the environment → a zod-validated `Config`. `process.env` is read here and
  * nowhere else; a bad value stops the program with the variable's name and what is expected.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { UnsubError } from '../errors/index.js';
@@ -75,6 +76,12 @@ const envSchema = z.object({
     .max(36_500, 'must be at most 36500 days')
     .default(30),
   UNSUB_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
+  UNSUB_RENDER_THREADS: z.coerce
+    .number({ error: 'must be a whole number of threads, 0 to render on the request thread' })
+    .int('must be a whole number of threads, 0 to render on the request thread')
+    .min(0, 'must be 0 (render on the request thread) or more')
+    .max(64, 'must be at most 64 threads')
+    .optional(),
 });
 
 /** The validated configuration every entry point (serve, worker, CLI) receives. */
@@ -107,6 +114,8 @@ export interface Config {
   mailFrom: string | undefined;
   /** `json` lines, `pretty` for people, `auto`: pretty when stdout is a terminal. */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** Render threads of the templates API (0: render on the request's thread); default one per core, at most 4. */
+  renderThreads: number;
   /** Finished webhook history older than this many days is pruned (the console setting overrides it). */
   retentionDays: number;
   /** How often an idle dispatcher looks for work when no signal woke it (ms). */
@@ -170,5 +179,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.UNSUB_LOG_FORMAT,
     retentionDays: e.UNSUB_RETENTION_DAYS,
     webhookPollMs: e.UNSUB_WEBHOOK_POLL_MS,
+    renderThreads: e.UNSUB_RENDER_THREADS ?? Math.min(4, availableParallelism()),
   };
 }

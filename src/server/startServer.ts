@@ -13,7 +13,7 @@ import { createEventBus, type EventBus } from '../events/index.js';
 import { createApp, createFailureThrottle, createRequestLog } from '../http/index.js';
 import { createAdminRouter, type AdminTokenVerifier } from '../http/admin/index.js';
 import { createConsoleRouter } from '../http/console/index.js';
-import { templatesApiRouter } from '../http/templatesApi/index.js';
+import { localRenderer, renderThreads, templatesApiRouter } from '../http/templatesApi/index.js';
 import { metricsRoutes, webhooksApiRoutes } from '../http/webhooksApi/index.js';
 import { KeyRing } from '../links/index.js';
 import { createMessageTemplates } from '../messageTemplates/index.js';
@@ -217,10 +217,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
         );
         // Before the admin router: it reads its own bodies (512 KB templates, streamed NDJSON).
         // The throttle first: the templates API checks bearer tokens too, so guesses there count.
+        // The templates API's render threads belong to the server: they stop with it.
+        const renderer =
+          config.renderThreads === 0
+            ? localRenderer(keyRing)
+            : renderThreads({ threads: config.renderThreads, keyRing });
+        stops.push(() => renderer.close());
         mounted.use(
           '/api',
           throttle,
           templatesApiRouter({
+            renderer,
             store,
             messageTemplates,
             keyRing,
