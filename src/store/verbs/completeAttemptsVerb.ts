@@ -236,7 +236,9 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
         await addToRollups(
           tx,
           rollupStatements,
-          rollupRows(done.map(({ result, index }) => ({ result, endpointId: endpointOf.get(index) as number }))),
+          rollupRows(
+            done.map(({ result, index }) => ({ result, endpointId: endpointOf.get(index) as number })),
+          ),
         );
         return applied;
       });

@@ -103,14 +103,12 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
          GROUP BY hour, outcome ORDER BY hour, outcome`,
         endpointId === undefined ? [fromHour, lastHour] : [fromHour, lastHour, endpointId],
       );
-      return rows.map(
-        (row): DeliveryHourCount => ({
-          hour: Number(row.hour) * hourMs,
-          status: row.outcome,
-          retrying: row.outcome === 'pending',
-          count: Number(row.n),
-        }),
-      );
+      return rows.map((row): DeliveryHourCount => ({
+        hour: Number(row.hour) * hourMs,
+        status: row.outcome,
+        retrying: row.outcome === 'pending',
+        count: Number(row.n),
+      }));
     },
 
     async attemptLatencyByHour({ from, to }) {

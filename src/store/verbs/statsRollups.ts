@@ -34,7 +34,9 @@ export interface RollupRows {
 }
 
 /** Counts the recorded attempts of a batch by (hour, endpoint, outcome) and (hour, bucket), in key order. */
-export function rollupRows(done: readonly { result: CompleteAttemptInput; endpointId: number }[]): RollupRows {
+export function rollupRows(
+  done: readonly { result: CompleteAttemptInput; endpointId: number }[],
+): RollupRows {
   const outcomes = new Map<string, [number, number, string, number]>();
   const latency = new Map<string, [number, number, number]>();
   for (const { result, endpointId } of done) {
