@@ -14,6 +14,10 @@
  *   significant digits (exact below 100 ms; `latencyBucket` in the operations verbs, the same
  *   formula as the backfill's CASE here), so p50/p99 are exact to that precision and an hour has
  *   at most a few hundred rows whatever the traffic.
+ * - `shard` in both keys: on PostgreSQL each completion adds to the rows of its connection's shard
+ *   (`pg_backend_pid() % 16`), so that concurrent completions of several workers in the same hour do
+ *   not queue behind one hot row's lock until each other's COMMIT; the reads sum the shards. SQLite
+ *   writes one transaction at a time and uses shard 0 only.
  * - `endpoints.failure_streak`: failed attempts since `first_failure_at`, kept by the completion
  *   verb beside `first_failure_at` (it was a count over `deliveries_endpoint_hour`).
  *
@@ -40,25 +44,27 @@ CREATE TABLE delivery_stats_hourly (
   hour ${bigint} NOT NULL,
   endpoint_id INTEGER NOT NULL,
   outcome TEXT NOT NULL CHECK (outcome IN ('succeeded', 'pending', 'failed', 'disabled')),
+  shard INTEGER NOT NULL,
   attempts ${bigint} NOT NULL,
-  PRIMARY KEY (hour, endpoint_id, outcome)
+  PRIMARY KEY (hour, endpoint_id, outcome, shard)
 )${withoutRowid};
 CREATE TABLE attempt_latency_hourly (
   hour ${bigint} NOT NULL,
   bucket_ms ${bigint} NOT NULL,
+  shard INTEGER NOT NULL,
   attempts ${bigint} NOT NULL,
-  PRIMARY KEY (hour, bucket_ms)
+  PRIMARY KEY (hour, bucket_ms, shard)
 )${withoutRowid};
-INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, attempts)
+INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
 SELECT a.at / ${hourMs}, d.endpoint_id,
   CASE WHEN d.status IN ('succeeded', 'failed', 'disabled')
         AND a.id = (SELECT MAX(l.id) FROM attempts l WHERE l.delivery_id = a.delivery_id)
        THEN d.status ELSE 'pending' END,
-  COUNT(*)
+  0, COUNT(*)
 FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
 GROUP BY 1, 2, 3;
-INSERT INTO attempt_latency_hourly (hour, bucket_ms, attempts)
-SELECT at / ${hourMs}, ${bucket}, COUNT(*) FROM attempts GROUP BY 1, 2;
+INSERT INTO attempt_latency_hourly (hour, bucket_ms, shard, attempts)
+SELECT at / ${hourMs}, ${bucket}, 0, COUNT(*) FROM attempts GROUP BY 1, 2;
 ALTER TABLE endpoints ADD COLUMN failure_streak INTEGER NOT NULL DEFAULT 0;
 UPDATE endpoints SET failure_streak = (
   SELECT COUNT(*) FROM deliveries d

@@ -112,16 +112,16 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
     },
 
     async attemptLatencyByHour({ from, to }) {
-      // An hour's buckets come in duration order (the primary key): its quantiles are found by
-      // walking the cumulative counts once.
+      // An hour's buckets come in duration order (the primary key, shards summed): its quantiles
+      // are found by walking the cumulative counts once.
       const [fromHour, lastHour] = [Math.floor(from / hourMs), Math.ceil(to / hourMs) - 1];
       const rows = await executor.all<{
         hour: number | string;
         bucket_ms: number | string;
         attempts: number | string;
       }>(
-        `SELECT hour, bucket_ms, attempts FROM attempt_latency_hourly
-         WHERE hour >= ? AND hour <= ? ORDER BY hour, bucket_ms`,
+        `SELECT hour, bucket_ms, SUM(attempts) AS attempts FROM attempt_latency_hourly
+         WHERE hour >= ? AND hour <= ? GROUP BY hour, bucket_ms ORDER BY hour, bucket_ms`,
         [fromHour, lastHour],
       );
       const byHour = new Map<number, { bucketMs: number; attempts: number }[]>();

@@ -67,36 +67,38 @@ interface RollupStatement {
   binds: readonly (keyof RollupRows)[];
 }
 
-const addOutcomes = `ON CONFLICT (hour, endpoint_id, outcome) DO UPDATE SET attempts = delivery_stats_hourly.attempts + excluded.attempts`;
-const addLatency = `ON CONFLICT (hour, bucket_ms) DO UPDATE SET attempts = attempt_latency_hourly.attempts + excluded.attempts`;
+const addOutcomes = `ON CONFLICT (hour, endpoint_id, outcome, shard) DO UPDATE SET attempts = delivery_stats_hourly.attempts + excluded.attempts`;
+const addLatency = `ON CONFLICT (hour, bucket_ms, shard) DO UPDATE SET attempts = attempt_latency_hourly.attempts + excluded.attempts`;
 
 /**
  * The rollup write per backend, as data. PostgreSQL: both upserts in ONE statement (a data-modifying
- * WITH), so the completion transaction gains one round trip, not two. SQLite has no data-modifying
- * WITH, and a statement there is a function call, not a round trip: two statements.
+ * WITH), so the completion transaction gains one round trip, not two; the rows are those of the
+ * connection's shard (`pg_backend_pid() % 16`: two workers completing in the same hour rarely wait
+ * for each other's row lock). SQLite has no data-modifying WITH, and a statement there is a
+ * function call, not a round trip: two statements; one writer at a time, so shard 0.
  */
 export const rollupDialects: Record<BackendName, readonly RollupStatement[]> = {
   sqlite: [
     {
       // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not a join.
-      sql: `INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, attempts)
-        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true ${addOutcomes}`,
+      sql: `INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
+        SELECT value ->> 0, value ->> 1, value ->> 2, 0, value ->> 3 FROM json_each(?) WHERE true ${addOutcomes}`,
       binds: ['outcomes'],
     },
     {
-      sql: `INSERT INTO attempt_latency_hourly (hour, bucket_ms, attempts)
-        SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true ${addLatency}`,
+      sql: `INSERT INTO attempt_latency_hourly (hour, bucket_ms, shard, attempts)
+        SELECT value ->> 0, value ->> 1, 0, value ->> 2 FROM json_each(?) WHERE true ${addLatency}`,
       binds: ['latency'],
     },
   ],
   postgres: [
     {
       sql: `WITH outcomes AS (
-          INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, attempts)
-          SELECT (r.v ->> 0)::bigint, (r.v ->> 1)::integer, r.v ->> 2, (r.v ->> 3)::bigint
+          INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
+          SELECT (r.v ->> 0)::bigint, (r.v ->> 1)::integer, r.v ->> 2, pg_backend_pid() % 16, (r.v ->> 3)::bigint
           FROM json_array_elements(?::json) AS r(v) ${addOutcomes})
-        INSERT INTO attempt_latency_hourly (hour, bucket_ms, attempts)
-        SELECT (r.v ->> 0)::bigint, (r.v ->> 1)::bigint, (r.v ->> 2)::bigint
+        INSERT INTO attempt_latency_hourly (hour, bucket_ms, shard, attempts)
+        SELECT (r.v ->> 0)::bigint, (r.v ->> 1)::bigint, pg_backend_pid() % 16, (r.v ->> 2)::bigint
         FROM json_array_elements(?::json) AS r(v) ${addLatency}`,
       binds: ['outcomes', 'latency'],
     },
