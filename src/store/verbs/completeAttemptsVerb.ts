@@ -6,9 +6,9 @@
  * ids in a padded `IN` list) and the attempt rows in fixed-size multi-row INSERTs: on PostgreSQL
  * every statement is a network round trip, and on SQLite a few reused prepared statements beat
  * one statement per row. Other outcomes (retries, failures, disables) are rarer and go row by row.
- * The batch's counts for the dashboard go into the hourly rollups in one upsert per batch, the
- * transaction's last statement (on PostgreSQL its row locks, which concurrent completions of the
- * same hour contend for, are then held only until the COMMIT that follows).
+ * The batch's counts for the dashboard go into the hourly rollups once per batch: on PostgreSQL in
+ * front of the last attempts INSERT (no round trip of their own), on SQLite as two statements at
+ * the end (see `rollupDialects`).
  */
 import {
   placeholders,
@@ -20,7 +20,7 @@ import {
 } from '../sqlExecutor.js';
 import type { CompleteAttemptInput, WebhooksStore } from '../types.js';
 import { parkPendingDeliveries } from './endpointsVerbs.js';
-import { addToRollups, rollupDialects, rollupRows } from './statsRollups.js';
+import { addToRollups, rollupBinds, rollupDialects, rollupParams, rollupRows } from './statsRollups.js';
 
 /** Ids per `IN (…)` list (a power of two, see `paddedIds`). */
 export const idChunk = 1_024;
@@ -107,7 +107,7 @@ function isPlainSuccess(result: CompleteAttemptInput): boolean {
 export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<WebhooksStore, 'completeAttempts'> {
   // The row ids select; the status index must not (see `noIndexPrefix`).
   const status = `${executor.capabilities.noIndexPrefix}status`;
-  const rollupStatements = rollupDialects[executor.capabilities.name];
+  const rollups = rollupDialects[executor.capabilities.name];
   const succeededSql = sqlShapes(
     (
       ids: number,
@@ -121,6 +121,10 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
       rows: number,
     ) => `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
      VALUES ${rowPlaceholders(rows, 7)}`,
+  );
+  // The last attempts INSERT of a batch, with the rollups' WITH in front (PostgreSQL).
+  const insertAttemptsWithRollupsSql = sqlShapes(
+    (rows: number) => `${rollups.withClause?.sql ?? ''}${insertAttemptsSql(rows)}`,
   );
   return {
     completeAttempts(results) {
@@ -187,7 +191,13 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
         }
 
         const done = results.flatMap((result, index) => (applied[index] ? [{ result, index }] : []));
-        for (const chunk of fixedChunks(done)) {
+        const rollupValues = rollupParams(
+          rollupRows(
+            done.map(({ result, index }) => ({ result, endpointId: endpointOf.get(index) as number })),
+          ),
+        );
+        const attemptChunks = fixedChunks(done);
+        for (const [n, chunk] of attemptChunks.entries()) {
           const values: SqlValue[] = chunk.flatMap(({ result }) => [
             result.deliveryId,
             result.attempt.at,
@@ -197,7 +207,14 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
             result.attempt.responseExcerpt,
             result.owner,
           ]);
-          await tx.run(insertAttemptsSql(chunk.length), values);
+          if (rollups.withClause && n === attemptChunks.length - 1) {
+            await tx.run(insertAttemptsWithRollupsSql(chunk.length), [
+              ...rollupBinds(rollups.withClause, rollupValues),
+              ...values,
+            ]);
+          } else {
+            await tx.run(insertAttemptsSql(chunk.length), values);
+          }
         }
 
         // Endpoint failure runs are decided in attempt order.
@@ -233,13 +250,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
             ids,
           );
         }
-        await addToRollups(
-          tx,
-          rollupStatements,
-          rollupRows(
-            done.map(({ result, index }) => ({ result, endpointId: endpointOf.get(index) as number })),
-          ),
-        );
+        if (done.length > 0) await addToRollups(tx, rollups, rollupValues);
         return applied;
       });
     },
