@@ -1,8 +1,8 @@
 /**
  * @module The operations verb group of the `Store` (issue 13): the audit log of admin changes and
  * the reads behind the dashboard's `/api/stats/…` routes. Every read takes a time window and goes
- * through an index on that window's time column (migration 8), so it stays fast with millions of
- * deliveries.
+ * through an index on that window's time column (migration 8) or reads the hourly rollups the
+ * completion verb keeps (migration 10), so it stays fast with millions of deliveries.
  */
 
 /** One change made through the admin API or the console, as recorded. */
@@ -38,17 +38,22 @@ export interface UnsubscribeDayCount {
   count: number;
 }
 
-/** Deliveries whose last change fell in one hour, by status. */
+/**
+ * Attempts made in one hour, by the outcome each gave its delivery: `succeeded` (delivered),
+ * `pending` with `retrying` (a retry is scheduled), `failed` or `disabled` (given up). Counted
+ * when the attempt was recorded, so an hour's counts never change afterwards (a delivery retried
+ * twice and then delivered counts two retries and one success, each in the hour of its attempt).
+ */
 export interface DeliveryHourCount {
-  /** Start of the hour, ms. */
+  /** Start of the hour (of the attempt's start), ms. */
   hour: number;
   status: 'pending' | 'delivering' | 'succeeded' | 'failed' | 'disabled';
-  /** Pending deliveries that have had at least one attempt (i.e. retrying). */
+  /** True for `pending`: the attempt failed and a retry is scheduled. */
   retrying: boolean;
   count: number;
 }
 
-/** Attempt latency of one hour. */
+/** Attempt latency of one hour; quantiles to two significant digits (exact below 100 ms). */
 export interface AttemptLatencyHour {
   hour: number;
   count: number;
@@ -76,7 +81,7 @@ export interface EndpointHealth {
   disabledReason: string | null;
   /** Start of the current failure run (ms), or null when healthy. */
   failingSince: number | null;
-  /** Deliveries that failed or are retrying since `failingSince` (0 when healthy). */
+  /** Failed attempts since `failingSince` (0 when healthy). */
   failureStreak: number;
   /** The last error of its newest delivery that has one, e.g. `HTTP 500` or `timeout: …`. */
   lastError: string | null;
@@ -91,7 +96,7 @@ export interface OperationsStore {
   listAudit(options?: { beforeId?: number; limit?: number }): Promise<AuditEntry[]>;
   /** Groups left per UTC day, group and source in the window. */
   unsubscribesByDay(window: TimeWindow): Promise<UnsubscribeDayCount[]>;
-  /** Deliveries by the hour of their last change and status, optionally of one endpoint. */
+  /** Attempts per hour by the outcome they gave their delivery, optionally of one endpoint. */
   deliveriesByHour(window: TimeWindow & { endpointId?: number }): Promise<DeliveryHourCount[]>;
   /** p50/p99 attempt duration per hour. */
   attemptLatencyByHour(window: TimeWindow): Promise<AttemptLatencyHour[]>;

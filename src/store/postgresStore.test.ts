@@ -12,6 +12,7 @@ import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 import { runSmsRepliesContract } from './smsRepliesContract.js';
 import { runOperationsContract } from './operationsContract.js';
+import { runStatsRollupsContract } from './statsRollupsContract.js';
 
 const available = await postgresAvailable('the PostgreSQL store suite');
 
@@ -22,6 +23,7 @@ runSmsRepliesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, sk
 runTemplatesContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runOperationsContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 runRetentionContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
+runStatsRollupsContract({ name: 'postgres', makeDatabase: postgresTestDatabase, skip: !available });
 
 test.skipIf(!available)('postgres: refuses a schema name that is not a plain identifier', async () => {
   await expect(openStore({ databaseUrl: postgresTestUrl, schema: 'a"; drop' })).rejects.toMatchObject({

@@ -107,6 +107,13 @@ export interface RetentionStore {
   pruneHistory(input: PruneHistoryInput): Promise<PruneHistoryResult>;
   /** Gives up to `maxPages` free pages back to the file system (SQLite); 0 where the database does it. */
   reclaimSpace(maxPages: number): Promise<number>;
+  /**
+   * Deletes the dashboard's hourly rollup rows of hours that ended before `before` (ms); answers
+   * how many rows went. The rollups hold counts per hour and endpoint, nothing about a contact,
+   * so erasure leaves them alone; the pruner keeps them at least as long as the dashboard's
+   * longest window (see `createPruner`).
+   */
+  pruneStats(input: { before: number }): Promise<number>;
 }
 
 /** Erasure and the suppression list. */

@@ -19,6 +19,7 @@ import { runStoreContract } from './storeContract.js';
 import { runTemplatesContract } from './templatesContract.js';
 import { runWebhooksContract } from './webhooksContract.js';
 import { runSmsRepliesContract } from './smsRepliesContract.js';
+import { runStatsRollupsContract } from './statsRollupsContract.js';
 
 runStoreContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runWebhooksContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
@@ -26,6 +27,12 @@ runOperationsContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runSmsRepliesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runTemplatesContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
 runRetentionContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+runStatsRollupsContract({ name: 'sqlite', makeDatabase: sqliteTestDatabase });
+// The dispatch verbs on their own thread write the rollups the main connection reads.
+runStatsRollupsContract({
+  name: 'sqlite, dispatch thread',
+  makeDatabase: async (context) => ({ ...(await sqliteTestDatabase(context)), thread: true }),
+});
 // The same contract with the dispatch verbs on their own thread (as `unsub serve` runs them).
 runWebhooksContract({
   name: 'sqlite, dispatch thread',

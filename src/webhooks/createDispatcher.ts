@@ -314,7 +314,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const counted = outcomeMetrics(decision.label);
     counted.attempts.inc();
     counted.duration.observe(result.durationMs / 1000);
-    health.note({ ...delivery, decision, at: finishedAt });
+    // The four fields it reads, not a spread of the whole delivery (body, secrets …) per attempt.
+    health.note({
+      endpointId: delivery.endpointId,
+      url: delivery.url,
+      endpointFirstFailureAt: delivery.endpointFirstFailureAt,
+      decision,
+      at: finishedAt,
+    });
     if (decision.nextAttemptAt !== null) wakeAt(decision.nextAttemptAt);
     if (delivery.orderingKey !== null) orderedUnrecorded.add(delivery.id);
     batcher.push({

@@ -1,11 +1,11 @@
 /**
  * @module The retention job's loop over a scripted store: small steps until the pass is done, the
  * cut-off from the retention read at each pass, reclaiming only after deletions, a held lock ends
- * the pass, and start/stop.
+ * the pass, the stats rollups' cut-off once per pass, and start/stop.
  */
 import { expect, test } from 'vitest';
 import type { PruneHistoryInput, PruneHistoryResult } from '../store/index.js';
-import { createPruner } from './createPruner.js';
+import { createPruner, statsKeepDays } from './createPruner.js';
 
 const day = 86_400_000;
 
@@ -13,10 +13,16 @@ const day = 86_400_000;
 function scripted(steps: Partial<PruneHistoryResult>[], free: number[] = []) {
   const calls: PruneHistoryInput[] = [];
   const reclaims: number[] = [];
+  const statsCuts: number[] = [];
   return {
     calls,
     reclaims,
+    statsCuts,
     store: {
+      async pruneStats(input: { before: number }) {
+        statsCuts.push(input.before);
+        return 0;
+      },
       async pruneHistory(input: PruneHistoryInput): Promise<PruneHistoryResult> {
         calls.push(input);
         const step = steps.shift() ?? {};
@@ -67,10 +73,21 @@ test('a full batch of deliveries means more to do even when the event cursor is 
 });
 
 test('another process holding the lock ends the pass; nothing deleted, nothing reclaimed', async () => {
-  const { store, reclaims } = scripted([{ locked: false }]);
+  const { store, reclaims, statsCuts } = scripted([{ locked: false }]);
   const pruner = createPruner({ store, retentionDays: () => 30, pauseMs: 0 });
   expect(await pruner.runOnce()).toEqual({ events: 0, deliveries: 0, attempts: 0, pages: 0, ran: false });
   expect(reclaims).toEqual([]);
+  expect(statsCuts).toEqual([]);
+});
+
+test('the stats rollups are cut once per pass: at the retention, but never within the dashboard window', async () => {
+  const now = 100 * day;
+  const short = scripted([{}]);
+  await createPruner({ store: short.store, retentionDays: () => 1, now: () => now, pauseMs: 0 }).runOnce();
+  expect(short.statsCuts).toEqual([now - statsKeepDays * day]);
+  const long = scripted([{}]);
+  await createPruner({ store: long.store, retentionDays: () => 30, now: () => now, pauseMs: 0 }).runOnce();
+  expect(long.statsCuts).toEqual([now - 30 * day]);
 });
 
 test('start runs passes on the interval with the retention read each time; stop ends the loop', async () => {

@@ -6,6 +6,11 @@
  * It never restructures or waits on the dispatcher: the store verb it calls (`pruneHistory`) is one
  * bounded transaction, so dispatch and one-clicks interleave with it; on PostgreSQL the verb tries
  * an advisory lock first, so with many processes only one prunes at a time and the others skip.
+ *
+ * The dashboard's hourly rollups (counts per hour and endpoint, no contact data) are pruned once
+ * per pass, kept for the retention period but never less than `statsKeepDays`: the dashboard's
+ * longest hourly window (168 hours) stays whole even with a retention of a day or two, and the
+ * rollups never outgrow the history they summarise by more than a few days of small rows.
  */
 import type { PruneHistoryResult, Store } from '../store/index.js';
 import type { DispatcherLogger } from './createDispatcher.js';
@@ -13,9 +18,12 @@ import type { DispatcherLogger } from './createDispatcher.js';
 /** Milliseconds in a day. */
 const dayMs = 86_400_000;
 
+/** Least days of hourly rollups kept: the dashboard's longest window (7 days) plus its partial hour. */
+export const statsKeepDays = 8;
+
 /** Options of `createPruner`. */
 export interface PrunerOptions {
-  store: Pick<Store, 'pruneHistory' | 'reclaimSpace'>;
+  store: Pick<Store, 'pruneHistory' | 'reclaimSpace' | 'pruneStats'>;
   /** The retention period in days, read at the start of every pass. */
   retentionDays: () => Promise<number> | number;
   /** The clock (ms); default `Date.now`. */
@@ -83,6 +91,7 @@ export function createPruner(options: PrunerOptions): Pruner {
       if (loop !== undefined && !running) return totals;
       await sleep(pauseMs);
     }
+    await store.pruneStats({ before: now() - Math.max(days, statsKeepDays) * dayMs });
     if (totals.events + totals.deliveries > 0) {
       for (;;) {
         const pages = await store.reclaimSpace(reclaimPages);

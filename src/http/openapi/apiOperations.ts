@@ -513,7 +513,8 @@ export const apiOperations: readonly ApiOperation[] = [
     path: '/api/stats/deliveries',
     tag: 'Statistics',
     summary: 'Deliveries per hour (default the last 48) by outcome: delivered, retrying, failed',
-    description: 'A delivery counts in the hour of its last change; `endpoint` limits it to one endpoint.',
+    description:
+      'Each attempt counts once, in the hour it started, by the outcome it gave its delivery (retrying: a retry is scheduled; failed: given up), so an hour no longer changes once it is over; `endpoint` limits it to one endpoint.',
     query: deliveryStatsQuerySchema,
     responses: { 200: { description: 'One series per outcome', schema: 'DeliveryStats' }, 422: invalid },
   },
@@ -522,6 +523,7 @@ export const apiOperations: readonly ApiOperation[] = [
     path: '/api/stats/latency',
     tag: 'Statistics',
     summary: 'Attempt duration p50 and p99 per hour (default the last 48)',
+    description: 'Quantiles to two significant digits (exact below 100 ms).',
     query: latencyStatsQuerySchema,
     responses: { 200: { description: 'Quantiles per hour', schema: 'LatencyStats' }, 422: invalid },
   },
@@ -537,6 +539,7 @@ export const apiOperations: readonly ApiOperation[] = [
     path: '/api/stats/endpoints',
     tag: 'Statistics',
     summary: 'Every endpoint with its state, failure streak and last error',
+    description: 'The failure streak counts failed attempts since the failure run began.',
     responses: { 200: { description: 'The endpoints', schema: 'EndpointStats' } },
   },
 ];

@@ -12,6 +12,7 @@ import { m006RecipientPages } from './m006RecipientPages.js';
 import { m007SmsReplies } from './m007SmsReplies.js';
 import { m008Operations } from './m008Operations.js';
 import { m009ScaleOut } from './m009ScaleOut.js';
+import { m010StatsRollups } from './m010StatsRollups.js';
 
 export type { Migration } from './migration.js';
 
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   m007SmsReplies,
   m008Operations,
   m009ScaleOut,
+  m010StatsRollups,
 ];

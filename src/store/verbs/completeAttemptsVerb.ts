@@ -6,6 +6,9 @@
  * ids in a padded `IN` list) and the attempt rows in fixed-size multi-row INSERTs: on PostgreSQL
  * every statement is a network round trip, and on SQLite a few reused prepared statements beat
  * one statement per row. Other outcomes (retries, failures, disables) are rarer and go row by row.
+ * The batch's counts for the dashboard go into the hourly rollups once per batch: on PostgreSQL in
+ * front of the last attempts INSERT (no round trip of their own), on SQLite as two statements at
+ * the end (see `rollupDialects`).
  */
 import {
   placeholders,
@@ -17,6 +20,7 @@ import {
 } from '../sqlExecutor.js';
 import type { CompleteAttemptInput, WebhooksStore } from '../types.js';
 import { parkPendingDeliveries } from './endpointsVerbs.js';
+import { addToRollups, rollupBinds, rollupDialects, rollupParams, rollupRows } from './statsRollups.js';
 
 /** Ids per `IN (…)` list (a power of two, see `paddedIds`). */
 export const idChunk = 1_024;
@@ -58,6 +62,8 @@ interface EndpointTally {
   lastSuccessAt: number | undefined;
   /** First failure after the last success in this batch (or the first failure when none succeeded). */
   failingSince: number | undefined;
+  /** Failed attempts since `failingSince` in this batch (the endpoint's failure streak grows by them). */
+  failures: number;
   disable: string | undefined;
   at: number;
 }
@@ -69,14 +75,16 @@ async function settleEndpoints(tx: SqlSession, tallies: Map<number, EndpointTall
       // A success ends the failure run; failures after it in this batch start a new one. The
       // DISTINCT FROM keeps the usual case (no run open) from writing, or locking, the row.
       await tx.run(
-        `UPDATE endpoints SET first_failure_at = ? WHERE id = ? AND first_failure_at IS DISTINCT FROM ?`,
-        [tally.failingSince ?? null, endpointId, tally.failingSince ?? null],
+        `UPDATE endpoints SET first_failure_at = ?, failure_streak = ?
+         WHERE id = ? AND (first_failure_at IS DISTINCT FROM ? OR failure_streak <> ?)`,
+        [tally.failingSince ?? null, tally.failures, endpointId, tally.failingSince ?? null, tally.failures],
       );
     } else if (tally.failingSince !== undefined) {
-      await tx.run(`UPDATE endpoints SET first_failure_at = ? WHERE id = ? AND first_failure_at IS NULL`, [
-        tally.failingSince,
-        endpointId,
-      ]);
+      await tx.run(
+        `UPDATE endpoints SET first_failure_at = COALESCE(first_failure_at, ?),
+           failure_streak = failure_streak + ? WHERE id = ?`,
+        [tally.failingSince, tally.failures, endpointId],
+      );
     }
     if (tally.disable !== undefined) {
       const changed = await tx.run(
@@ -99,6 +107,7 @@ function isPlainSuccess(result: CompleteAttemptInput): boolean {
 export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<WebhooksStore, 'completeAttempts'> {
   // The row ids select; the status index must not (see `noIndexPrefix`).
   const status = `${executor.capabilities.noIndexPrefix}status`;
+  const rollups = rollupDialects[executor.capabilities.name];
   const succeededSql = sqlShapes(
     (
       ids: number,
@@ -112,6 +121,10 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
       rows: number,
     ) => `INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
      VALUES ${rowPlaceholders(rows, 7)}`,
+  );
+  // The last attempts INSERT of a batch, with the rollups' WITH in front (PostgreSQL).
+  const insertAttemptsWithRollupsSql = sqlShapes(
+    (rows: number) => `${rollups.withClause?.sql ?? ''}${insertAttemptsSql(rows)}`,
   );
   return {
     completeAttempts(results) {
@@ -178,7 +191,13 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
         }
 
         const done = results.flatMap((result, index) => (applied[index] ? [{ result, index }] : []));
-        for (const chunk of fixedChunks(done)) {
+        const rollupValues = rollupParams(
+          rollupRows(
+            done.map(({ result, index }) => ({ result, endpointId: endpointOf.get(index) as number })),
+          ),
+        );
+        const attemptChunks = fixedChunks(done);
+        for (const [n, chunk] of attemptChunks.entries()) {
           const values: SqlValue[] = chunk.flatMap(({ result }) => [
             result.deliveryId,
             result.attempt.at,
@@ -188,7 +207,14 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
             result.attempt.responseExcerpt,
             result.owner,
           ]);
-          await tx.run(insertAttemptsSql(chunk.length), values);
+          if (rollups.withClause && n === attemptChunks.length - 1) {
+            await tx.run(insertAttemptsWithRollupsSql(chunk.length), [
+              ...rollupBinds(rollups.withClause, rollupValues),
+              ...values,
+            ]);
+          } else {
+            await tx.run(insertAttemptsSql(chunk.length), values);
+          }
         }
 
         // Endpoint failure runs are decided in attempt order.
@@ -198,14 +224,17 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
           const tally = tallies.get(endpointId) ?? {
             lastSuccessAt: undefined,
             failingSince: undefined,
+            failures: 0,
             disable: undefined,
             at: result.at,
           };
           if (result.outcome === 'succeeded') {
             tally.lastSuccessAt = result.attempt.at;
             tally.failingSince = undefined;
+            tally.failures = 0;
           } else {
             tally.failingSince ??= result.attempt.at;
+            tally.failures += 1;
           }
           if (result.disableEndpoint !== undefined) tally.disable = result.disableEndpoint;
           tally.at = Math.max(tally.at, result.at);
@@ -221,6 +250,7 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
             ids,
           );
         }
+        if (done.length > 0) await addToRollups(tx, rollups, rollupValues);
         return applied;
       });
     },

@@ -82,7 +82,7 @@ async function upsertEndpoint(
      VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (slot) WHERE removed_at IS NULL DO UPDATE SET
        url = excluded.url, disabled_at = NULL, disabled_reason = NULL, first_failure_at = NULL,
-       updated_at = excluded.updated_at
+       failure_streak = 0, updated_at = excluded.updated_at
      RETURNING ${endpointColumns}`,
     [slotOf(input.eventType), input.eventType, url, JSON.stringify(secrets), input.at, input.at],
   );
@@ -213,7 +213,8 @@ export function createEndpointsVerbs(executor: SqlExecutor): EndpointsVerbs {
 
     async enableEndpoint(endpointId, at) {
       const rows = await executor.all<EndpointRow>(
-        `UPDATE endpoints SET disabled_at = NULL, disabled_reason = NULL, first_failure_at = NULL, updated_at = ?
+        `UPDATE endpoints SET disabled_at = NULL, disabled_reason = NULL, first_failure_at = NULL, failure_streak = 0,
+           updated_at = ?
          WHERE id = ? RETURNING ${endpointColumns}`,
         [at, endpointId],
       );

@@ -1,15 +1,15 @@
 /**
  * @module Operations verbs: the audit log and the dashboard's reads. Each read is one statement over
- * a time window, served by migration 8's indexes (`membership_changes_window`,
- * `deliveries_endpoint_hour`, `attempts_hour`: led by what the statement pins, then the time or
- * its hour, covering what it groups by) or by migration 2's status/pending indexes, so its cost
- * follows the window, not the table.
+ * a time window: unsubscribes through migration 8's `membership_changes_window` (led by the state,
+ * then the time, covering what it groups by); deliveries and latency from migration 10's hourly
+ * rollups (a few rows per hour, whatever the traffic; written by `completeAttempts`); the backlog
+ * through migration 2's status/pending indexes. So each cost follows the window, not the table.
  * Buckets are integer division of the ms time, the same on both backends.
  */
 import type { SqlExecutor } from '../sqlExecutor.js';
 import type { DeliveryHourCount, EndpointHealth, OperationsStore } from '../types.js';
+import { hourMs } from './statsRollups.js';
 
-const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 const maxAuditPage = 200;
 
@@ -36,6 +36,16 @@ const auditFromRow = (row: AuditRow) => ({
 /** The 0-based position of quantile `q` among `count` ascending values (nearest rank). */
 function rank(count: number, q: number): number {
   return Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1));
+}
+
+/** The duration bucket holding the `position`-th (0-based) attempt of buckets in duration order. */
+function quantileOf(buckets: readonly { bucketMs: number; attempts: number }[], position: number): number {
+  let seen = 0;
+  for (const bucket of buckets) {
+    seen += bucket.attempts;
+    if (seen > position) return bucket.bucketMs;
+  }
+  return buckets.at(-1)?.bucketMs ?? 0;
 }
 
 /** The operations verbs on one executor. */
@@ -81,81 +91,55 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
     },
 
     async deliveriesByHour({ from, to, endpointId }) {
-      // One query per endpoint through deliveries_endpoint_hour: its rows arrive ordered by
-      // (hour, status), so grouping needs no sort; the endpoints' counts are summed here.
+      // The rollup's key leads with the hour: the window is one range of the primary key.
       const [fromHour, lastHour] = [Math.floor(from / hourMs), Math.ceil(to / hourMs) - 1];
-      const endpointIds =
-        endpointId === undefined
-          ? (await executor.all<{ id: number | string }>('SELECT id FROM endpoints')).map((row) =>
-              Number(row.id),
-            )
-          : [endpointId];
-      const counts = new Map<string, DeliveryHourCount>();
-      const add = (hour: number, status: DeliveryHourCount['status'], retrying: boolean, count: number) => {
-        if (count === 0) return;
-        const key = `${hour}|${status}|${retrying}`;
-        const entry = counts.get(key);
-        if (entry) entry.count += count;
-        else counts.set(key, { hour, status, retrying, count });
-      };
-      for (const id of endpointIds) {
-        const rows = await executor.all<{
-          hour: number | string;
-          status: DeliveryHourCount['status'];
-          tried: number | string;
-          n: number | string;
-        }>(
-          `SELECT updated_at / ${hourMs} AS hour, status,
-                  SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS tried, COUNT(*) AS n
-           FROM deliveries
-           WHERE endpoint_id = ? AND updated_at / ${hourMs} >= ? AND updated_at / ${hourMs} <= ?
-           GROUP BY updated_at / ${hourMs}, status`,
-          [id, fromHour, lastHour],
-        );
-        for (const row of rows) {
-          const hour = Number(row.hour) * hourMs;
-          const n = Number(row.n);
-          if (row.status === 'pending') {
-            add(hour, 'pending', true, Number(row.tried));
-            add(hour, 'pending', false, n - Number(row.tried));
-          } else {
-            add(hour, row.status, false, n);
-          }
-        }
-      }
-      return [...counts.values()].sort((x, y) => x.hour - y.hour);
+      const rows = await executor.all<{
+        hour: number | string;
+        outcome: 'succeeded' | 'pending' | 'failed' | 'disabled';
+        n: number | string;
+      }>(
+        `SELECT hour, outcome, SUM(attempts) AS n FROM delivery_stats_hourly
+         WHERE hour >= ? AND hour <= ?${endpointId === undefined ? '' : ' AND endpoint_id = ?'}
+         GROUP BY hour, outcome ORDER BY hour, outcome`,
+        endpointId === undefined ? [fromHour, lastHour] : [fromHour, lastHour, endpointId],
+      );
+      return rows.map((row): DeliveryHourCount => ({
+        hour: Number(row.hour) * hourMs,
+        status: row.outcome,
+        retrying: row.outcome === 'pending',
+        count: Number(row.n),
+      }));
     },
 
     async attemptLatencyByHour({ from, to }) {
-      // attempts_hour holds each hour's durations in order: count per hour (one index range, already
-      // grouped), then each quantile is one OFFSET into that hour's part of the index.
+      // An hour's buckets come in duration order (the primary key, shards summed): its quantiles
+      // are found by walking the cumulative counts once.
       const [fromHour, lastHour] = [Math.floor(from / hourMs), Math.ceil(to / hourMs) - 1];
-      const perHour = await executor.all<{ hour: number | string; n: number | string }>(
-        `SELECT at / ${hourMs} AS hour, COUNT(*) AS n FROM attempts
-         WHERE at / ${hourMs} >= ? AND at / ${hourMs} <= ? GROUP BY at / ${hourMs}`,
+      const rows = await executor.all<{
+        hour: number | string;
+        bucket_ms: number | string;
+        attempts: number | string;
+      }>(
+        `SELECT hour, bucket_ms, SUM(attempts) AS attempts FROM attempt_latency_hourly
+         WHERE hour >= ? AND hour <= ? GROUP BY hour, bucket_ms ORDER BY hour, bucket_ms`,
         [fromHour, lastHour],
       );
-      const nth = async (hour: number, offset: number) =>
-        Number(
-          (
-            await executor.all<{ duration_ms: number | string }>(
-              `SELECT duration_ms FROM attempts WHERE at / ${hourMs} = ? ORDER BY duration_ms LIMIT 1 OFFSET ?`,
-              [hour, offset],
-            )
-          )[0]?.duration_ms ?? 0,
-        );
-      const result = [];
-      for (const row of perHour) {
+      const byHour = new Map<number, { bucketMs: number; attempts: number }[]>();
+      for (const row of rows) {
         const hour = Number(row.hour);
-        const count = Number(row.n);
-        result.push({
+        const buckets = byHour.get(hour) ?? [];
+        buckets.push({ bucketMs: Number(row.bucket_ms), attempts: Number(row.attempts) });
+        byHour.set(hour, buckets);
+      }
+      return [...byHour].map(([hour, buckets]) => {
+        const count = buckets.reduce((sum, bucket) => sum + bucket.attempts, 0);
+        return {
           hour: hour * hourMs,
           count,
-          p50Ms: await nth(hour, rank(count, 0.5)),
-          p99Ms: await nth(hour, rank(count, 0.99)),
-        });
-      }
-      return result.sort((x, y) => x.hour - y.hour);
+          p50Ms: quantileOf(buckets, rank(count, 0.5)),
+          p99Ms: quantileOf(buckets, rank(count, 0.99)),
+        };
+      });
     },
 
     async backlogStats() {
@@ -195,8 +179,9 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
         disabled_at: number | string | null;
         disabled_reason: string | null;
         first_failure_at: number | string | null;
+        failure_streak: number | string;
       }>(
-        `SELECT id, slot, event_type, url, disabled_at, disabled_reason, first_failure_at
+        `SELECT id, slot, event_type, url, disabled_at, disabled_reason, first_failure_at, failure_streak
          FROM endpoints WHERE removed_at IS NULL ORDER BY id`,
       );
       const health: EndpointHealth[] = [];
@@ -216,15 +201,6 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
           [endpoint.id],
         );
         const failingSince = endpoint.first_failure_at === null ? null : Number(endpoint.first_failure_at);
-        const [streak] =
-          failingSince === null
-            ? [{ n: 0 }]
-            : await executor.all<{ n: number | string }>(
-                `SELECT COUNT(*) AS n FROM deliveries
-                 WHERE endpoint_id = ? AND updated_at / ${hourMs} >= ? AND updated_at >= ?
-                   AND (status = 'failed' OR (status = 'pending' AND attempts > 0))`,
-                [endpoint.id, Math.floor(failingSince / hourMs), failingSince],
-              );
         health.push({
           id: Number(endpoint.id),
           slot: endpoint.slot,
@@ -233,7 +209,7 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
           state: endpoint.disabled_at !== null ? 'disabled' : failingSince !== null ? 'failing' : 'enabled',
           disabledReason: endpoint.disabled_reason,
           failingSince,
-          failureStreak: Number(streak?.n ?? 0),
+          failureStreak: failingSince === null ? 0 : Number(endpoint.failure_streak),
           lastError: last ? (last.last_error ?? `HTTP ${last.last_status ?? '?'}`) : null,
           lastErrorAt: last ? Number(last.updated_at) : null,
         });

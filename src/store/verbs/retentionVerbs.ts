@@ -11,6 +11,7 @@ import { placeholders, type SqlExecutor, type SqlSession } from '../sqlExecutor.
 import type { PruneHistoryResult, RetentionStore } from '../retentionTypes.js';
 import type { BackendName } from '../types.js';
 import { chunks, idChunk, paddedIds } from './completeAttemptsVerb.js';
+import { hourMs } from './statsRollups.js';
 
 /** Namespace of unsub's advisory locks (as in the PostgreSQL executor): "uns". */
 const advisoryNamespace = 0x756e73;
@@ -136,6 +137,17 @@ export function createRetentionVerbs(executor: SqlExecutor): RetentionStore {
           locked: true,
         };
       });
+    },
+
+    pruneStats({ before }) {
+      // Both rollups are keyed by hour first: each DELETE is one range of its primary key. An
+      // hour goes only when it ended before the cut-off.
+      const hour = Math.floor(before / hourMs);
+      return executor.transaction(
+        async (tx) =>
+          (await tx.run('DELETE FROM delivery_stats_hourly WHERE hour < ?', [hour])) +
+          (await tx.run('DELETE FROM attempt_latency_hourly WHERE hour < ?', [hour])),
+      );
     },
 
     async reclaimSpace(maxPages) {
