@@ -27,7 +27,6 @@
  *   rule to the deliveries it leases, plus "only the first of an (endpoint, key) in this call".
  * Unkeyed deliveries skip the check (`ordering_key IS NULL OR …`), so they never wait.
  */
-import { randomBytes } from 'node:crypto';
 import {
   placeholders,
   rowPlaceholders,
@@ -53,21 +52,14 @@ import {
   type DeliveryRow,
   type EndpointRow,
 } from './webhookRows.js';
+import { createFanOutStatement } from './fanOutStatement.js';
+import { newWebhookIds } from './newWebhookIds.js';
 
 /** The dispatch verbs of `WebhooksStore`. */
 export type DispatchVerbs = Pick<
   WebhooksStore,
   'fanOutPending' | 'claimDeliveries' | 'completeAttempts' | 'releaseDeliveries'
 >;
-
-/**
- * `count` new `webhook-id`s: `msg_` + 128 random bits each, base64url (printable, no spaces or
- * commas). One call to the random source for the whole fan-out batch.
- */
-export function newWebhookIds(count: number): string[] {
-  const bytes = randomBytes(16 * count);
-  return Array.from({ length: count }, (_, i) => `msg_${bytes.toString('base64url', 16 * i, 16 * i + 16)}`);
-}
 
 /**
  * Creates deliveries, `rows` at a time. DO NOTHING: a delivery that exists already (a repeated
@@ -172,8 +164,14 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
   // Rotates which endpoint is served first, so that endpoints take turns when `limit` is short.
   let turn = 0;
 
+  // One statement per page where the backend can (PostgreSQL): see `fanOutStatement.ts`.
+  const fanOutStatement = executor.capabilities.singleStatementDispatch
+    ? createFanOutStatement(executor)
+    : undefined;
+
   return {
     fanOutPending(at, limit, claim) {
+      if (fanOutStatement) return fanOutStatement(at, limit, claim);
       const leasing = claim !== undefined && claim.limit > 0;
       const maxEvents = Math.max(1, limit);
       return executor.transaction(async (tx) => {
