@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Logger, makeWorkerUtils, run, runMigrations, type RunnerOptions } from 'graphile-worker';
+import { postgresTraffic } from '../src/store/postgres/openPostgresExecutor.js';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { createDispatcher, generateSecret, type WebhookSender } from '../src/webhooks/index.js';
 import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
@@ -59,6 +60,9 @@ interface Took {
   ms: number;
   cpuMs: number;
   serverCpuMs: number;
+  /** unsub only: statements and transactions its executor sent. */
+  statements?: number;
+  transactions?: number;
 }
 
 /** Measures `body` (which resolves when the round's work is done). */
@@ -114,13 +118,18 @@ async function unsubSide(url: string, concurrency: number) {
         perEndpointConcurrency: concurrency,
         pollMs: 50,
       });
+      const traffic = { ...postgresTraffic };
       const took = await timed(cpu, async () => {
         const done = new Promise<void>((resolve) => (waiting = { target, resolve }));
         dispatcher.start();
         await done;
       });
       await dispatcher.stop();
-      return took;
+      return {
+        ...took,
+        statements: postgresTraffic.statements - traffic.statements,
+        transactions: postgresTraffic.transactions - traffic.transactions,
+      };
     },
     async close() {
       await store.close();
@@ -231,7 +240,11 @@ export async function storeCycleComparison(options: StoreCycleOptions): Promise<
       process.stdout.write(
         `store-only cycle round ${round + 1}: unsub ${Math.round(oursRate)}/s (${Math.round(
           (a.cpuMs * 1000) / events,
-        )} µs CPU/event, ${Math.round((a.serverCpuMs * 1000) / events)} of it the server's) vs graphile-worker ${Math.round(theirRate)}/s (${Math.round(
+        )} µs CPU/event, ${Math.round((a.serverCpuMs * 1000) / events)} of it the server's; ${(
+          (a.statements ?? 0) / events
+        ).toFixed(
+          3,
+        )} statements, ${((a.transactions ?? 0) / events).toFixed(3)} transactions per event) vs graphile-worker ${Math.round(theirRate)}/s (${Math.round(
           (b.cpuMs * 1000) / events,
         )} µs CPU/job, ${Math.round((b.serverCpuMs * 1000) / events)} the server's) → ${Math.round((oursRate / theirRate) * 1000) / 1000}\n`,
       );
