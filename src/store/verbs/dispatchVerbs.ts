@@ -52,7 +52,9 @@ import {
   type DeliveryRow,
   type EndpointRow,
 } from './webhookRows.js';
+import { createClaimStatement } from './claimStatement.js';
 import { createFanOutStatement } from './fanOutStatement.js';
+import { orderedClaimable } from './orderedClaimable.js';
 import { newWebhookIds } from './newWebhookIds.js';
 
 /** The dispatch verbs of `WebhooksStore`. */
@@ -95,19 +97,6 @@ const firstPendingSql = (
    WHERE status = 'pending' AND ordering_key IS NOT NULL AND endpoint_id IN ${placeholders(endpoints)}
      AND ordering_key IN ${placeholders(keys)}
    GROUP BY endpoint_id, ordering_key`;
-/**
- * The ordering rule of a claim, on a candidate row `d`: no key, or no earlier event of its key
- * waiting for fan-out and no earlier delivery of its key to the same endpoint still pending —
- * leased by any worker or waiting for a retry. Each NOT EXISTS is one probe of a partial index
- * (migration 3). Both read the statement's snapshot: an earlier delivery whose completion is not
- * committed yet still counts as pending, so the later one waits for that COMMIT.
- */
-const orderedClaimable = `(d.ordering_key IS NULL OR (
-     NOT EXISTS (SELECT 1 FROM deliveries e
-       WHERE e.endpoint_id = d.endpoint_id AND e.ordering_key = d.ordering_key AND e.ordering_key IS NOT NULL
-         AND e.status = 'pending' AND e.event_id < d.event_id)
-     AND NOT EXISTS (SELECT 1 FROM outbox o
-       WHERE o.ordering_key = d.ordering_key AND o.dispatched_at IS NULL AND o.id < d.event_id)))`;
 const markDispatchedSql = sqlShapes(
   (ids: number) => `UPDATE outbox SET dispatched_at = ? WHERE id IN ${placeholders(ids)}`,
 );
@@ -167,6 +156,9 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
   // One statement per page where the backend can (PostgreSQL): see `fanOutStatement.ts`.
   const fanOutStatement = executor.capabilities.singleStatementDispatch
     ? createFanOutStatement(executor)
+    : undefined;
+  const claimStatement = executor.capabilities.singleStatementDispatch
+    ? createClaimStatement(executor)
     : undefined;
 
   return {
@@ -344,6 +336,7 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
     },
 
     claimDeliveries(input) {
+      if (claimStatement) return claimStatement(input, turn++);
       const { owner, now, leaseMs, limit } = input;
       const perEndpoint = input.perEndpointLimit ?? limit;
       const leaseUntil = now + leaseMs;
