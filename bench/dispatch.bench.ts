@@ -48,13 +48,20 @@ import { Pool } from 'undici';
 import { createEventBus } from '../src/events/index.js';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
+import { storeCycleComparison } from './graphileCycle.js';
+import { backendCpu, cpuBetween, processCpuMs, withApplicationName } from './processCpu.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const events = Number(process.env.BENCH_EVENTS ?? 4_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 /** Untimed deliveries before the measured rounds, for ours and the floor alike (the JIT warms up). */
 const warmUp = Number(process.env.BENCH_WARMUP ?? 20_000);
-/** `ordered`: run only the ordered-delivery comparison. */
+/** Untimed deliveries per PostgreSQL worker process before its measured part (its own JIT warm-up). */
+const pgWarmUp = Number(process.env.BENCH_PG_WARMUP ?? 4_000);
+/**
+ * `ordered`: run only the ordered-delivery comparison; `postgres`: only the PostgreSQL parts
+ * (workers, store-only cycle against graphile-worker, cross-process latency).
+ */
 const only = process.env.BENCH_ONLY;
 /** Contacts of the ordered rounds (each has `events / orderedContacts` events per round). */
 const orderedContacts = 1_000;
@@ -116,9 +123,10 @@ async function appendEvents(
   count: number,
   offset: number,
   kind: 'plain' | 'ordered' | 'message' = 'plain',
+  perTransaction = 1_000,
 ): Promise<void> {
-  for (let start = 0; start < count; start += 1_000) {
-    const batch = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => {
+  for (let start = 0; start < count; start += perTransaction) {
+    const batch = Array.from({ length: Math.min(perTransaction, count - start) }, (_, i) => {
       const n = offset + start + i;
       const payload = JSON.parse(body(n)) as { event: string };
       if (kind === 'message') return outboxEvent({ ...payload, event: 'message sent' });
@@ -225,16 +233,19 @@ const dispatcher = createDispatcher({
   perEndpointConcurrency: concurrency,
   pollMs: 50,
 });
+const sqliteParts = only !== 'postgres';
 dispatcher.start();
-await appendEvents(sqlite, warmUp, -warmUp); // warm-up, as for the raw loop
-dispatcher.wake();
-await untilSucceeded(sqlite, warmUp, 20);
+if (sqliteParts) {
+  await appendEvents(sqlite, warmUp, -warmUp); // warm-up, as for the raw loop
+  dispatcher.wake();
+  await untilSucceeded(sqlite, warmUp, 20);
+}
 const sqliteRates: number[] = [];
 const rawRates: number[] = [];
 const sqliteRatios: number[] = [];
 const sqliteCpuRatios: number[] = [];
 let recordedSoFar = warmUp;
-for (let round = 0; round < (only === 'ordered' ? 0 : rounds); round++) {
+for (let round = 0; round < (sqliteParts && only !== 'ordered' ? rounds : 0); round++) {
   const done = (recordedSoFar += events);
   await appendEvents(sqlite, events, round * events);
   const started = performance.now();
@@ -277,7 +288,7 @@ const orderedRatios: number[] = [];
 const orderedCpuRatios: number[] = [];
 /** Events per slice: two per contact, so each contact's second event may meet its first. */
 const slice = Math.min(events, 2 * orderedContacts);
-for (let round = 0; round < rounds; round++) {
+for (let round = 0; round < (sqliteParts ? rounds : 0); round++) {
   // Each round is slices in the order A B B A (A = ordered in even rounds, message in odd ones):
   // a drift of the machine's load within the round favours neither kind.
   const [a, b] = round % 2 === 0 ? (['ordered', 'message'] as const) : (['message', 'ordered'] as const);
@@ -350,7 +361,7 @@ const bus = createEventBus();
 const latencyDispatcher = createDispatcher({ store: latencyStore, bus, allow: ['127.0.0.0/8'], pollMs: 250 });
 latencyDispatcher.start();
 const latencies: number[] = [];
-for (let n = 0; n < 200; n++) {
+for (let n = 0; n < (sqliteParts ? 200 : 0); n++) {
   const [event] = await latencyStore.appendEvents(
     [outboxEvent(JSON.parse(body(n)) as { event: string })],
     Date.now(),
@@ -374,9 +385,17 @@ interface Traffic {
   transactions: number;
 }
 
-async function postgresRun(
-  workers: number,
-): Promise<{ rate: number; raw: number; traffic: Traffic; deliveries: number } | undefined> {
+/** One PostgreSQL run: rates, the workers' traffic, and CPU ms per timed delivery (workers, server). */
+interface PostgresRun {
+  rate: number;
+  raw: number;
+  traffic: Traffic;
+  deliveries: number;
+  workerCpuMs: number;
+  serverCpuMs: number;
+}
+
+async function postgresRun(workers: number): Promise<PostgresRun | undefined> {
   const schema = `bench_dispatch_${randomBytes(4).toString('hex')}`;
   let store: Store;
   try {
@@ -392,9 +411,10 @@ async function postgresRun(
       secret: generateSecret(),
       at: Date.now(),
     });
+    const backends = backendCpu(postgresUrl, schema);
     const processes = Array.from({ length: workers }, () =>
       spawnScript('bench/dispatchWorker.ts', {
-        UNSUB_DATABASE_URL: postgresUrl,
+        UNSUB_DATABASE_URL: withApplicationName(postgresUrl, schema),
         BENCH_SCHEMA: schema,
         UNSUB_DATA_DIR: dir,
         UNSUB_LOG: 'info',
@@ -405,12 +425,21 @@ async function postgresRun(
     );
     await Promise.all(processes.map((child) => lineOf(child, /webhook dispatcher \S+ started/)));
     const reports = processes.map((child) => lineOf(child, /bench traffic \{[^}]*\}/));
-    await appendEvents(store, 500, -500); // warm-up
-    await untilSucceeded(store, 500, 20);
-    await appendEvents(store, events, 0);
+    // Warm-up: each worker process compiles its hot paths on its own (JIT), so it gets as many
+    // untimed deliveries as one worker does; with a fixed total, three workers were measured
+    // half-warm and their CPU per delivery doubled.
+    const warm = pgWarmUp * workers;
+    await appendEvents(store, warm, -warm);
+    await untilSucceeded(store, warm, 20);
+    // One transaction: the running workers see none of the round's events before its COMMIT (in
+    // transactions of 1,000 they delivered the first ones before the clock started).
+    await appendEvents(store, events, 0, 'plain', events);
+    const workerCpu = () => processes.reduce((sum, child) => sum + processCpuMs(child.pid ?? 0), 0);
+    const [serverBefore, workerBefore] = [await backends.read(), workerCpu()];
     const started = performance.now();
-    const finished = await untilSucceeded(store, 500 + events, 50);
+    const finished = await untilSucceeded(store, warm + events, 50);
     const rate = events / ((finished - started) / 1000);
+    const [workerAfter, serverAfter] = [workerCpu(), await backends.read()];
     const raw = await rawLoop(origin, events);
     for (const child of processes) child.kill('SIGTERM');
     const traffic: Traffic = { roundTrips: 0, statements: 0, transactions: 0 };
@@ -420,7 +449,14 @@ async function postgresRun(
       traffic.statements += counted.statements;
       traffic.transactions += counted.transactions;
     }
-    return { rate, raw, traffic, deliveries: 500 + events };
+    return {
+      rate,
+      raw,
+      traffic,
+      deliveries: warm + events,
+      workerCpuMs: (workerAfter - workerBefore) / events,
+      serverCpuMs: cpuBetween(serverBefore, serverAfter) / events,
+    };
   } finally {
     await store.close();
     const client = new pg.Client({ connectionString: postgresUrl });
@@ -500,6 +536,7 @@ async function crossProcessLatency(): Promise<{ p50: number; p99: number; withAp
 const pg1 = await postgresRun(1);
 const pg3 = pg1 ? await postgresRun(3) : undefined;
 const crossProcess = pg1 ? await crossProcessLatency() : undefined;
+const cycle = pg1 ? await storeCycleComparison({ url: postgresUrl, concurrency }) : undefined;
 
 await sqlite.close();
 receiver.kill('SIGTERM');
@@ -511,6 +548,8 @@ const result = {
   sqlite_ratio: round3(median(sqliteRatios)),
   pg1_ratio: pg1 ? round3(pg1.rate / pg1.raw) : null,
   pg3_ratio: pg3 ? round3(pg3.rate / pg3.raw) : null,
+  pg3_over_pg1: pg1 && pg3 ? round3(pg3.rate / pg1.rate) : null,
+  pg_vs_graphile: cycle ? round3(cycle.ratio) : null,
   sqlite_cpu_ratio: round3(median(sqliteCpuRatios)),
   ordered_ratio: round3(median(orderedRatios)),
   ordered_cpu_ratio: round3(median(orderedCpuRatios)),
@@ -527,6 +566,14 @@ const result = {
   pg3_round_trips_per_delivery: pg3 ? round3(pg3.traffic.roundTrips / pg3.deliveries) : null,
   pg3_statements_per_delivery: pg3 ? round3(pg3.traffic.statements / pg3.deliveries) : null,
   pg3_transactions_per_delivery: pg3 ? round3(pg3.traffic.transactions / pg3.deliveries) : null,
+  pg1_worker_cpu_us_per_delivery: pg1 ? Math.round(pg1.workerCpuMs * 1000) : null,
+  pg1_server_cpu_us_per_delivery: pg1 ? Math.round(pg1.serverCpuMs * 1000) : null,
+  pg3_worker_cpu_us_per_delivery: pg3 ? Math.round(pg3.workerCpuMs * 1000) : null,
+  pg3_server_cpu_us_per_delivery: pg3 ? Math.round(pg3.serverCpuMs * 1000) : null,
+  cycle_per_s: cycle ? Math.round(cycle.oursPerSecond) : null,
+  graphile_per_s: cycle ? Math.round(cycle.graphilePerSecond) : null,
+  cycle_cpu_us_per_event: cycle ? Math.round(cycle.oursCpuUs) : null,
+  graphile_cpu_us_per_job: cycle ? Math.round(cycle.graphileCpuUs) : null,
   cross_process_p50_ms: crossProcess ? round3(crossProcess.p50) : null,
   cross_process_p99_ms: crossProcess ? round3(crossProcess.p99) : null,
   cross_process_with_append_p50_ms: crossProcess ? round3(crossProcess.withAppendP50) : null,
@@ -541,10 +588,11 @@ process.stdout.write(
     `(CPU per delivery: ratio ${result.sqlite_cpu_ratio})\n`,
 );
 /** Per delivery, as the workers' executors counted them. */
-const trafficText = (run: { traffic: Traffic; deliveries: number }) =>
+const trafficText = (run: PostgresRun) =>
   `per delivery ${round3(run.traffic.statements / run.deliveries)} statements, ` +
   `${round3(run.traffic.transactions / run.deliveries)} transactions, ` +
-  `${round3(run.traffic.roundTrips / run.deliveries)} round trips`;
+  `${round3(run.traffic.roundTrips / run.deliveries)} round trips, ` +
+  `CPU ${Math.round(run.workerCpuMs * 1000)} µs in the workers + ${Math.round(run.serverCpuMs * 1000)} µs in their server backends`;
 if (pg1)
   process.stdout.write(
     `postgres, 1 worker: ${format(pg1.rate)}/s vs ${format(pg1.raw)}/s → ratio ${result.pg1_ratio}; ${trafficText(pg1)}\n`,
@@ -552,6 +600,11 @@ if (pg1)
 if (pg3)
   process.stdout.write(
     `postgres, 3 workers: ${format(pg3.rate)}/s vs ${format(pg3.raw)}/s → ratio ${result.pg3_ratio}; ${trafficText(pg3)}\n`,
+  );
+if (cycle)
+  process.stdout.write(
+    `postgres, store-only cycle (fan-out + claim + completion, no HTTP): ${format(cycle.oursPerSecond)}/s ` +
+      `vs graphile-worker ${format(cycle.graphilePerSecond)} no-op jobs/s → ratio ${result.pg_vs_graphile}\n`,
   );
 if (crossProcess)
   process.stdout.write(

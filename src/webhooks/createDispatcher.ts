@@ -417,8 +417,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const claimed = result.claimed ?? [];
       orderedHeld += result.held ?? 0;
       fannedOut = result.events;
-      // It stopped at a limit, not at the end of the outbox: more events wait.
-      if (result.events >= fanOutBatch || claimed.length >= room) fanOutHint = true;
+      // It stopped at a limit, not at the end of the outbox: more events wait. Or it took some but
+      // fewer than it asked for: with several workers that is rarely the end of the outbox but rows
+      // another worker held (SKIP LOCKED passed over them; they come back if its fan-out fails) or
+      // events appended meanwhile. Look again once a round of slots has freed (`claimDue`), not
+      // at the next poll: a worker sitting out a poll period while the outbox still had work was
+      // why three workers delivered less than one. An empty fan-out ends the hints.
+      if (result.events >= fanOutBatch || claimed.length >= room || result.events > 0) fanOutHint = true;
       // Deliveries it could not lease (an endpoint at its cap) wait in the table for a claim.
       if (result.deliveries > claimed.length) claimHint = true;
       queue.add(claimed);

@@ -20,6 +20,8 @@ export const postgresCapabilities: BackendCapabilities = {
   skipLockedSuffix: ' FOR UPDATE SKIP LOCKED',
   noIndexPrefix: '',
   multiProcess: true,
+  // Fan-out and claim as one statement each: see `BackendCapabilities`.
+  singleStatementDispatch: true,
   // The wire protocol counts parameters in 16 bits.
   maxParameters: 65_535,
 };

@@ -26,6 +26,7 @@ export const sqliteCapabilities: BackendCapabilities = {
   noIndexPrefix: '+',
   // Several processes may open the file, but writers take turns; meant for one `unsub serve`.
   multiProcess: false,
+  singleStatementDispatch: false,
   maxParameters: 32_766,
 };
 

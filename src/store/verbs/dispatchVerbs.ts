@@ -27,7 +27,6 @@
  *   rule to the deliveries it leases, plus "only the first of an (endpoint, key) in this call".
  * Unkeyed deliveries skip the check (`ordering_key IS NULL OR …`), so they never wait.
  */
-import { randomBytes } from 'node:crypto';
 import {
   placeholders,
   rowPlaceholders,
@@ -53,21 +52,16 @@ import {
   type DeliveryRow,
   type EndpointRow,
 } from './webhookRows.js';
+import { createClaimStatement } from './claimStatement.js';
+import { createFanOutStatement } from './fanOutStatement.js';
+import { orderedClaimable } from './orderedClaimable.js';
+import { newWebhookIds } from './newWebhookIds.js';
 
 /** The dispatch verbs of `WebhooksStore`. */
 export type DispatchVerbs = Pick<
   WebhooksStore,
   'fanOutPending' | 'claimDeliveries' | 'completeAttempts' | 'releaseDeliveries'
 >;
-
-/**
- * `count` new `webhook-id`s: `msg_` + 128 random bits each, base64url (printable, no spaces or
- * commas). One call to the random source for the whole fan-out batch.
- */
-export function newWebhookIds(count: number): string[] {
-  const bytes = randomBytes(16 * count);
-  return Array.from({ length: count }, (_, i) => `msg_${bytes.toString('base64url', 16 * i, 16 * i + 16)}`);
-}
 
 /**
  * Creates deliveries, `rows` at a time. DO NOTHING: a delivery that exists already (a repeated
@@ -103,19 +97,6 @@ const firstPendingSql = (
    WHERE status = 'pending' AND ordering_key IS NOT NULL AND endpoint_id IN ${placeholders(endpoints)}
      AND ordering_key IN ${placeholders(keys)}
    GROUP BY endpoint_id, ordering_key`;
-/**
- * The ordering rule of a claim, on a candidate row `d`: no key, or no earlier event of its key
- * waiting for fan-out and no earlier delivery of its key to the same endpoint still pending —
- * leased by any worker or waiting for a retry. Each NOT EXISTS is one probe of a partial index
- * (migration 3). Both read the statement's snapshot: an earlier delivery whose completion is not
- * committed yet still counts as pending, so the later one waits for that COMMIT.
- */
-const orderedClaimable = `(d.ordering_key IS NULL OR (
-     NOT EXISTS (SELECT 1 FROM deliveries e
-       WHERE e.endpoint_id = d.endpoint_id AND e.ordering_key = d.ordering_key AND e.ordering_key IS NOT NULL
-         AND e.status = 'pending' AND e.event_id < d.event_id)
-     AND NOT EXISTS (SELECT 1 FROM outbox o
-       WHERE o.ordering_key = d.ordering_key AND o.dispatched_at IS NULL AND o.id < d.event_id)))`;
 const markDispatchedSql = sqlShapes(
   (ids: number) => `UPDATE outbox SET dispatched_at = ? WHERE id IN ${placeholders(ids)}`,
 );
@@ -172,8 +153,17 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
   // Rotates which endpoint is served first, so that endpoints take turns when `limit` is short.
   let turn = 0;
 
+  // One statement per page where the backend can (PostgreSQL): see `fanOutStatement.ts`.
+  const fanOutStatement = executor.capabilities.singleStatementDispatch
+    ? createFanOutStatement(executor)
+    : undefined;
+  const claimStatement = executor.capabilities.singleStatementDispatch
+    ? createClaimStatement(executor)
+    : undefined;
+
   return {
     fanOutPending(at, limit, claim) {
+      if (fanOutStatement) return fanOutStatement(at, limit, claim);
       const leasing = claim !== undefined && claim.limit > 0;
       const maxEvents = Math.max(1, limit);
       return executor.transaction(async (tx) => {
@@ -346,6 +336,7 @@ export function createDispatchVerbs(executor: SqlExecutor): DispatchVerbs {
     },
 
     claimDeliveries(input) {
+      if (claimStatement) return claimStatement(input, turn++);
       const { owner, now, leaseMs, limit } = input;
       const perEndpoint = input.perEndpointLimit ?? limit;
       const leaseUntil = now + leaseMs;

@@ -1,0 +1,207 @@
+/**
+ * @module `fanOutPending` as one statement per outbox page, for backends with data-modifying CTEs
+ * (PostgreSQL): the page of the outbox, its endpoints, the ordering rule, the leases, the
+ * deliveries and the dispatched mark in a single round trip, with no BEGIN/COMMIT around it (one
+ * statement is atomic on its own). The transaction of `dispatchVerbs.ts` took six round trips per
+ * page, each one a wait for the server while the worker's sends were in flight.
+ *
+ * The rules are those of the transaction (see the module comment of `dispatchVerbs.ts`), written as
+ * window functions over the page in id order:
+ * - routing: the event type's own endpoint wins over the common one; an event with neither is
+ *   marked dispatched without a delivery; a disabled endpoint gets a `disabled` delivery;
+ * - ordering: a keyed delivery is leased only when it is the first of its (endpoint, key) in the
+ *   page, no earlier event of its key is undispatched (outbox rows another worker holds — skipped
+ *   here by SKIP LOCKED — are undispatched in this statement's snapshot until that worker commits
+ *   them with their deliveries) and no earlier delivery of its key to that endpoint is pending;
+ * - limits: per endpoint, the worker's cap minus what it holds; in total, `claim.limit` leases, and
+ *   the page is taken up to the event that used the last lease (later events stay in the outbox).
+ * The subqueries and the INSERT read the snapshot of the statement's start, so the page's own new
+ * deliveries are not seen by its checks: the window functions account for them.
+ */
+import type { SqlExecutor, SqlValue } from '../sqlExecutor.js';
+import type { ClaimedDelivery, FanOutClaim, FanOutResult } from '../types.js';
+import { newWebhookIds } from './newWebhookIds.js';
+import { commonSlot, endpointFromRow } from './webhookRows.js';
+
+/** The statement's parameters by name, in the order their `?` appear (filled in as it is built). */
+const parameterNames: string[] = [];
+const param = (name: string) => {
+  parameterNames.push(name);
+  return '?';
+};
+
+const fanOutSql = `WITH page AS (
+  SELECT id, type, ordering_key, body, created_at FROM outbox
+  WHERE dispatched_at IS NULL ORDER BY id LIMIT ${param('pageSize')} FOR UPDATE SKIP LOCKED
+), routed AS (
+  SELECT p.id, p.type, p.ordering_key, p.body, p.created_at,
+    COALESCE(s.id, c.id) AS endpoint_id,
+    COALESCE(CASE WHEN s.id IS NOT NULL THEN s.disabled_at IS NULL
+      WHEN c.id IS NOT NULL THEN c.disabled_at IS NULL END, false) AS enabled,
+    min(p.id) OVER (PARTITION BY p.ordering_key) AS first_of_key
+  FROM page p
+  LEFT JOIN endpoints s ON s.slot = p.type AND s.removed_at IS NULL
+  LEFT JOIN endpoints c ON c.slot = ${param('commonSlot')} AND c.removed_at IS NULL
+), ordered AS (
+  SELECT r.*, r.endpoint_id IS NOT NULL AND (r.ordering_key IS NULL OR (
+      row_number() OVER (PARTITION BY r.endpoint_id, r.ordering_key ORDER BY r.id) = 1
+      AND NOT EXISTS (SELECT 1 FROM outbox o
+        WHERE o.ordering_key = r.ordering_key AND o.ordering_key IS NOT NULL
+          AND o.dispatched_at IS NULL AND o.id < r.first_of_key)
+      AND NOT EXISTS (SELECT 1 FROM deliveries e
+        WHERE e.endpoint_id = r.endpoint_id AND e.ordering_key = r.ordering_key
+          AND e.ordering_key IS NOT NULL AND e.status = 'pending' AND e.event_id < r.id))) AS in_order
+  FROM routed r
+), ranked AS (
+  SELECT o.*, o.enabled AND o.in_order AND row_number() OVER (
+      PARTITION BY o.endpoint_id, o.enabled AND o.in_order ORDER BY o.id)
+    <= ${param('perEndpoint')}::int - COALESCE(f.held, 0) AS want_lease
+  FROM ordered o
+  LEFT JOIN unnest(${param('heldIds')}::bigint[], ${param('heldCounts')}::int[]) AS f(endpoint_id, held)
+    ON f.endpoint_id = o.endpoint_id
+), counted AS (
+  SELECT r.*, count(*) FILTER (WHERE r.want_lease) OVER (ORDER BY r.id ROWS UNBOUNDED PRECEDING) AS through
+  FROM ranked r
+), taken AS (
+  SELECT c.*, c.want_lease AND c.through <= ${param('leaseLimit')}::int AS lease,
+    row_number() OVER (ORDER BY c.id)::int AS n
+  FROM counted c
+  WHERE c.through - c.want_lease::int < ${param('leaseLimit')}::int
+), marked AS (
+  UPDATE outbox SET dispatched_at = ${param('at')}::bigint FROM taken WHERE outbox.id = taken.id
+), inserted AS (
+  INSERT INTO deliveries
+    (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at, lease_owner,
+     lease_expires_at, created_at, updated_at, ordering_key)
+  SELECT t.id, t.endpoint_id, t.type, (${param('webhookIds')}::text[])[t.n],
+    CASE WHEN t.enabled THEN 'pending' ELSE 'disabled' END,
+    CASE WHEN t.enabled THEN ${param('at')}::bigint END,
+    CASE WHEN t.lease THEN ${param('owner')}::text END,
+    CASE WHEN t.lease THEN ${param('leaseUntil')}::bigint END,
+    ${param('at')}::bigint, ${param('at')}::bigint, t.ordering_key
+  FROM taken t WHERE t.endpoint_id IS NOT NULL ORDER BY t.id
+  ON CONFLICT (event_id, endpoint_id) DO NOTHING
+  RETURNING id, event_id, webhook_id, lease_owner
+)
+SELECT t.id AS event_id, t.type, t.ordering_key, t.endpoint_id, t.enabled, t.in_order,
+  i.id AS delivery_id, i.webhook_id, i.lease_owner IS NOT NULL AS leased,
+  CASE WHEN i.lease_owner IS NOT NULL THEN t.body END AS body, t.created_at,
+  ep.id AS ep_id, ep.event_type AS ep_event_type, ep.url AS ep_url, ep.secrets AS ep_secrets,
+  ep.disabled_at AS ep_disabled_at, ep.disabled_reason AS ep_disabled_reason,
+  ep.first_failure_at AS ep_first_failure_at, ep.removed_at AS ep_removed_at,
+  ep.created_at AS ep_created_at, ep.updated_at AS ep_updated_at
+FROM taken t
+LEFT JOIN inserted i ON i.event_id = t.id
+LEFT JOIN endpoints ep ON ep.id = t.endpoint_id AND i.lease_owner IS NOT NULL
+ORDER BY t.id`;
+
+/** A row of the statement's result: one per event taken from the outbox. */
+interface TakenRow {
+  [column: string]: unknown;
+  event_id: number;
+  type: string;
+  ordering_key: number | null;
+  endpoint_id: number | null;
+  enabled: boolean;
+  in_order: boolean;
+  delivery_id: number | null;
+  webhook_id: string | null;
+  leased: boolean | null;
+  body: string | null;
+  created_at: number;
+}
+
+/** `{1,2,3}`: a PostgreSQL array literal of numbers, or of base64url strings (no quoting needed). */
+const arrayLiteral = (items: readonly (number | string)[]) => `{${items.join(',')}}`;
+
+/**
+ * `fanOutPending` in one statement per page (PostgreSQL). Another page only when the last one was
+ * taken whole and leases are left (its held or disabled events used none): each page commits on
+ * its own, and the next one's checks see it.
+ */
+export function createFanOutStatement(executor: SqlExecutor) {
+  return async function fanOutPending(at: number, limit: number, claim?: FanOutClaim): Promise<FanOutResult> {
+    const leasing = claim !== undefined && claim.limit > 0;
+    const maxEvents = Math.max(1, limit);
+    const perEndpoint = leasing ? (claim.perEndpointLimit ?? claim.limit) : 0;
+    /** What the worker holds per endpoint: its in-flight deliveries, then this call's leases too. */
+    const held = new Map(claim?.inFlight ?? []);
+    let leaseRoom = leasing ? claim.limit : 0;
+    let events = 0;
+    let deliveries = 0;
+    let heldBack = 0;
+    const claimed: ClaimedDelivery[] = [];
+    const endpoints = new Map<number, ReturnType<typeof endpointFromRow>>();
+    for (;;) {
+      const pageSize = leasing ? Math.min(maxEvents - events, Math.max(leaseRoom, 16)) : maxEvents;
+      const values: Record<string, SqlValue> = {
+        pageSize,
+        commonSlot,
+        perEndpoint,
+        heldIds: arrayLiteral([...held.keys()]),
+        heldCounts: arrayLiteral([...held.values()]),
+        // Without a claim nothing is leased (no room per endpoint) and the whole page is taken.
+        leaseLimit: leasing ? leaseRoom : 1,
+        at,
+        webhookIds: arrayLiteral(newWebhookIds(pageSize)),
+        owner: claim?.owner ?? null,
+        leaseUntil: at + (claim?.leaseMs ?? 0),
+      };
+      const rows = await executor.all<TakenRow>(
+        fanOutSql,
+        parameterNames.map((name) => values[name] ?? null),
+      );
+      events += rows.length;
+      for (const row of rows) {
+        if (row.delivery_id !== null) deliveries += 1;
+        if (leasing && row.enabled && !row.in_order) heldBack += 1;
+        if (row.leased !== true || claim === undefined) continue;
+        const endpointId = Number(row.endpoint_id);
+        let endpoint = endpoints.get(endpointId);
+        if (!endpoint) {
+          endpoint = endpointFromRow({
+            id: endpointId,
+            event_type: row.ep_event_type as string | null,
+            url: row.ep_url as string,
+            secrets: row.ep_secrets as string,
+            disabled_at: row.ep_disabled_at as number | null,
+            disabled_reason: row.ep_disabled_reason as string | null,
+            first_failure_at: row.ep_first_failure_at as number | null,
+            removed_at: row.ep_removed_at as number | null,
+            created_at: row.ep_created_at as number,
+            updated_at: row.ep_updated_at as number,
+          });
+          endpoints.set(endpointId, endpoint);
+        }
+        leaseRoom -= 1;
+        held.set(endpointId, (held.get(endpointId) ?? 0) + 1);
+        claimed.push({
+          id: Number(row.delivery_id),
+          eventId: Number(row.event_id),
+          eventType: row.type,
+          endpointId,
+          webhookId: row.webhook_id ?? '',
+          status: 'delivering',
+          attempts: 0,
+          nextAttemptAt: at,
+          leaseOwner: claim.owner,
+          leaseExpiresAt: at + claim.leaseMs,
+          orderingKey: row.ordering_key === null ? null : Number(row.ordering_key),
+          lastStatus: null,
+          lastError: null,
+          createdAt: at,
+          updatedAt: at,
+          body: row.body ?? '',
+          eventAt: Number(row.created_at),
+          url: endpoint.url,
+          secrets: endpoint.secrets,
+          endpointFirstFailureAt: endpoint.firstFailureAt,
+        });
+      }
+      // The page was cut at the last lease, or the outbox had no more: done.
+      if (!leasing || leaseRoom <= 0 || rows.length < pageSize || events >= maxEvents) break;
+    }
+    if (!leasing) return { events, deliveries };
+    return events === 0 ? { events, deliveries, claimed } : { events, deliveries, claimed, held: heldBack };
+  };
+}
