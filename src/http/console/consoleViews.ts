@@ -153,7 +153,6 @@ export const clientTextKeys = [
   'group',
   'p50',
   'p99',
-  'unsubscribes',
   'total',
   'maxP99',
 ] as const;
