@@ -39,6 +39,11 @@ test('?lang=ru is remembered in a cookie; ?lang=en switches back; the refused si
   expect(refused.status).toBe(401);
   expect(await refused.text()).toContain('Это не токен администратора');
 
+  // Signed out, /dashboard?lang=ru sends to sign-in and remembers the choice on the way.
+  const redirected = await fetch(`${baseUrl}/dashboard?lang=ru`, { redirect: 'manual' });
+  expect(redirected.status).toBe(303);
+  expect(redirected.headers.get('set-cookie')).toContain('unsub_console_lang=ru');
+
   const back = await fetch(`${baseUrl}/signin?lang=en`, { headers: { cookie } });
   expect(back.headers.get('content-language')).toBe('en');
   expect(back.headers.get('set-cookie')).toContain('unsub_console_lang=en');

@@ -103,6 +103,8 @@ export function sendPage(
  * worked answers (post/redirect/get), and how sign-in and sign-out move the user on.
  */
 export function redirectTo(context: ConsoleContext, res: Response, path: string): void {
+  // A `?lang=` on a page that redirects (to sign-in, say) is still remembered for the next page.
+  i18nOf(context, res);
   setConsoleHeaders(res);
   res.redirect(303, `${context.basePath}${path}`);
 }
