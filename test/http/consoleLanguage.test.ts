@@ -5,7 +5,7 @@
  * page's other query parameters.
  */
 import { expect, test } from 'vitest';
-import { signIn, startConsole } from './consoleHarness.js';
+import { postForm, signIn, startConsole } from './consoleHarness.js';
 
 test('sign-in page: Accept-Language ru → Russian, ar → English, headers say so', async (context) => {
   const { baseUrl } = await startConsole(context);
@@ -79,4 +79,31 @@ test('signed in: plurals in Russian, the switch keeps the query, hostile ?lang= 
     expect(html).not.toContain('<script>alert(1)');
     expect(html).not.toContain('../../x');
   }
+});
+
+test('template check in Russian: lint problems said by code, the count with its plural', async (context) => {
+  const { baseUrl } = await startConsole(context);
+  const session = await signIn(baseUrl);
+  const check = async (language: string) => {
+    const response = await postForm(
+      `${baseUrl}/templates/check`,
+      { name: 'x', channel: 'email', subject: 'Hi <<link_unsubscribe>>', html: '<p>no link</p>', text: '' },
+      session,
+      { accept: 'application/json', 'accept-language': language },
+    );
+    return (await response.json()) as {
+      errors: { code: string; message: string; hint?: string }[];
+      texts: { found: string };
+    };
+  };
+  const ru = await check('ru');
+  expect(ru.errors.map((error) => error.code).sort()).toEqual(['missing_unsubscribe', 'tag_in_subject']);
+  expect(ru.errors.map((error) => error.message).sort()).toEqual([
+    'В шаблоне нет ссылки отписки.',
+    'Ссылки отписки нельзя ставить в тему письма.',
+  ]);
+  expect(ru.texts.found).toBe('Найдено 2 ошибки, их нужно исправить.');
+  const en = await check('en');
+  expect(en.errors.map((error) => error.message)).toContain('the template has no unsubscribe link');
+  expect(en.texts.found).toBe('Found 2 errors to fix.');
 });

@@ -166,7 +166,13 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
       if (!(error instanceof UnsubError) || error.field === undefined) throw error;
       formError = { field: error.field, message: formErrorText(i18n, error) };
     }
-    return { errors, warnings, preview, formError, contacts: choices };
+    return {
+      errors: errors.map((problem) => inLanguage(i18n, problem)),
+      warnings: warnings.map((problem) => inLanguage(i18n, problem)),
+      preview,
+      formError,
+      contacts: choices,
+    };
   };
 
   /** Renders the editor page. */
@@ -425,6 +431,20 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
   });
 
   return router;
+}
+
+/**
+ * A lint problem in the page's language. English keeps the linter's own message and hint (they name
+ * the tag, the group, the fix); other languages say it by code (the code, part, line and column stay
+ * beside it) and drop the English hint.
+ */
+function inLanguage(i18n: Translator, problem: LintProblem): LintProblem {
+  if (i18n.locale === sourceLocale) return problem;
+  const key = `console.lint.${problem.code}`;
+  const message = i18n.t(key);
+  if (message === key) return problem;
+  const { hint: _hint, ...rest } = problem;
+  return { ...rest, message };
 }
 
 /** The label keys of the editor's fields (an error names its field). */
