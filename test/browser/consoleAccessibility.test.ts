@@ -282,7 +282,7 @@ describeBrowser('the console in en and ru, accessible, in Chromium', (browser: (
 
   for (const locale of ['en', 'ru'] as const) {
     test(
-      `${locale}, keyboard only: erasing a contact needs its typed address`,
+      `${locale}, keyboard only: Space unticks a list; erasing a contact needs its typed address`,
       { timeout: 120_000 },
       async (context) => {
         const app = await startFilledConsole(context);
@@ -293,6 +293,18 @@ describeBrowser('the console in en and ru, accessible, in Chromium', (browser: (
         await page.keyboard.type(adminToken);
         await page.keyboard.press('Enter');
         await page.waitForURL(`${base}/contacts/${app.bob.id}`);
+
+        // Space unticks a list, Enter on its Save applies it.
+        await tabTo(page, 'input[type=checkbox][name=group]');
+        await page.keyboard.press('Space');
+        await tabTo(page, 'form button.primary');
+        await pressEnterAndWait(page);
+        expect(await page.textContent('[role=status]')).toContain(
+          { en: 'Saved: joined 0, left 1.', ru: 'отписок — 1' }[locale],
+        );
+        expect((await app.harness.store.getMemberships(app.bob.id)).map((m) => m.state)).toEqual([
+          'unsubscribed',
+        ]);
 
         // A wrong confirmation erases nobody and says why, beside the field.
         await tabTo(page, '#confirm-email');
