@@ -1,11 +1,15 @@
 /**
  * @module The catalogs in `locales/` against `en`: same keys, same placeholders and tags, every
  * message parses, every plural covers the locale's CLDR categories, and no English is left behind.
+ *
+ * Two sets of keys: the recipient pages' (every locale has every one) and the console's `console.*`
+ * (only the console's locales, `en` and `ru`, have them — every one; the other catalogs have none,
+ * so a half-translated console can never appear).
  */
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it } from 'vitest';
 import { readCatalog } from './catalogs.js';
-import { sourceLocale, supportedLocales } from './locales.js';
+import { consoleKeyPrefix, consoleLocales, sourceLocale, supportedLocales, type Locale } from './locales.js';
 
 /** Placeholders, tags and plural arguments of one parsed message. */
 interface Shape {
@@ -45,10 +49,69 @@ function shapeOf(
   return shape;
 }
 
-/** Messages that may read the same as English (the same word in that language). */
-const sameAsEnglish = new Set(['nl:error.409.title', 'de:error.409.title']);
+/** Messages that may read the same as English (the same word, a name or only placeholders). */
+const sameAsEnglish = new Set([
+  'nl:error.409.title',
+  'de:error.409.title',
+  'ru:console.nav.api',
+  'ru:console.channel.sms',
+  'ru:console.template.html',
+  'ru:console.webhooks.httpStatus',
+  'ru:console.endpoint.label',
+  'ru:console.dashboard.endpointLabel',
+  'ru:console.dashboard.disabledReason',
+]);
 
 const source = readCatalog(sourceLocale);
+
+/** The keys `locale` must have: every `en` key, without the console's unless it speaks console. */
+function expectedKeys(locale: Locale): string[] {
+  const speaksConsole = consoleLocales.includes(locale);
+  return Object.keys(source).filter((key) => speaksConsole || !key.startsWith(consoleKeyPrefix));
+}
+
+/** What is wrong with one catalog's keys and placeholders against `en` (empty lists: nothing). */
+function keyProblems(locale: Locale, catalog: Record<string, string>) {
+  const expected = expectedKeys(locale);
+  const missing = expected.filter((key) => !(key in catalog));
+  const extra = Object.keys(catalog).filter((key) => !expected.includes(key));
+  const placeholders = Object.keys(catalog).filter((key) => {
+    try {
+      const own = [...shapeOf(parse(catalog[key] ?? '')).placeholders].sort();
+      const english = [...shapeOf(parse(source[key] ?? '')).placeholders].sort();
+      return own.join() !== english.join();
+    } catch {
+      return true;
+    }
+  });
+  return { missing, extra, placeholders };
+}
+
+describe('the console catalog rule', () => {
+  const ru = readCatalog('ru');
+  const consoleKey = Object.keys(source).find((key) => key.startsWith(consoleKeyPrefix)) ?? '';
+
+  it('en has console keys and ru has all of them', () => {
+    expect(consoleKey).not.toBe('');
+    expect(keyProblems('ru', ru)).toEqual({ missing: [], extra: [], placeholders: [] });
+  });
+
+  it('fails when ru lacks a console key', () => {
+    const lacking = { ...ru };
+    delete lacking[consoleKey];
+    expect(keyProblems('ru', lacking).missing).toEqual([consoleKey]);
+  });
+
+  it('fails when a console message of ru has other placeholders than en', () => {
+    const key = 'console.deliveries.replayed';
+    expect(keyProblems('ru', { ...ru, [key]: '{n} доставок снова в очереди.' }).placeholders).toEqual([key]);
+  });
+
+  it('fails when a locale the console does not speak carries console keys', () => {
+    const de = readCatalog('de');
+    expect(keyProblems('de', { ...de, [consoleKey]: 'Inhalt' }).extra).toEqual([consoleKey]);
+  });
+});
 
 describe('message catalogs', () => {
   it('en itself parses', () => {
@@ -61,9 +124,8 @@ describe('message catalogs', () => {
     describe(locale, () => {
       const catalog = readCatalog(locale);
 
-      it('has exactly the keys of en', () => {
-        const missing = Object.keys(source).filter((key) => !(key in catalog));
-        const extra = Object.keys(catalog).filter((key) => !(key in source));
+      it(`has exactly the keys of en${consoleLocales.includes(locale) ? '' : ' outside console.*'}`, () => {
+        const { missing, extra } = keyProblems(locale, catalog);
         expect({ missing, extra }).toEqual({ missing: [], extra: [] });
       });
 

@@ -3,8 +3,9 @@
  * MessageFormat strings), read once, and a `Translator` per locale that formats them with
  * `intl-messageformat` (plural rules, selects and number formats of that locale).
  *
- * Rich text: messages may wrap a value in `<b>…</b>`. `t()` drops the tags (plain text, escape it
- * yourself); `html()` escapes every value FIRST and only then turns `<b>` into `<strong><bdi>`, so a
+ * Rich text: messages may wrap a value in `<b>…</b>`, `<strong>…</strong>` or `<code>…</code>`. `t()` drops the tags
+ * (plain text, escape it yourself); `html()` escapes every value FIRST and only then turns `<b>`
+ * into `<strong><bdi>` (`<strong>` and `<code>` stay as they are), so a
  * contact's address or a group name can never become markup.
  */
 import { readFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ export interface Translator {
   readonly dir: 'ltr' | 'rtl';
   /** Plain text (tags dropped). A key the catalog lacks falls back to `en`, then to the key. */
   t(key: string, values?: MessageValues): string;
-  /** HTML: values escaped, `<b>` → `<strong>`. */
+  /** HTML: values escaped, `<b>` → `<strong><bdi>`, `<strong>` and `<code>` kept. */
   html(key: string, values?: MessageValues): string;
   /** "a, b and c" in this locale (`Intl.ListFormat`). */
   list(items: readonly string[]): string;
@@ -69,9 +70,15 @@ function escapedValues(values: MessageValues | undefined): MessageValues | undef
 }
 
 const joinChunks = (chunks: unknown[]) => chunks.join('');
-const plainTags = { b: joinChunks };
+const plainTags = { b: joinChunks, strong: joinChunks, code: joinChunks };
 // `<bdi>`: an address or name keeps its own direction inside a right-to-left sentence.
-const htmlTags = { b: (chunks: unknown[]) => `<strong><bdi>${chunks.join('')}</bdi></strong>` };
+const htmlTags = {
+  b: (chunks: unknown[]) => `<strong><bdi>${chunks.join('')}</bdi></strong>`,
+  // Emphasis that is not a name or address (the console's numbers in force).
+  strong: (chunks: unknown[]) => `<strong>${chunks.join('')}</strong>`,
+  // A variable, command or tag name inside a sentence (the console's hints).
+  code: (chunks: unknown[]) => `<code>${chunks.join('')}</code>`,
+};
 
 /** Texts with values kept per translator (see `createTranslator`). */
 const maxFormattedTexts = 4096;

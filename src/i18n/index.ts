@@ -6,6 +6,8 @@
 export {
   supportedLocales,
   sourceLocale,
+  consoleLocales,
+  consoleKeyPrefix,
   localeNames,
   isSupportedLocale,
   directionOf,

@@ -24,6 +24,15 @@ export const supportedLocales = [
 /** One supported locale tag. */
 export type Locale = (typeof supportedLocales)[number];
 
+/**
+ * The locales the sender's console speaks (its texts are the `console.*` keys; only these catalogs
+ * must carry them). A console request for any other language gets the source locale.
+ */
+export const consoleLocales: readonly Locale[] = ['en', 'ru'];
+
+/** The prefix of the console's message keys. */
+export const consoleKeyPrefix = 'console.';
+
 /** The locale of last resort (and the source catalog). */
 export const sourceLocale: Locale = 'en';
 

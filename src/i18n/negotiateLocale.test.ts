@@ -54,6 +54,26 @@ describe('negotiateLocale', () => {
     expect(negotiateLocale({})).toEqual({ locale: 'en', source: 'fallback' });
   });
 
+  it('offered: the console speaks en and ru, so ar and de pass on to the next source', () => {
+    const offered = ['en', 'ru'] as const;
+    expect(negotiateLocale({ acceptLanguage: 'ar, ru;q=0.5', offered })).toEqual({
+      locale: 'ru',
+      source: 'header',
+    });
+    expect(negotiateLocale({ query: 'ar', acceptLanguage: 'de', offered })).toEqual({
+      locale: 'en',
+      source: 'fallback',
+    });
+    expect(negotiateLocale({ query: 'de', remembered: 'ru', acceptLanguage: 'en', offered })).toEqual({
+      locale: 'ru',
+      source: 'remembered',
+    });
+    expect(negotiateLocale({ query: 'en', remembered: 'ru', offered })).toEqual({
+      locale: 'en',
+      source: 'query',
+    });
+  });
+
   it('an unsupported ?lang= or claim falls through to the next source', () => {
     for (const query of ['../../x', '<script>alert(1)</script>', 'x'.repeat(10_240), ['ru'], 'sv']) {
       expect(negotiateLocale({ query, linkLocale: 'sv', acceptLanguage: 'ja' }).locale).toBe('ja');

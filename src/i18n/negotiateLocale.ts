@@ -1,6 +1,8 @@
 /**
  * @module Which locale a page speaks. First match wins: the page's `?lang=`, the link's own locale
- * (token claim `l`), the browser's `Accept-Language`, the sender's `defaultLocale`, then `en`.
+ * (token claim `l`), a choice remembered from an earlier `?lang=` (the console's cookie), the
+ * browser's `Accept-Language`, the sender's `defaultLocale`, then `en`. A page offered in fewer
+ * locales (the console: `en`, `ru`) passes over a source naming another one.
  *
  * Matching is CLDR "best fit" (`@formatjs/intl-localematcher`): `de-AT` → `de`, `pt` → `pt-BR`,
  * `zh` → `zh-CN`. Input is never trusted: a `?lang=` or claim that is no supported locale is
@@ -68,7 +70,7 @@ export function parseAcceptLanguage(header: string | undefined): string[] {
 }
 
 /** Where the negotiated locale came from (for tests and for deciding what the switcher keeps). */
-export type LocaleSource = 'query' | 'link' | 'header' | 'default' | 'fallback';
+export type LocaleSource = 'query' | 'link' | 'remembered' | 'header' | 'default' | 'fallback';
 
 /** What a request offers for choosing the locale; every field is untrusted input. */
 export interface LocaleRequest {
@@ -78,24 +80,42 @@ export interface LocaleRequest {
   linkLocale?: string | undefined;
   /** The `Accept-Language` header. */
   acceptLanguage?: string | undefined;
+  /** A choice remembered from an earlier `?lang=` (the console's cookie), after the link's claim. */
+  remembered?: string | undefined;
   /** The sender's `defaultLocale` page setting. */
   defaultLocale?: string | undefined;
+  /**
+   * The locales this page is offered in (default: every supported locale). A source that names
+   * another locale is passed over, so `Accept-Language: ar, ru` gives the console `ru`.
+   */
+  offered?: readonly Locale[];
 }
 
 /** Picks the page's locale; first match wins (see the module comment). Never throws. */
 export function negotiateLocale(request: LocaleRequest): { locale: Locale; source: LocaleSource } {
+  const offered = request.offered;
+  const pick = (tag: string): Locale | undefined => {
+    const locale = matchLocale(tag);
+    return locale && (!offered || offered.includes(locale)) ? locale : undefined;
+  };
   if (typeof request.query === 'string') {
-    const fromQuery = matchLocale(request.query);
+    const fromQuery = pick(request.query);
     if (fromQuery) return { locale: fromQuery, source: 'query' };
   }
   if (request.linkLocale) {
-    const fromLink = matchLocale(request.linkLocale);
+    const fromLink = pick(request.linkLocale);
     if (fromLink) return { locale: fromLink, source: 'link' };
   }
+  if (request.remembered) {
+    const fromMemory = pick(request.remembered);
+    if (fromMemory) return { locale: fromMemory, source: 'remembered' };
+  }
   for (const tag of parseAcceptLanguage(request.acceptLanguage)) {
-    const fromHeader = matchLocale(tag);
+    const fromHeader = pick(tag);
     if (fromHeader) return { locale: fromHeader, source: 'header' };
   }
-  if (isSupportedLocale(request.defaultLocale)) return { locale: request.defaultLocale, source: 'default' };
+  const fallback = request.defaultLocale;
+  if (isSupportedLocale(fallback) && (!offered || offered.includes(fallback)))
+    return { locale: fallback, source: 'default' };
   return { locale: sourceLocale, source: 'fallback' };
 }

@@ -46,7 +46,10 @@ async function signIn(
   expect(new URL(page.url()).pathname).toBe('/signin');
   if (screenshot) await shot(page, screenshot);
   await page.fill('#token', adminToken);
-  await Promise.all([page.waitForURL(`${harness.baseUrl}${target}`), page.click('button[type="submit"]')]);
+  await Promise.all([
+    page.waitForURL(`${harness.baseUrl}${target}`),
+    page.click('main button[type="submit"]'),
+  ]);
 }
 
 /** A receiver whose answer status can be switched. */

@@ -101,7 +101,7 @@ describeBrowser('the dashboard in Chromium', (launched) => {
       // The first page after sign-in is the dashboard.
       await page.goto(`${baseUrl}/signin`);
       await page.fill('#token', adminToken);
-      await Promise.all([page.waitForURL(`${baseUrl}/dashboard`), page.click('button[type="submit"]')]);
+      await Promise.all([page.waitForURL(`${baseUrl}/dashboard`), page.click('main button[type="submit"]')]);
       for (const name of ['unsubscribes', 'sources', 'deliveries', 'latency']) {
         await page.waitForSelector(`[data-chart="${name}"][data-state="drawn"]`);
       }

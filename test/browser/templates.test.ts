@@ -52,7 +52,7 @@ describeBrowser('the Templates page in Chromium', (launched) => {
       await page.fill('#token', adminToken);
       await Promise.all([
         page.waitForURL(`${harness.baseUrl}/templates`),
-        page.click('button[type="submit"]'),
+        page.click('main button[type="submit"]'),
       ]);
       expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Templates');
       await Promise.all([

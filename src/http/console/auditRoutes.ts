@@ -20,7 +20,7 @@ export function auditRoutes(context: ConsoleContext): Router {
       context,
       res,
       'audit',
-      { title: 'Audit log', section: 'audit' },
+      { title: 'console.audit.title', section: 'audit' },
       { entries, next: entries.length === pageSize ? entries.at(-1)?.id : undefined },
     );
   });

@@ -9,7 +9,7 @@
  * left at their defaults. Without a draft it shows what is saved.
  */
 import { Router, type Request, type Response } from 'express';
-import { bundledTranslators } from '../../i18n/index.js';
+import { bundledTranslators, sourceLocale } from '../../i18n/index.js';
 import type { Contact, Group } from '../../store/index.js';
 import { maxReasonLength, undoWindowDays } from '../../subscriptions/index.js';
 import { methodNotAllowed } from '../errors.js';
@@ -29,6 +29,7 @@ import {
   requireForm,
   requirePage,
   sendPage,
+  i18nOf,
   type ConsoleContext,
 } from './consoleContext.js';
 
@@ -94,6 +95,13 @@ function setPreviewHeaders(res: Response): void {
   res.setHeader('X-Robots-Tag', 'noindex, nofollow');
 }
 
+/** The label keys of the form's text fields (an error names its field). */
+const fieldLabels: Record<string, string> = {
+  logoUrl: 'console.pages.logoUrl',
+  noticeText: 'console.pages.noticeText',
+  buttonText: 'console.pages.buttonText',
+};
+
 /** The branding routes. */
 export function brandingRoutes(context: ConsoleContext, confirmDefault: boolean): Router {
   const router = Router();
@@ -113,17 +121,22 @@ export function brandingRoutes(context: ConsoleContext, confirmDefault: boolean)
     status = 200,
   ) => {
     const params = new URLSearchParams({ draft: '1', ...form });
+    const { t } = i18nOf(context, res);
     sendPage(
       context,
       res,
       'pages',
-      { title: 'Unsubscribe pages', section: 'pages' },
+      { title: 'console.pages.title', section: 'pages' },
       {
         form,
+        buttonPlaceholder: t('console.pages.buttonPlaceholder'),
         confirmChoices: [
-          { value: 'default', label: `Server default (UNSUB_CONFIRM: ${confirmDefault ? 'on' : 'off'})` },
-          { value: 'on', label: 'On: the link shows a confirm page with one button' },
-          { value: 'off', label: 'Off: opening the link unsubscribes at once' },
+          {
+            value: 'default',
+            label: t('console.pages.confirmDefault', { on: confirmDefault ? 'on' : 'off' }),
+          },
+          { value: 'on', label: t('console.pages.confirmOn') },
+          { value: 'off', label: t('console.pages.confirmOff') },
         ].map((choice) => ({ ...choice, checked: choice.value === form.confirm })),
         errors: extra.errors ?? {},
         hasErrors: Object.keys(extra.errors ?? {}).length > 0,
@@ -146,10 +159,16 @@ export function brandingRoutes(context: ConsoleContext, confirmDefault: boolean)
       if (!['default', 'on', 'off'].includes(form.confirm)) form.confirm = 'default';
       const parsed = pageBrandingSchema.safeParse(brandingInput(form));
       if (!parsed.success) {
+        const i18n = i18nOf(context, res);
         const errors: Record<string, string> = {};
         for (const issue of parsed.error.issues) {
           const name = String(issue.path[0] ?? 'form');
-          errors[name] ??= issue.message;
+          // English: the field's label and the schema's own words; other languages by field.
+          const label = fieldLabels[name];
+          errors[name] ??=
+            i18n.locale === sourceLocale
+              ? `${label ? i18n.t(label) : name} ${issue.message}`
+              : i18n.t(label ? `console.pages.error.${name}` : 'console.pages.error.other');
         }
         render(res, form, { errors }, 422);
         return;

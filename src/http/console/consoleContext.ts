@@ -10,6 +10,8 @@ import type { Store } from '../../store/index.js';
 import type { Subscriptions } from '../../subscriptions/index.js';
 import type { WebhookSettings } from '../../webhooks/index.js';
 import type { Pages } from '../createPages.js';
+import type { MessageValues, Translator } from '../../i18n/index.js';
+import { consoleLanguageChoices, consoleTranslator, languageSwitchTarget } from './consoleLanguage.js';
 import type { ConsoleSession, SessionManager } from './consoleSession.js';
 import type { ConsoleFrame, ConsoleSection, ConsoleViewName, ConsoleViews } from './consoleViews.js';
 
@@ -52,21 +54,48 @@ export function sessionOf(res: Response): ConsoleSession {
   return res.locals.consoleSession as ConsoleSession;
 }
 
-/** Sends a console page with the session's form token in its frame. */
+/** The language of this console response (negotiated on first use; see `consoleLanguage.ts`). */
+export function i18nOf(context: Pick<ConsoleContext, 'basePath'>, res: Response): Translator {
+  return consoleTranslator(res.req, res, context.basePath === '' ? '/' : context.basePath);
+}
+
+/** A console text in the response's language: `say(context, res, 'console.groups.title')`. */
+export function say(
+  context: Pick<ConsoleContext, 'basePath'>,
+  res: Response,
+  key: string,
+  values?: MessageValues,
+): string {
+  return i18nOf(context, res).t(key, values);
+}
+
+/**
+ * Sends a console page with the session's form token in its frame, in the negotiated language.
+ * `frame.title` is a message key (`console.groups.title`) or `[key, values]`.
+ */
 export function sendPage(
   context: ConsoleContext,
   res: Response,
   view: ConsoleViewName,
-  frame: Omit<ConsoleFrame, 'csrfToken'>,
+  frame: { title: string | [string, MessageValues]; section?: ConsoleSection },
   data: Record<string, unknown>,
   status = 200,
 ): void {
   const session = res.locals.consoleSession as ConsoleSession | undefined;
+  const i18n = i18nOf(context, res);
+  const [titleKey, titleValues] = typeof frame.title === 'string' ? [frame.title, undefined] : frame.title;
+  const full: ConsoleFrame = {
+    title: i18n.t(titleKey, titleValues),
+    ...(frame.section ? { section: frame.section } : {}),
+    ...(session ? { csrfToken: session.csrfToken } : {}),
+    i18n,
+    languageSwitch: { ...languageSwitchTarget(res.req), choices: consoleLanguageChoices(i18n.locale) },
+  };
   setConsoleHeaders(res);
   res
     .status(status)
     .type('html')
-    .send(context.views.render(view, { ...frame, csrfToken: session?.csrfToken }, data));
+    .send(context.views.render(view, full, data));
 }
 
 /**
@@ -74,6 +103,8 @@ export function sendPage(
  * worked answers (post/redirect/get), and how sign-in and sign-out move the user on.
  */
 export function redirectTo(context: ConsoleContext, res: Response, path: string): void {
+  // A `?lang=` on a page that redirects (to sign-in, say) is still remembered for the next page.
+  i18nOf(context, res);
   setConsoleHeaders(res);
   res.redirect(303, `${context.basePath}${path}`);
 }
@@ -83,17 +114,33 @@ export function sendNotFound(
   context: ConsoleContext,
   res: Response,
   section: ConsoleSection,
-  noun: string,
+  noun: 'contact' | 'delivery' | 'template' | 'version',
   id: unknown,
 ): void {
+  const i18n = i18nOf(context, res);
   sendPage(
     context,
     res,
     'error',
-    { title: 'Not found', section },
-    { heading: `No such ${noun}`, message: `There is no ${noun} ${String(id ?? '')}.` },
+    { title: 'console.error.notFound', section },
+    {
+      heading: i18n.t('console.error.noSuch', { noun }),
+      message: i18n.t('console.error.noSuchMessage', { noun, id: String(id ?? '') }),
+    },
     404,
   );
+}
+
+/** The 403 page (or JSON) of a form without its session's CSRF token. */
+export function refuseForm(context: ConsoleContext, req: Request, res: Response): void {
+  const message = say(context, res, 'console.error.formRefusedMessage');
+  if (wantsJson(req)) {
+    setConsoleHeaders(res);
+    res.status(403).json({ error: { code: 'forbidden', message } });
+    return;
+  }
+  const heading = say(context, res, 'console.error.formRefused');
+  sendPage(context, res, 'error', { title: 'console.error.formRefused' }, { heading, message }, 403);
 }
 
 /** Where the console sends a signed-in user who asked for nothing in particular. */
@@ -150,14 +197,7 @@ export function requireForm(
     (req, res, next) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       if (context.sessions.checkCsrf(sessionOf(res), body._csrf)) return next();
-      const message =
-        'This form is out of date or was not sent by the console. Reload the page and try again.';
-      if (wantsJson(req)) {
-        setConsoleHeaders(res);
-        res.status(403).json({ error: { code: 'forbidden', message } });
-        return;
-      }
-      sendPage(context, res, 'error', { title: 'Form refused' }, { heading: 'Form refused', message }, 403);
+      refuseForm(context, req, res);
     },
   ];
 }

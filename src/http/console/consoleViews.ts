@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import type { MessageValues, Translator } from '../../i18n/index.js';
 import { packageRoot } from '../../version.js';
+import type { ConsoleLanguageChoice } from './consoleLanguage.js';
 
 /** The folder holding the console's views. */
 export const consoleViewsDir: string = path.join(packageRoot, 'src', 'http', 'console', 'views');
@@ -52,11 +54,20 @@ export type ConsoleSection =
 
 /** What every console page's frame shows. */
 export interface ConsoleFrame {
+  /** The page's title, already in the page's language. */
   title: string;
   /** The highlighted navigation entry. */
   section?: ConsoleSection;
   /** The session's form token; without it the page is shown signed out (no navigation). */
   csrfToken?: string;
+  /** The page's language: every `{{t}}`/`{{{html}}}` of the layout and the view formats with it. */
+  i18n: Translator;
+  /** The header's language switch: where its GET form goes, what it keeps, the choices. */
+  languageSwitch: {
+    path: string;
+    keep: { name: string; value: string }[];
+    choices: ConsoleLanguageChoice[];
+  };
 }
 
 /** A static asset served by the router. */
@@ -89,7 +100,22 @@ export function formatTime(ms: unknown): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 }
 
+/** The translator of the template being rendered (every render passes it as `i18n`). */
+function translatorOf(options: Handlebars.HelperOptions): Translator {
+  return (options.data as { root: { i18n: Translator } }).root.i18n;
+}
+
 function registerHelpers(handlebars: typeof Handlebars, basePath: string): void {
+  // `{{t "console.key" count=n}}`: plain text, escaped by Handlebars; `{{{html "console.key" …}}}`:
+  // values escaped first, then `<b>` made markup (the catalogs' rich-text rule).
+  handlebars.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
+    translatorOf(options).t(key, options.hash as MessageValues),
+  );
+  handlebars.registerHelper(
+    'html',
+    (key: string, options: Handlebars.HelperOptions) =>
+      new handlebars.SafeString(translatorOf(options).html(key, options.hash as MessageValues)),
+  );
   handlebars.registerHelper('url', (target: unknown) => `${basePath}${String(target)}`);
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   handlebars.registerHelper('time', (ms: unknown) => formatTime(ms));
@@ -106,6 +132,55 @@ function registerHelpers(handlebars: typeof Handlebars, basePath: string): void 
 }
 
 /**
+ * Texts the console's scripts write (`console.js`, `dashboard.js`), by their short name: the
+ * layout hands them over in `<body data-texts>` as JSON, in the page's language (the CSP allows no
+ * inline script). Texts with counts come from the server's JSON answers instead (ICU plurals).
+ */
+export const clientTextKeys = [
+  'testing',
+  'testFailed',
+  'noAnswer',
+  'response',
+  'sampleSent',
+  'checkFailed',
+  'warning',
+  'couldNotLoad',
+  'none',
+  'secondsAgo',
+  'delivered',
+  'retrying',
+  'failed',
+  'group',
+  'p50',
+  'p99',
+  'total',
+  'maxP99',
+] as const;
+
+const clientTextsCache = new WeakMap<Translator, string>();
+
+/** The client texts of one language as JSON (made once per translator). */
+function clientTextsJson(i18n: Translator): string {
+  let json = clientTextsCache.get(i18n);
+  if (json === undefined) {
+    json = JSON.stringify(
+      Object.fromEntries(clientTextKeys.map((name) => [name, i18n.t(`console.client.${name}`)])),
+    );
+    clientTextsCache.set(i18n, json);
+  }
+  return json;
+}
+
+/** Stands in for a translator while the views are compiled at start-up (no text is kept). */
+const compileTimeTranslator: Translator = {
+  locale: 'en',
+  dir: 'ltr',
+  t: (key) => key,
+  html: (key) => key,
+  list: (items) => items.join(', '),
+};
+
+/**
  * Reads and compiles the views and assets.
  * @throws Error naming the file when one is missing (a broken install, found at start-up).
  */
@@ -116,7 +191,7 @@ export function createConsoleViews(options: ConsoleViewsOptions): ConsoleViews {
   registerHelpers(handlebars, options.basePath);
   const compile = (file: string) => {
     const template = handlebars.compile(readFileSync(path.join(viewsDir, file), 'utf8'), { strict: false });
-    template({}); // compile now (Handlebars compiles lazily), not on the first request
+    template({ i18n: compileTimeTranslator }); // compile now (Handlebars compiles lazily), not on the first request
     return template;
   };
   const layout = compile('layout.hbs');
@@ -137,10 +212,15 @@ export function createConsoleViews(options: ConsoleViewsOptions): ConsoleViews {
   return {
     assets: [stylesheet, script],
     render(view, frame, data) {
-      const root = { ...data, csrfToken: frame.csrfToken };
+      const root = { ...data, csrfToken: frame.csrfToken, i18n: frame.i18n };
       const body = views[view](root);
       return layout({
+        i18n: frame.i18n,
+        lang: frame.i18n.locale,
+        dir: frame.i18n.dir,
+        languageSwitch: frame.languageSwitch,
         title: frame.title,
+        clientTexts: clientTextsJson(frame.i18n),
         section: frame.section,
         signedIn: frame.csrfToken !== undefined,
         csrfToken: frame.csrfToken,

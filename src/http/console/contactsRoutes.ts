@@ -8,6 +8,7 @@
  */
 import { Router, type Response } from 'express';
 import { UnsubError } from '../../errors/index.js';
+import { sourceLocale, type Translator } from '../../i18n/index.js';
 import { linkUrl } from '../../links/index.js';
 import { channels, type Channel, type Contact, type UnsubscribeReason } from '../../store/index.js';
 import { emailSchema } from '../../subscriptions/index.js';
@@ -22,6 +23,8 @@ import {
   requirePage,
   sendNotFound,
   sendPage,
+  i18nOf,
+  say,
   type ConsoleContext,
 } from './consoleContext.js';
 import { formatTime } from './consoleViews.js';
@@ -44,7 +47,12 @@ export function contactsRoutes(context: ConsoleContext): Router {
     if (email !== '') {
       const parsed = emailSchema.safeParse(email);
       if (!parsed.success) {
-        invalid = `"${email}" ${parsed.error.issues[0]?.message ?? 'is not an e-mail address'}`;
+        const i18n = i18nOf(context, res);
+        // English shows the schema's own words; other languages one sentence of their own.
+        invalid =
+          i18n.locale === sourceLocale && parsed.error.issues[0]
+            ? `"${email}" ${parsed.error.issues[0].message}`
+            : i18n.t('console.contacts.invalid', { email });
       } else {
         const contact = await store.findContactByEmail(parsed.data);
         if (contact) {
@@ -61,7 +69,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
       context,
       res,
       'contacts',
-      { title: 'Contacts', section: 'contacts' },
+      { title: 'console.contacts.title', section: 'contacts' },
       {
         email,
         notFound,
@@ -87,9 +95,13 @@ export function contactsRoutes(context: ConsoleContext): Router {
   ) => {
     const memberships = await store.getMemberships(contact.id);
     const groups = await store.listGroups({});
+    const { t } = i18nOf(context, res);
     const sections = channels.map((channel) => ({
       channel,
-      label: channel === 'sms' ? 'SMS' : 'E-mail',
+      heading: t(`console.contact.heading.${channel}`),
+      legend: t(`console.contact.legend.${channel}`),
+      save: t(`console.contact.save.${channel}`),
+      none: t(`console.contact.none.${channel}`),
       groups: groups
         .filter((group) => group.channel === channel)
         .map((group) => {
@@ -97,9 +109,14 @@ export function contactsRoutes(context: ConsoleContext): Router {
           return {
             ...group,
             checked: membership?.state === 'subscribed',
-            state: membership?.state ?? 'never subscribed',
-            changed: membership ? `${formatTime(membership.changedAt)} by ${membership.source}` : '',
-            reason: membership?.reason ? reasonText(membership.reason) : '',
+            state: t(`console.contact.state.${membership?.state ?? 'never'}`),
+            changed: membership
+              ? t('console.contact.changed', {
+                  time: formatTime(membership.changedAt),
+                  source: membership.source,
+                })
+              : '',
+            reason: membership?.reason ? reasonText(t, membership.reason) : '',
           };
         }),
       saved: extra.saved?.channel === channel ? extra.saved : undefined,
@@ -112,7 +129,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
       context,
       res,
       'contact',
-      { title: contact.email, section: 'contacts' },
+      { title: ['console.contact.title', { email: contact.email }], section: 'contacts' },
       {
         contact: { ...contact, name: nameOf(contact), extraJson: JSON.stringify(contact.extra, null, 2) },
         hasExtra: Object.keys(contact.extra).length > 0,
@@ -155,7 +172,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
       const channel = channels.find((value) => value === field(req, 'channel'));
       const ticked = fieldList(req, 'group').map((value) => parseId(value));
       if (!channel || ticked.some((value) => value === undefined)) {
-        await renderContact(res, contact, { error: 'The form names an unknown channel or group.' }, 400);
+        await renderContact(res, contact, { error: say(context, res, 'console.contact.badForm') }, 400);
         return;
       }
       const subscribed = ticked as number[];
@@ -181,7 +198,9 @@ export function contactsRoutes(context: ConsoleContext): Router {
         );
       } catch (error) {
         if (!(error instanceof UnsubError) || error.field === undefined) throw error;
-        await renderContact(res, contact, { error: error.message }, 422);
+        const english = i18nOf(context, res).locale === sourceLocale;
+        const message = english ? error.message : say(context, res, 'console.contact.badForm');
+        await renderContact(res, contact, { error: message }, 422);
       }
     })
     .all(methodNotAllowed(['POST']));
@@ -197,7 +216,7 @@ export function contactsRoutes(context: ConsoleContext): Router {
         await renderContact(
           res,
           contact,
-          { eraseError: `Not erased: type ${contact.email} exactly to confirm.` },
+          { eraseError: say(context, res, 'console.contact.eraseMismatch', { email: contact.email }) },
           422,
         );
         return;
@@ -219,19 +238,15 @@ function erasedCounts(text: string) {
   return { events, deliveries, cancelled, attempts };
 }
 
-/** "Ann Smith", or '' without names. */
 /** Why a contact left, as the console shows it: the choice, and its words for "other". */
-const reasonLabels: Record<UnsubscribeReason['code'], string> = {
-  too_many: 'too many e-mails',
-  not_relevant: 'not relevant',
-  never_signed_up: 'never signed up',
-  other: 'other',
-};
-
-function reasonText(reason: UnsubscribeReason): string {
-  const label = reasonLabels[reason.code];
-  return reason.text === undefined ? label : `${label}: “${reason.text}”`;
+function reasonText(t: Translator['t'], reason: UnsubscribeReason): string {
+  const label = t(`console.contact.reason.${reason.code}`);
+  return reason.text === undefined
+    ? label
+    : t('console.contact.reasonWithText', { label, text: reason.text });
 }
+
+/** "Ann Smith", or '' without names. */
 
 function nameOf(contact: Contact): string {
   return [contact.firstName, contact.lastName].filter(Boolean).join(' ');

@@ -13,10 +13,10 @@ import type { WebhookSettings } from '../../webhooks/index.js';
 import type { AdminTokenVerifier } from '../admin/index.js';
 import { basePathOf } from '../createApp.js';
 import { createPages } from '../createPages.js';
-import { errorPageTitle, isApiRequest, toHttpProblem } from '../errors.js';
+import { errorPageKey, isApiRequest, toHttpProblem, type HttpProblem } from '../errors.js';
 import { openApiRouter } from '../openapi/index.js';
 import { brandingRoutes } from './brandingRoutes.js';
-import { consoleHome, redirectTo, sendPage, type ConsoleContext } from './consoleContext.js';
+import { consoleHome, i18nOf, redirectTo, sendPage, type ConsoleContext } from './consoleContext.js';
 import { createSessionManager } from './consoleSession.js';
 import { createConsoleViews } from './consoleViews.js';
 import { contactsRoutes } from './contactsRoutes.js';
@@ -31,6 +31,18 @@ import { createFailureThrottle } from '../throttle/index.js';
 import { createAuditRecorder } from '../audit/index.js';
 import { auditRoutes } from './auditRoutes.js';
 import { dashboardRoutes } from './dashboardRoutes.js';
+
+/**
+ * The catalog texts of a console error page: the public error pages' (`error.404`, …) where they fit
+ * a console too; a 400 there speaks of links and a 429 of sign-in, so those have console texts.
+ */
+function consoleErrorKey(problem: HttpProblem): string {
+  if (problem.status === 429) return 'console.error.tooMany';
+  const key = errorPageKey(problem);
+  if (key === '400') return 'console.error.badRequest';
+  if (key === '410') return 'error.404';
+  return `error.${key}`;
+}
 
 /** Options of {@link createConsoleRouter}. */
 export interface ConsoleRouterOptions {
@@ -142,12 +154,13 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
         error,
       );
     if (problem.headers) res.set(problem.headers);
+    const key = consoleErrorKey(problem);
     sendPage(
       context,
       res,
       'error',
-      { title: errorPageTitle(problem) },
-      { heading: errorPageTitle(problem), message: problem.message },
+      { title: `${key}.title` },
+      { heading: i18nOf(context, res).t(`${key}.title`), message: i18nOf(context, res).t(`${key}.message`) },
       problem.status,
     );
   };

@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import { statsRoutes } from '../stats/index.js';
-import { consoleAssetsDir } from './consoleViews.js';
-import { requirePage, sendPage, type ConsoleContext } from './consoleContext.js';
+import { consoleAssetsDir, formatTime } from './consoleViews.js';
+import { i18nOf, requirePage, sendPage, type ConsoleContext } from './consoleContext.js';
 
 /** A script served with a content hash in its URL, so it may be cached for good. */
 interface Script {
@@ -63,6 +63,7 @@ export function dashboardRoutes(context: ConsoleContext): Router {
   router.use('/console/api', requireSessionJson(context), statsRoutes(context.store, context.now));
 
   router.get('/dashboard', requirePage(context), async (_req, res) => {
+    const { t } = i18nOf(context, res);
     const now = context.now();
     const [backlog, endpoints, unsubscribes] = await Promise.all([
       context.store.backlogStats(),
@@ -73,10 +74,24 @@ export function dashboardRoutes(context: ConsoleContext): Router {
       context,
       res,
       'dashboard',
-      { title: 'Dashboard', section: 'dashboard' },
+      { title: 'console.dashboard.title', section: 'dashboard' },
       {
         backlog,
-        endpoints,
+        endpoints: endpoints.map((endpoint) => {
+          const state = t(`console.dashboard.state.${endpoint.state}`);
+          return {
+            ...endpoint,
+            label: t('console.dashboard.endpointLabel', {
+              event: endpoint.eventType ?? t('console.dashboard.everyEvent'),
+              url: endpoint.url,
+            }),
+            stateText: endpoint.disabledReason
+              ? t('console.dashboard.disabledReason', { state, reason: endpoint.disabledReason })
+              : endpoint.failingSince
+                ? t('console.dashboard.failingSince', { state, time: formatTime(endpoint.failingSince) })
+                : state,
+          };
+        }),
         sources: [...new Set(unsubscribes.map((row) => row.source))].sort(),
         chartHref: chart.href,
         dashboardHref: dashboard.href,

@@ -5,6 +5,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { eventTypes, isEventType } from '../../events/index.js';
+import type { Translator } from '../../i18n/index.js';
 import {
   deliveryStatuses,
   type Delivery,
@@ -21,6 +22,8 @@ import {
   requirePage,
   sendNotFound,
   sendPage,
+  i18nOf,
+  say,
   type ConsoleContext,
 } from './consoleContext.js';
 import { formatTime } from './consoleViews.js';
@@ -44,10 +47,15 @@ function isStatus(value: string): value is DeliveryStatus {
   return (deliveryStatuses as readonly string[]).includes(value);
 }
 
-/** A readable name of an endpoint: its slot and URL. */
-function endpointLabel(endpoint: WebhookEndpoint): string {
-  const slot = endpoint.eventType ?? 'common';
-  return `${slot} → ${endpoint.url}${endpoint.removedAt !== null ? ' (removed)' : endpoint.disabledAt !== null ? ' (disabled)' : ''}`;
+/** A readable name of an endpoint: its slot and URL, and whether it is removed or disabled. */
+function endpointLabel(i18n: Translator, endpoint: WebhookEndpoint): string {
+  const label = i18n.t('console.endpoint.label', {
+    slot: endpoint.eventType ?? i18n.t('console.endpoint.common'),
+    url: endpoint.url,
+  });
+  if (endpoint.removedAt !== null) return i18n.t('console.endpoint.removed', { label });
+  if (endpoint.disabledAt !== null) return i18n.t('console.endpoint.disabled', { label });
+  return label;
 }
 
 /** The query of a list page, validated; unknown values are reported, not silently dropped. */
@@ -59,22 +67,23 @@ interface ListQuery {
   problems: string[];
 }
 
-function listQuery(req: Request): ListQuery {
+function listQuery(req: Request, i18n: Translator): ListQuery {
   const query: ListQuery = { problems: [] };
   const event = queryParam(req, 'event');
   if (event !== '') {
     if (isEventType(event)) query.event = event;
-    else query.problems.push(`"${event}" is not an event type`);
+    else query.problems.push(i18n.t('console.deliveries.problem.event', { value: event }));
   }
   const endpoint = queryParam(req, 'endpoint');
   if (endpoint !== '') {
     query.endpointId = parseId(endpoint);
-    if (query.endpointId === undefined) query.problems.push('endpoint must be an endpoint id');
+    if (query.endpointId === undefined) query.problems.push(i18n.t('console.deliveries.problem.endpoint'));
   }
   const status = queryParam(req, 'status');
   if (status !== '') {
     if (isStatus(status)) query.status = status;
-    else query.problems.push(`status must be one of ${deliveryStatuses.join(', ')}`);
+    else
+      query.problems.push(i18n.t('console.deliveries.problem.status', { list: deliveryStatuses.join(', ') }));
   }
   const before = queryParam(req, 'before');
   if (before !== '') query.beforeId = parseId(before);
@@ -87,12 +96,16 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
   const { store } = context;
 
   /** Labels of the endpoints a page names, removed ones included. */
-  const labelsFor = async (deliveries: readonly Delivery[], live: readonly WebhookEndpoint[]) => {
-    const labels = new Map(live.map((endpoint) => [endpoint.id, endpointLabel(endpoint)]));
+  const labelsFor = async (
+    i18n: Translator,
+    deliveries: readonly Delivery[],
+    live: readonly WebhookEndpoint[],
+  ) => {
+    const labels = new Map(live.map((endpoint) => [endpoint.id, endpointLabel(i18n, endpoint)]));
     for (const id of new Set(deliveries.map((delivery) => delivery.endpointId))) {
       if (labels.has(id)) continue;
       const endpoint = await store.getEndpoint(id);
-      labels.set(id, endpoint ? endpointLabel(endpoint) : `endpoint ${id}`);
+      labels.set(id, endpoint ? endpointLabel(i18n, endpoint) : i18n.t('console.endpoint.unknown', { id }));
     }
     return labels;
   };
@@ -103,7 +116,8 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
     extra: { replayError?: string; replay?: { endpointId?: number; from: string; to: string } } = {},
     status = 200,
   ) => {
-    const query = listQuery(req);
+    const i18n = i18nOf(context, res);
+    const query = listQuery(req, i18n);
     const endpoints = await store.listEndpoints();
     const page = await store.listDeliveries({
       ...(query.event ? { eventType: query.event } : {}),
@@ -113,7 +127,7 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
       limit: deliveriesPageSize + 1,
     });
     const shown = page.slice(0, deliveriesPageSize);
-    const labels = await labelsFor(shown, endpoints);
+    const labels = await labelsFor(i18n, shown, endpoints);
     const last = shown.at(-1);
     const params = new URLSearchParams();
     if (query.event) params.set('event', query.event);
@@ -128,20 +142,25 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
       context,
       res,
       'deliveries',
-      { title: 'Deliveries', section: 'deliveries' },
+      { title: 'console.deliveries.title', section: 'deliveries' },
       {
         deliveries: shown.map((delivery) => ({
           ...delivery,
           endpoint: labels.get(delivery.endpointId),
+          statusLabel: i18n.t(`console.status.${delivery.status}`),
           lastResult:
             delivery.lastStatus !== null ? `HTTP ${delivery.lastStatus}` : (delivery.lastError ?? ''),
           when: formatTime(delivery.createdAt),
         })),
         events: eventTypes.map((type) => ({ value: type, selected: type === query.event })),
-        statuses: deliveryStatuses.map((value) => ({ value, selected: value === query.status })),
+        statuses: deliveryStatuses.map((value) => ({
+          value,
+          label: i18n.t(`console.status.${value}`),
+          selected: value === query.status,
+        })),
         endpoints: endpoints.map((endpoint) => ({
           id: endpoint.id,
-          label: endpointLabel(endpoint),
+          label: endpointLabel(i18n, endpoint),
           selected: endpoint.id === query.endpointId,
           replaySelected: endpoint.id === (extra.replay?.endpointId ?? query.endpointId),
         })),
@@ -171,11 +190,11 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
       const to = parseUtcDateTime(toText);
       const problem =
         endpointId === undefined || !(await store.getEndpoint(endpointId))
-          ? 'Choose the endpoint whose failed deliveries to replay.'
+          ? say(context, res, 'console.deliveries.replayError.endpoint')
           : from === undefined || to === undefined
-            ? 'Give the window as two times, e.g. 2025-03-14T09:00 (UTC).'
+            ? say(context, res, 'console.deliveries.replayError.window')
             : from >= to
-              ? 'The window must end after it starts.'
+              ? say(context, res, 'console.deliveries.replayError.order')
               : undefined;
       if (problem !== undefined || endpointId === undefined || from === undefined || to === undefined) {
         await renderList(
@@ -207,14 +226,18 @@ export function deliveriesRoutes(context: ConsoleContext): Router {
       // Shown as stored.
     }
     const retried = queryParam(req, 'retried');
+    const i18n = i18nOf(context, res);
     sendPage(
       context,
       res,
       'delivery',
-      { title: `Delivery ${delivery.id}`, section: 'deliveries' },
+      { title: ['console.delivery.title', { id: delivery.id }], section: 'deliveries' },
       {
         delivery,
-        endpoint: endpoint ? endpointLabel(endpoint) : `endpoint ${delivery.endpointId}`,
+        endpoint: endpoint
+          ? endpointLabel(i18n, endpoint)
+          : i18n.t('console.endpoint.unknown', { id: delivery.endpointId }),
+        statusLabel: i18n.t(`console.status.${delivery.status}`),
         body,
         attempts: delivery.attemptLog.map((attempt, index) => ({ ...attempt, number: index + 1 })),
         canRetry: delivery.status !== 'delivering',

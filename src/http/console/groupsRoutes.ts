@@ -4,6 +4,7 @@
  */
 import { Router, type Response } from 'express';
 import { UnsubError } from '../../errors/index.js';
+import { sourceLocale } from '../../i18n/index.js';
 import { channels } from '../../store/index.js';
 import { methodNotAllowed } from '../errors.js';
 import {
@@ -14,6 +15,8 @@ import {
   requireForm,
   requirePage,
   sendPage,
+  i18nOf,
+  say,
   type ConsoleContext,
 } from './consoleContext.js';
 
@@ -32,6 +35,18 @@ export function groupsRoutes(context: ConsoleContext): Router {
   const router = Router();
   const { subscriptions } = context;
 
+  /**
+   * A create error in the page's language. English shows the service's own message (it names the
+   * rule broken); other languages say it by code and field.
+   */
+  const groupError = (res: Response, error: UnsubError<string>): string => {
+    const i18n = i18nOf(context, res);
+    if (i18n.locale === sourceLocale) return error.message;
+    if (error.code === 'system_name_taken') return i18n.t('console.groups.error.system_name_taken');
+    const field = ['name', 'systemName', 'channel'].includes(error.field ?? '') ? error.field : 'other';
+    return i18n.t(`console.groups.error.${field ?? 'other'}`);
+  };
+
   const render = async (
     res: Response,
     form: GroupForm,
@@ -43,11 +58,19 @@ export function groupsRoutes(context: ConsoleContext): Router {
       context,
       res,
       'groups',
-      { title: 'Groups', section: 'groups' },
+      { title: 'console.groups.title', section: 'groups' },
       {
-        groups: groups.map((group) => ({ ...group, created: group.id === extra.created })),
+        groups: groups.map((group) => ({
+          ...group,
+          created: group.id === extra.created,
+          channelLabel: say(context, res, `console.channel.${group.channel}`),
+        })),
         form,
-        channels: channels.map((value) => ({ value, checked: value === form.channel })),
+        channels: channels.map((value) => ({
+          value,
+          label: say(context, res, `console.channel.${value}`),
+          checked: value === form.channel,
+        })),
         error: extra.error,
         errorField: extra.error?.field,
         created: extra.created === undefined ? undefined : groups.find((group) => group.id === extra.created),
@@ -80,7 +103,7 @@ export function groupsRoutes(context: ConsoleContext): Router {
       } catch (error) {
         if (!(error instanceof UnsubError) || error.field === undefined) throw error;
         const status = error.code === 'system_name_taken' ? 409 : 422;
-        await render(res, form, { error: { field: error.field, message: error.message } }, status);
+        await render(res, form, { error: { field: error.field, message: groupError(res, error) } }, status);
       }
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'POST']));

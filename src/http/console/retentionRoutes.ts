@@ -12,8 +12,15 @@ import {
   requireForm,
   requirePage,
   sendPage,
+  i18nOf,
+  say,
   type ConsoleContext,
 } from './consoleContext.js';
+
+/** A bound as the locale writes it, without grouping (`0.0001`, `36500`; Russian `0,0001`). */
+function plainNumber(locale: string, value: number): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 6, useGrouping: false }).format(value);
+}
 
 /** The retention settings routes; `envDays` is `UNSUB_RETENTION_DAYS` (the fallback). */
 export function retentionRoutes(context: ConsoleContext, envDays: number): Router {
@@ -30,7 +37,7 @@ export function retentionRoutes(context: ConsoleContext, envDays: number): Route
       context,
       res,
       'retention',
-      { title: 'Retention', section: 'retention' },
+      { title: 'console.retention.title', section: 'retention' },
       {
         days: current.days,
         fromSetting: current.fromSetting,
@@ -61,7 +68,10 @@ export function retentionRoutes(context: ConsoleContext, envDays: number): Route
           res,
           {
             typed,
-            error: `Days must be a number from ${retentionDaysBounds.min} to ${retentionDaysBounds.max}, e.g. 30.`,
+            error: say(context, res, 'console.retention.error', {
+              min: plainNumber(i18nOf(context, res).locale, retentionDaysBounds.min),
+              max: plainNumber(i18nOf(context, res).locale, retentionDaysBounds.max),
+            }),
           },
           422,
         );

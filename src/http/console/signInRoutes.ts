@@ -12,6 +12,7 @@ import {
   redirectTo,
   requireForm,
   safeNext,
+  say,
   sendPage,
   type ConsoleContext,
 } from './consoleContext.js';
@@ -26,7 +27,7 @@ const maxTokenLength = 1_000;
 export function signInRoutes(context: ConsoleContext, verifyAdminToken: AdminTokenVerifier): Router {
   const router = Router();
   const render = (res: express.Response, next: string, error?: string) =>
-    sendPage(context, res, 'signin', { title: 'Sign in' }, { next, error }, error ? 401 : 200);
+    sendPage(context, res, 'signin', { title: 'console.signin.title' }, { next, error }, error ? 401 : 200);
 
   router
     .route('/signin')
@@ -42,13 +43,7 @@ export function signInRoutes(context: ConsoleContext, verifyAdminToken: AdminTok
       const next = safeNext(field(req, 'next'));
       const token = field(req, 'token').trim();
       if (token === '' || token.length > maxTokenLength || !verifyAdminToken(token)) {
-        render(
-          res,
-          next,
-          token === ''
-            ? 'Enter the admin token.'
-            : 'That is not the admin token. Use UNSUB_ADMIN_TOKEN, or the token printed on the first start.',
-        );
+        render(res, next, say(context, res, token === '' ? 'console.signin.empty' : 'console.signin.wrong'));
         return;
       }
       await context.sessions.start(req, res);

@@ -22,6 +22,7 @@ import {
   type RenderedMessage,
   type TemplateParts,
 } from '../../messageTemplates/index.js';
+import { sourceLocale, type Translator } from '../../i18n/index.js';
 import type { Contact } from '../../store/index.js';
 import { methodNotAllowed } from '../errors.js';
 import { demoContact } from './brandingRoutes.js';
@@ -32,6 +33,9 @@ import {
   redirectTo,
   requirePage,
   sendNotFound,
+  refuseForm,
+  i18nOf,
+  say,
   sendPage,
   sessionOf,
   setConsoleHeaders,
@@ -96,14 +100,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
     templateFormBody,
     (req, res, next) => {
       if (context.sessions.checkCsrf(sessionOf(res), field(req, '_csrf'))) return next();
-      const message =
-        'This form is out of date or was not sent by the console. Reload the page and try again.';
-      if (wantsJson(req)) {
-        setConsoleHeaders(res);
-        res.status(403).json({ error: { code: 'forbidden', message } });
-        return;
-      }
-      sendPage(context, res, 'error', { title: 'Form refused' }, { heading: 'Form refused', message }, 403);
+      refuseForm(context, req, res);
     },
   ];
 
@@ -124,7 +121,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
     });
 
   /** The contacts the preview can be rendered for, and the one chosen (else the first, else a demo). */
-  const previewContacts = async (chosen: string) => {
+  const previewContacts = async (i18n: Translator, chosen: string) => {
     const contacts = await store.listContacts({ limit: 50 });
     const id = parseId(chosen);
     const picked: Contact =
@@ -136,19 +133,21 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
       choices: [...(contacts.length === 0 ? [demoContact] : contacts)].map((contact) => ({
         id: contact.id,
         label:
-          contact.id === demoContact.id && contacts.length === 0 ? `${contact.email} (demo)` : contact.email,
+          contact.id === demoContact.id && contacts.length === 0
+            ? i18n.t('console.template.demo', { email: contact.email })
+            : contact.email,
         selected: contact.id === picked.id,
       })),
     };
   };
 
   /** Lints the form and, when it compiles, renders it for the chosen contact. */
-  const check = async (form: TemplateForm) => {
+  const check = async (i18n: Translator, form: TemplateForm) => {
     let errors: LintProblem[] = [];
     let warnings: LintProblem[] = [];
     let preview: RenderedMessage | undefined;
     let formError: { field: string; message: string } | undefined;
-    const { picked, choices } = await previewContacts(form.contactId);
+    const { picked, choices } = await previewContacts(i18n, form.contactId);
     try {
       const parts = partsOf(form);
       const report = await templates.lint(parts);
@@ -165,9 +164,15 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
       }
     } catch (error) {
       if (!(error instanceof UnsubError) || error.field === undefined) throw error;
-      formError = { field: error.field, message: error.message };
+      formError = { field: error.field, message: formErrorText(i18n, error) };
     }
-    return { errors, warnings, preview, formError, contacts: choices };
+    return {
+      errors: errors.map((problem) => inLanguage(i18n, problem)),
+      warnings: warnings.map((problem) => inLanguage(i18n, problem)),
+      preview,
+      formError,
+      contacts: choices,
+    };
   };
 
   /** Renders the editor page. */
@@ -185,7 +190,8 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
     },
     status = 200,
   ) => {
-    const result = await check(form);
+    const i18n = i18nOf(context, res);
+    const result = await check(i18n, form);
     const formError = extra.formError ?? result.formError;
     const versions =
       extra.id === undefined
@@ -198,7 +204,13 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
       context,
       res,
       'template',
-      { title: extra.id === undefined ? 'New template' : `Template ${form.name}`, section: 'templates' },
+      {
+        title:
+          extra.id === undefined
+            ? 'console.template.titleNew'
+            : ['console.template.title', { name: form.name }],
+        section: 'templates',
+      },
       {
         form,
         id: extra.id,
@@ -208,9 +220,10 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
         action: extra.id === undefined ? '/templates' : `/templates/${extra.id}`,
         email: form.channel === 'email',
         channels: [
-          { value: 'email', label: 'E-mail', checked: form.channel === 'email' },
-          { value: 'sms', label: 'SMS (text only)', checked: form.channel === 'sms' },
+          { value: 'email', label: i18n.t('console.channel.email'), checked: form.channel === 'email' },
+          { value: 'sms', label: i18n.t('console.template.channelSms'), checked: form.channel === 'sms' },
         ],
+        htmlExample: '<a href="<<link_unsubscribe>>">Unsubscribe</a>',
         saved: extra.saved,
         activated: extra.activated,
         checked: extra.checked,
@@ -260,7 +273,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
       await renderEditor(
         res,
         form,
-        { ...where, formError: { field: error.field, message: error.message } },
+        { ...where, formError: { field: error.field, message: formErrorText(i18nOf(context, res), error) } },
         status,
       );
     }
@@ -274,8 +287,14 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
         context,
         res,
         'templates',
-        { title: 'Templates', section: 'templates' },
-        { templates: list.map((template) => ({ ...template, textGenerated: template.text === null })) },
+        { title: 'console.templates.title', section: 'templates' },
+        {
+          templates: list.map((template) => ({
+            ...template,
+            textGenerated: template.text === null,
+            channelLabel: say(context, res, `console.channel.${template.channel}`),
+          })),
+        },
       );
     })
     .post(...requireTemplateForm(() => '/templates/new'), async (req, res) => {
@@ -296,9 +315,16 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
     const form = formFrom(req);
     const id = parseId(field(req, 'id'));
     if (wantsJson(req)) {
-      const result = await check(form);
+      const i18n = i18nOf(context, res);
+      const result = await check(i18n, form);
       setConsoleHeaders(res);
       res.json({
+        // The script shows these as they are (the counts need the page language's plural rules).
+        texts: {
+          found: i18n.t('console.template.found', { count: result.errors.length }),
+          clean: i18n.t('console.template.clean'),
+          warning: i18n.t('console.template.warning'),
+        },
         errors: result.errors,
         warnings: result.warnings,
         formError: result.formError ?? null,
@@ -320,7 +346,8 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
 
   // The preview frame: the form posted into it (target="preview"); HTML only, no script can run.
   router.post('/templates/preview', ...requireTemplateForm(() => '/templates'), async (req, res) => {
-    const result = await check(formFrom(req));
+    const i18n = i18nOf(context, res);
+    const result = await check(i18n, formFrom(req));
     setPreviewHeaders(res);
     if (!result.preview) {
       const problems = result.formError ? 1 : result.errors.length;
@@ -328,8 +355,9 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
         .status(200)
         .type('html')
         .send(
-          `<!doctype html><html lang="en"><meta charset="utf-8"><title>Preview</title>` +
-            `<p style="font:14px sans-serif;padding:1rem">No preview: the template has ${problems} problem${problems === 1 ? '' : 's'} to fix (see the list beside the editor).</p></html>`,
+          `<!doctype html><html lang="${i18n.locale}"><meta charset="utf-8">` +
+            `<title>${escapeHtml(i18n.t('console.template.previewTitle'))}</title>` +
+            `<p style="font:14px sans-serif;padding:1rem">${escapeHtml(i18n.t('console.template.noPreview', { count: problems }))}</p></html>`,
         );
       return;
     }
@@ -389,7 +417,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
         await templates.activate(id, version);
       } catch (error) {
         if (error instanceof MessageTemplateError)
-          return sendNotFound(context, res, 'templates', 'template version', `${id} v${version}`);
+          return sendNotFound(context, res, 'templates', 'version', `${id} v${version}`);
         throw error;
       }
       redirectTo(context, res, `/templates/${id}?activated=${version}`);
@@ -403,6 +431,38 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
   });
 
   return router;
+}
+
+/**
+ * A lint problem in the page's language. English keeps the linter's own message and hint (they name
+ * the tag, the group, the fix); other languages say it by code (the code, part, line and column stay
+ * beside it) and drop the English hint.
+ */
+function inLanguage(i18n: Translator, problem: LintProblem): LintProblem {
+  if (i18n.locale === sourceLocale) return problem;
+  const key = `console.lint.${problem.code}`;
+  const message = i18n.t(key);
+  if (message === key) return problem;
+  const { hint: _hint, ...rest } = problem;
+  return { ...rest, message };
+}
+
+/** The label keys of the editor's fields (an error names its field). */
+const fieldLabels: Record<string, string> = {
+  name: 'console.template.name',
+  subject: 'console.template.subject',
+  html: 'console.template.html',
+  text: 'console.template.text',
+};
+
+/**
+ * A form error in the page's language. English shows the service's own message (it says what is
+ * wrong and the limit); other languages name the field.
+ */
+function formErrorText(i18n: Translator, error: UnsubError<string>): string {
+  if (i18n.locale === sourceLocale) return error.message;
+  const label = fieldLabels[error.field ?? ''];
+  return i18n.t('console.template.formError', { label: label ? i18n.t(label) : (error.field ?? '') });
 }
 
 function escapeHtml(text: string): string {

@@ -10,6 +10,7 @@
 import { Router, type Request, type Response } from 'express';
 import { UnsubError } from '../../errors/index.js';
 import { eventTypes } from '../../events/index.js';
+import { sourceLocale, type Translator } from '../../i18n/index.js';
 import type {
   WebhookEndpointSettings,
   WebhookSettingsView,
@@ -23,6 +24,8 @@ import {
   requireForm,
   requirePage,
   sendPage,
+  i18nOf,
+  say,
   setConsoleHeaders,
   wantsJson,
   type ConsoleContext,
@@ -48,11 +51,21 @@ export interface TestResultJson {
   error: string | null;
   /** The exact body (or bodies, for the common URL) that was sent, as pretty JSON. */
   sent: string;
+  /** "Passed: HTTP 204 in 12 ms" in the page's language (the script shows it as it is). */
+  verdict: string;
 }
 
-function resultJson(url: string, result: WebhookTestResult): TestResultJson {
+function resultJson(i18n: Translator, url: string, result: WebhookTestResult): TestResultJson {
+  const status =
+    result.status === null
+      ? i18n.t('console.webhooks.noResponse')
+      : i18n.t('console.webhooks.httpStatus', { status: result.status });
   return {
     url,
+    verdict: i18n.t(result.ok ? 'console.webhooks.passed' : 'console.webhooks.failed', {
+      status,
+      ms: result.duration_ms,
+    }),
     ok: result.ok,
     status: result.status,
     durationMs: result.duration_ms,
@@ -83,6 +96,17 @@ function statusOf(error: UnsubError<string>): number {
   return error.code === 'url_not_tested' ? 409 : error.code === 'endpoint_not_found' ? 404 : 422;
 }
 
+/**
+ * A settings error in the page's language. English shows the service's own message (it names the
+ * URL and why, e.g. "has not been tested"); other languages say it by code.
+ */
+function settingsErrorText(i18n: Translator, error: UnsubError<string>): string {
+  if (i18n.locale === sourceLocale) return error.message;
+  if (error.code === 'url_not_tested' || error.code === 'invalid_url')
+    return i18n.t(`console.webhooks.error.${error.code}`);
+  return i18n.t('console.webhooks.error.other');
+}
+
 /** The settings routes. */
 export function webhookSettingsRoutes(context: ConsoleContext): Router {
   const router = Router();
@@ -90,13 +114,15 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
 
   const render = async (res: Response, states: Partial<Record<SlotName, RowState>>, status = 200) => {
     const view = await webhookSettings.get();
+    const i18n = i18nOf(context, res);
     const rows = slotNames.map((slot) => {
       const endpoint = endpointOf(view, slot);
       const state = states[slot] ?? {};
       return {
         slot,
         anchor: slotAnchor(slot),
-        label: slot === 'common' ? 'Common URL' : slot,
+        label: slot === 'common' ? i18n.t('console.webhooks.commonLabel') : slot,
+        sampleCount: eventTypes.length,
         common: slot === 'common',
         endpoint,
         usesCommon: slot !== 'common' && !endpoint && view.common !== null,
@@ -108,17 +134,27 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
         canSave: state.result?.ok === true && state.result.url === state.value,
       };
     });
-    sendPage(context, res, 'webhooks', { title: 'Webhooks', section: 'webhooks' }, { rows }, status);
+    sendPage(
+      context,
+      res,
+      'webhooks',
+      { title: 'console.webhooks.title', section: 'webhooks' },
+      { rows },
+      status,
+    );
   };
 
   /** The row's slot from the form, or a 400 page / JSON. */
   const formSlot = (req: Request, res: Response): SlotName | undefined => {
     const slot = slotOf(field(req, 'slot'));
     if (slot) return slot;
-    const message = 'slot must be "common" or an event type of the catalog';
+    const message = say(context, res, 'console.webhooks.badSlot');
     setConsoleHeaders(res);
     if (wantsJson(req)) res.status(400).json({ error: { code: 'invalid_input', message, field: 'slot' } });
-    else sendPage(context, res, 'error', { title: 'Bad form' }, { heading: 'Bad form', message }, 400);
+    else {
+      const heading = say(context, res, 'console.error.badForm');
+      sendPage(context, res, 'error', { title: 'console.error.badForm' }, { heading, message }, 400);
+    }
     return undefined;
   };
 
@@ -129,20 +165,16 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
   /** Re-renders the page with an error on the row, or rethrows what is not a settings error. */
   const showError = async (res: Response, slot: SlotName, value: string | undefined, error: unknown) => {
     if (!(error instanceof UnsubError) || error.field === undefined) throw error;
-    const state: RowState = value === undefined ? { error: error.message } : { value, error: error.message };
+    const message = settingsErrorText(i18nOf(context, res), error);
+    const state: RowState = value === undefined ? { error: message } : { value, error: message };
     await render(res, { [slot]: state }, statusOf(error));
   };
 
   router.get('/settings/webhooks', requirePage(context), async (req, res) => {
     const states: Partial<Record<SlotName, RowState>> = {};
-    for (const [param, text] of [
-      ['saved', 'Saved.'],
-      ['removed', 'Removed: events of this type go to the common URL, if any.'],
-      ['rotated', 'New signing secret made; the previous one keeps signing for 24 hours.'],
-      ['enabled', 'Enabled: new events are delivered again; replay its disabled deliveries on Deliveries.'],
-    ] as const) {
+    for (const param of ['saved', 'removed', 'rotated', 'enabled'] as const) {
       const slot = slotOf(queryParam(req, param));
-      if (slot) states[slot] = { notice: text };
+      if (slot) states[slot] = { notice: say(context, res, `console.webhooks.notice.${param}`) };
     }
     await render(res, states);
   });
@@ -159,10 +191,11 @@ export function webhookSettingsRoutes(context: ConsoleContext): Router {
       } catch (error) {
         if (!(error instanceof UnsubError) || !wantsJson(req)) return showError(res, slot, url, error);
         setConsoleHeaders(res);
-        res.status(statusOf(error)).json({ error: { code: error.code, message: error.message } });
+        const message = settingsErrorText(i18nOf(context, res), error);
+        res.status(statusOf(error)).json({ error: { code: error.code, message } });
         return;
       }
-      const json = resultJson(url, result);
+      const json = resultJson(i18nOf(context, res), url, result);
       if (wantsJson(req)) {
         setConsoleHeaders(res);
         res.json(json);

@@ -6,6 +6,15 @@
 /* global document, window */
 'use strict';
 
+/* The page's texts for what the scripts write, in the page's language (`<body data-texts>`). */
+function consoleTexts() {
+  try {
+    return JSON.parse(document.body.getAttribute('data-texts') || '{}');
+  } catch {
+    return {};
+  }
+}
+
 (function () {
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -22,22 +31,15 @@
     return box;
   }
 
+  var texts = consoleTexts();
+
   function showResult(container, result) {
     container.textContent = '';
-    var verdict = el(
-      'p',
-      'verdict ' + (result.ok ? 'ok' : 'bad'),
-      (result.ok ? 'Passed' : 'Failed') +
-        ': ' +
-        (result.status ? 'HTTP ' + result.status : 'no response') +
-        ' in ' +
-        result.durationMs +
-        ' ms',
-    );
-    container.appendChild(verdict);
+    // The verdict comes written by the server, in the page's language.
+    container.appendChild(el('p', 'verdict ' + (result.ok ? 'ok' : 'bad'), result.verdict));
     if (result.error) container.appendChild(el('p', 'small', result.error));
-    container.appendChild(details('Response', result.responseExcerpt, 'excerpt', !result.ok));
-    container.appendChild(details('Sample body sent', result.sent, 'sent', true));
+    container.appendChild(details(texts.response, result.responseExcerpt, 'excerpt', !result.ok));
+    container.appendChild(details(texts.sampleSent, result.sent, 'sent', true));
   }
 
   function showError(container, message) {
@@ -67,7 +69,7 @@
       update();
       test.disabled = true;
       test.setAttribute('aria-busy', 'true');
-      showError(result, 'Testing…');
+      showError(result, texts.testing);
       result.firstChild.className = 'verdict';
       fetch(form.getAttribute('data-test-action'), {
         method: 'POST',
@@ -84,7 +86,7 @@
           }
           return response.json().then(function (body) {
             if (!response.ok) {
-              showError(result, (body && body.error && body.error.message) || 'The test could not be run.');
+              showError(result, (body && body.error && body.error.message) || texts.testFailed);
               return;
             }
             showResult(result, body);
@@ -93,7 +95,7 @@
           });
         })
         .catch(function () {
-          showError(result, 'The console did not answer; check the connection and try again.');
+          showError(result, texts.noAnswer);
         })
         .then(function () {
           test.disabled = false;
@@ -137,6 +139,8 @@
  * headers and text part follow the editor as the sender types. Without this script Check and
  * Preview post normally and the server renders the same results. */
 (function () {
+  var texts = consoleTexts();
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -149,7 +153,7 @@
     item.appendChild(el('code', '', problem.part + ':' + problem.line + ':' + problem.column));
     item.appendChild(document.createTextNode(' '));
     item.appendChild(el('code', '', problem.code));
-    item.appendChild(document.createTextNode(' ' + (warning ? 'warning: ' : '') + problem.message));
+    item.appendChild(document.createTextNode(' ' + (warning ? texts.warning + ' ' : '') + problem.message));
     if (problem.hint) item.appendChild(el('span', 'small', ' (' + problem.hint + ')'));
     return item;
   }
@@ -158,7 +162,8 @@
     box.textContent = '';
     if (body.formError) box.appendChild(el('p', 'error', body.formError.message));
     if (body.errors.length > 0) {
-      box.appendChild(el('p', 'error', 'Found ' + body.errors.length + ' error(s) to fix.'));
+      // Counted by the server with the page language's plural rules.
+      box.appendChild(el('p', 'error', body.texts.found));
       var errors = el('ul', 'problems');
       body.errors.forEach(function (problem) {
         errors.appendChild(problemItem(problem, false));
@@ -173,7 +178,7 @@
       box.appendChild(warnings);
     }
     if (!body.formError && body.errors.length === 0 && body.warnings.length === 0)
-      box.appendChild(el('p', 'verdict ok', 'No problems found.'));
+      box.appendChild(el('p', 'verdict ok', body.texts.clean));
   }
 
   function showPreview(preview) {
@@ -211,9 +216,7 @@
           return response.json().then(function (result) {
             if (!response.ok) {
               box.textContent = '';
-              box.appendChild(
-                el('p', 'error', (result.error && result.error.message) || 'The check failed.'),
-              );
+              box.appendChild(el('p', 'error', (result.error && result.error.message) || texts.checkFailed));
               return;
             }
             showProblems(box, result);
@@ -222,9 +225,7 @@
         })
         .catch(function () {
           box.textContent = '';
-          box.appendChild(
-            el('p', 'error', 'The console did not answer; check the connection and try again.'),
-          );
+          box.appendChild(el('p', 'error', texts.noAnswer));
         });
     }
 

@@ -1,6 +1,8 @@
 // The console dashboard: draws its charts with Chart.js (loaded before this file, from the package)
 // from the console's stats JSON. Each chart's <figure> gets data-state="drawn" and data-points (the
-// non-zero values drawn) once it shows real data, or data-state="error" with the reason.
+// non-zero values drawn) once it shows real data, or data-state="error" with the reason. Each
+// chart's <figcaption> says in words what the chart shows (its text alternative, with the totals),
+// in the page's language (texts from <body data-texts>).
 /* global document, window */
 'use strict';
 
@@ -11,6 +13,19 @@
   const statsBase = root.getAttribute('data-stats');
   const palette = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
   const charts = {};
+  let texts = {};
+  try {
+    texts = JSON.parse(document.body.getAttribute('data-texts') || '{}');
+  } catch {
+    // Without texts the captions stay empty; the canvases keep their labels.
+  }
+  const sum = (values) => values.reduce((total, value) => total + (value || 0), 0);
+
+  /** Writes the chart's text alternative into its figure's caption. */
+  function caption(name, text) {
+    const note = root.querySelector('[data-chart="' + name + '"] figcaption');
+    if (note) note.textContent = text;
+  }
 
   const getJson = (path) =>
     fetch(statsBase + path, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(
@@ -34,9 +49,7 @@
     const figure = root.querySelector('[data-chart="' + name + '"]');
     if (!figure) return;
     figure.setAttribute('data-state', 'error');
-    const note = document.createElement('figcaption');
-    note.textContent = 'Could not load: ' + error.message;
-    figure.appendChild(note);
+    caption(name, texts.couldNotLoad + ' ' + error.message);
   }
 
   function draw(name, canvasId, config) {
@@ -63,7 +76,7 @@
       const values = data.days.map(() => 0);
       for (const row of rows) if (row.groupId === groupId) values[dayIndex.get(row.day)] += row.count;
       return {
-        label: names.get(groupId) || 'group ' + groupId,
+        label: names.get(groupId) || texts.group + ' ' + groupId,
         data: values,
         backgroundColor: palette[n % palette.length],
         stack: 'groups',
@@ -78,7 +91,13 @@
     });
     mark(
       'unsubscribes',
-      datasets.reduce((sum, set) => sum + nonZero(set.data), 0),
+      datasets.reduce((total, set) => total + nonZero(set.data), 0),
+    );
+    caption(
+      'unsubscribes',
+      [texts.total + ' ' + sum(datasets.map((set) => sum(set.data)))]
+        .concat(datasets.map((set) => set.label + ': ' + sum(set.data)))
+        .join('; '),
     );
     const bySource = new Map();
     for (const row of data.counts) bySource.set(row.source, (bySource.get(row.source) || 0) + row.count);
@@ -96,6 +115,12 @@
       },
     });
     mark('sources', sources.length);
+    caption(
+      'sources',
+      [texts.total + ' ' + sum([...bySource.values()])]
+        .concat(sources.map((s) => s + ': ' + bySource.get(s)))
+        .join('; '),
+    );
   }
 
   function loadDeliveries() {
@@ -103,9 +128,9 @@
     getJson('/stats/deliveries' + (endpoint ? '?endpoint=' + encodeURIComponent(endpoint) : ''))
       .then((data) => {
         const series = [
-          ['delivered', data.delivered, '#059669'],
-          ['retrying', data.retrying, '#d97706'],
-          ['failed', data.failed, '#dc2626'],
+          [texts.delivered, data.delivered, '#059669'],
+          [texts.retrying, data.retrying, '#d97706'],
+          [texts.failed, data.failed, '#dc2626'],
         ];
         draw('deliveries', 'chart-deliveries', {
           type: 'bar',
@@ -127,8 +152,9 @@
         });
         mark(
           'deliveries',
-          series.reduce((sum, [, values]) => sum + nonZero(values), 0),
+          series.reduce((total, [, values]) => total + nonZero(values), 0),
         );
+        caption('deliveries', series.map(([label, values]) => label + ': ' + sum(values)).join('; '));
       })
       .catch((error) => fail('deliveries', error));
   }
@@ -151,13 +177,15 @@
         data: {
           labels: data.hours.map(hour),
           datasets: [
-            { label: 'p50 ms', data: data.p50Ms, borderColor: '#2563eb', spanGaps: true },
-            { label: 'p99 ms', data: data.p99Ms, borderColor: '#dc2626', spanGaps: true },
+            { label: texts.p50, data: data.p50Ms, borderColor: '#2563eb', spanGaps: true },
+            { label: texts.p99, data: data.p99Ms, borderColor: '#dc2626', spanGaps: true },
           ],
         },
         options: { scales: { y: { beginAtZero: true } } },
       });
       mark('latency', nonZero(data.p50Ms));
+      const highest = Math.max(0, ...data.p99Ms.filter((value) => typeof value === 'number'));
+      caption('latency', texts.maxP99 + ' ' + highest);
     })
     .catch((error) => fail('latency', error));
 
@@ -169,8 +197,10 @@
         ? data.oldestPendingAt.replace('T', ' ').slice(0, 19) +
           ' UTC (' +
           data.oldestPendingAgeSeconds +
-          ' s ago)'
-        : 'none';
+          ' ' +
+          texts.secondsAgo +
+          ')'
+        : texts.none;
     })
     .catch(() => undefined);
 })();
