@@ -232,7 +232,7 @@ describeBrowser('the console in en and ru, accessible, in Chromium', (browser: (
   }
 
   test(
-    'keyboard only: sign in, switch to Russian (remembered), create and save a template',
+    'keyboard only: sign in, switch to Russian (remembered), create and save a template, delete it (confirmed)',
     { timeout: 120_000 },
     async (context) => {
       const app = await startFilledConsole(context);
@@ -277,6 +277,26 @@ describeBrowser('the console in en and ru, accessible, in Chromium', (browser: (
       const stored = await createMessageTemplates({ store: app.harness.store }).list();
       expect(stored.map((template) => template.name)).toContain('Keyboard letter');
       await checkPage(page, 'ru template saved');
+
+      // Deleting takes every version: Enter on the button alone brings the page back with the
+      // reason and keeps the template; Space ticks the confirmation, then Enter deletes.
+      const savedUrl = page.url();
+      await tabTo(page, '#delete-form button.danger');
+      await pressEnterAndWait(page);
+      expect(page.url()).toMatch(/\/templates\/\d+\?delete=unconfirmed#delete-form$/);
+      expect(await page.textContent('#delete-error')).toContain('Шаблон не удалён');
+      expect(await page.getAttribute('#delete-form input[name=confirm]', 'aria-invalid')).toBe('true');
+      await checkPage(page, 'ru template delete unconfirmed');
+      const kept = await createMessageTemplates({ store: app.harness.store }).list();
+      expect(kept.map((template) => template.name)).toContain('Keyboard letter');
+      await tabTo(page, '#delete-form input[name=confirm]');
+      await page.keyboard.press('Space');
+      await tabTo(page, '#delete-form button.danger');
+      await pressEnterAndWait(page);
+      expect(new URL(page.url()).pathname).toBe('/templates');
+      expect(page.url()).not.toBe(savedUrl);
+      const left = await createMessageTemplates({ store: app.harness.store }).list();
+      expect(left.map((template) => template.name)).not.toContain('Keyboard letter');
     },
   );
 

@@ -186,6 +186,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
       saved?: boolean;
       activated?: number;
       checked?: boolean;
+      deleteUnconfirmed?: boolean;
       formError?: { field: string; message: string };
     },
     status = 200,
@@ -227,6 +228,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
         saved: extra.saved,
         activated: extra.activated,
         checked: extra.checked,
+        deleteUnconfirmed: extra.deleteUnconfirmed,
         formError,
         errors: result.errors,
         warnings: result.warnings,
@@ -382,6 +384,7 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
           version: stored.version,
           activeVersion: stored.activeVersion,
           saved: queryParam(req, 'saved') === '1',
+          deleteUnconfirmed: queryParam(req, 'delete') === 'unconfirmed',
           ...(parseId(queryParam(req, 'activated')) === undefined
             ? {}
             : { activated: Number(queryParam(req, 'activated')) }),
@@ -426,6 +429,10 @@ export function templatesRoutes(context: ConsoleContext, options: TemplatesRoute
 
   router.post('/templates/:id/delete', ...requireTemplateForm(() => '/templates'), async (req, res) => {
     const id = parseId(req.params.id);
+    // Deleting takes every version with it: the form's box must be ticked (a stray Enter on the
+    // button alone only brings the page back with the reason).
+    if (id !== undefined && field(req, 'confirm') !== 'delete')
+      return redirectTo(context, res, `/templates/${id}?delete=unconfirmed#delete-form`);
     if (id !== undefined) await templates.remove(id).catch(() => undefined);
     redirectTo(context, res, '/templates');
   });
