@@ -750,8 +750,9 @@ export interface BackendCapabilities {
   /** Largest number of bound parameters in one statement (SQLite's default limit is 32766). */
   maxParameters: number;
   /**
-   * The dispatch verbs' fan-out (and claim) run as one statement each (data-modifying CTEs, window
-   * functions over the page, arrays as parameters), with no transaction around them. PostgreSQL:
+   * The dispatch verbs' fan-out, claim and completion of plain successes run as one statement each
+   * (data-modifying CTEs, window functions over the page, arrays or JSON as parameters), with no
+   * transaction around them. PostgreSQL:
    * every statement and BEGIN/COMMIT is a round trip the worker waits for. SQLite: false — it has
    * no data-modifying CTEs, and its statements are function calls in the store's thread.
    */

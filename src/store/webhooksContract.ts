@@ -508,6 +508,49 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       );
     });
 
+    // Successes only: the batch PostgreSQL records in one statement (`completeStatement.ts`).
+    test('completing successes only: a lost lease is neither applied, logged nor counted', async (context) => {
+      const store = await open(context);
+      await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret: secretA, at: t0 });
+      await store.appendEvents([sent(1), sent(2)], t0);
+      await store.fanOutPending(t0, 10);
+      const [d1, d2] = await store.claimDeliveries({ owner: 'old', now: t0, leaseMs: 100, limit: 10 });
+      if (!d1 || !d2) throw new Error('expected two claims');
+      const [again] = await store.claimDeliveries({ owner: 'new', now: t0 + 100, leaseMs: 100, limit: 1 });
+      expect(again?.id).toBe(d1.id);
+      const applied = await store.completeAttempts([
+        result(d1.id, 'old', 'succeeded'),
+        result(d2.id, 'old', 'succeeded', {
+          attempt: { at: t0 + 7, status: 200, durationMs: 250, error: null, responseExcerpt: 'second' },
+        }),
+      ]);
+      expect(applied).toEqual([false, true]);
+      expect(await store.getDelivery(d1.id)).toMatchObject({
+        status: 'delivering',
+        leaseOwner: 'new',
+        attempts: 0,
+        attemptLog: [],
+      });
+      expect(await store.getDelivery(d2.id)).toMatchObject({
+        status: 'succeeded',
+        leaseOwner: null,
+        attempts: 1,
+        lastStatus: 200,
+        attemptLog: [
+          expect.objectContaining({ at: t0 + 7, status: 200, durationMs: 250, responseExcerpt: 'second' }),
+        ],
+      });
+      expect(await store.deliveriesByHour({ from: t0 - hour, to: t0 + hour })).toEqual([
+        { hour: Math.floor(t0 / hour) * hour, status: 'succeeded', retrying: false, count: 1 },
+      ]);
+      expect(await store.attemptLatencyByHour({ from: t0 - hour, to: t0 + hour })).toMatchObject([
+        { count: 1, p50Ms: 250 },
+      ]);
+      // The late result again, now alone: still nothing.
+      expect(await store.completeAttempts([result(d1.id, 'old', 'succeeded')])).toEqual([false]);
+      expect((await store.getDelivery(d1.id))?.attemptLog).toEqual([]);
+    });
+
     test('a retry whose endpoint was disabled meanwhile waits as disabled; release gives leases back', async (context) => {
       const store = await open(context);
       const endpoint = await store.putEndpoint({

@@ -13,6 +13,7 @@ import { m007SmsReplies } from './m007SmsReplies.js';
 import { m008Operations } from './m008Operations.js';
 import { m009ScaleOut } from './m009ScaleOut.js';
 import { m010StatsRollups } from './m010StatsRollups.js';
+import { m011LeanDeliveryIndexes } from './m011LeanDeliveryIndexes.js';
 
 export type { Migration } from './migration.js';
 
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   m008Operations,
   m009ScaleOut,
   m010StatsRollups,
+  m011LeanDeliveryIndexes,
 ];

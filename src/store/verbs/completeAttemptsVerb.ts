@@ -2,8 +2,10 @@
  * @module `completeAttempts`: records a batch of attempts and their outcomes in one transaction,
  * each fenced by its lease, then updates the endpoints' failure runs and disables.
  *
- * The common case — a plain success — is written in groups (one UPDATE per lease and status code,
- * ids in a padded `IN` list) and the attempt rows in fixed-size multi-row INSERTs: on PostgreSQL
+ * On PostgreSQL a batch of plain successes only is one statement (`completeStatement.ts`); other
+ * batches are this transaction. In it the common case — a plain success — is written in groups
+ * (one UPDATE per lease and status code, ids in a padded `IN` list) and the attempt rows in
+ * fixed-size multi-row INSERTs: on PostgreSQL
  * every statement is a network round trip, and on SQLite a few reused prepared statements beat
  * one statement per row. Other outcomes (retries, failures, disables) are rarer and go row by row.
  * The batch's counts for the dashboard go into the hourly rollups once per batch: on PostgreSQL in
@@ -19,6 +21,7 @@ import {
   type SqlValue,
 } from '../sqlExecutor.js';
 import type { CompleteAttemptInput, WebhooksStore } from '../types.js';
+import { createCompleteStatement, isPlainSuccess } from './completeStatement.js';
 import { parkPendingDeliveries } from './endpointsVerbs.js';
 import { addToRollups, rollupBinds, rollupDialects, rollupParams, rollupRows } from './statsRollups.js';
 
@@ -96,13 +99,6 @@ async function settleEndpoints(tx: SqlSession, tallies: Map<number, EndpointTall
   }
 }
 
-/** A plain success: written in a group. */
-function isPlainSuccess(result: CompleteAttemptInput): boolean {
-  return (
-    result.outcome === 'succeeded' && result.disableEndpoint === undefined && result.attempt.error === null
-  );
-}
-
 /** The `completeAttempts` verb on one executor. */
 export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<WebhooksStore, 'completeAttempts'> {
   // The row ids select; the status index must not (see `noIndexPrefix`).
@@ -126,9 +122,14 @@ export function createCompleteAttemptsVerb(executor: SqlExecutor): Pick<Webhooks
   const insertAttemptsWithRollupsSql = sqlShapes(
     (rows: number) => `${rollups.withClause?.sql ?? ''}${insertAttemptsSql(rows)}`,
   );
+  // A batch of plain successes (the common one) as one statement where the backend has them.
+  const completeStatement = executor.capabilities.singleStatementDispatch
+    ? createCompleteStatement(executor)
+    : undefined;
   return {
     completeAttempts(results) {
       if (results.length === 0) return Promise.resolve([]);
+      if (completeStatement && results.every(isPlainSuccess)) return completeStatement(results);
       return executor.transaction(async (tx) => {
         const applied = new Array<boolean>(results.length).fill(false);
         const endpointOf = new Map<number, number>();

@@ -39,15 +39,34 @@ const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_a
     AND endpoint_id IN (SELECT id FROM endpoints WHERE disabled_at IS NULL AND removed_at IS NULL)`;
 
 /**
- * Counts the pending deliveries (leased or not) from an index alone, per backend: SQLite is told to
- * read the partial index of pending rows (`deliveries_claim`, migration 9), whose entries are three
- * small integers (it would pick the
- * `(status, event_id)` index by its equality, whose entries each repeat the status text: four times
- * slower at 100,000 pending); PostgreSQL's planner, which keeps statistics, picks by itself.
+ * Counts the pending deliveries (`n`, leased or not) and the leased ones (`leased`) from indexes
+ * alone, per backend. SQLite is told to read the partial index of pending rows (`deliveries_claim`,
+ * migration 9), whose entries are three small integers (it would pick the `(status, event_id)`
+ * index by its equality, whose entries each repeat the status text: four times slower at 100,000
+ * pending), and the small partial index of leased rows (`deliveries_leased`, migration 5).
+ * PostgreSQL has no `deliveries_leased` since migration 11 (an entry per delivery at fan-out for
+ * this count only); its claim index carries `lease_owner`, so one index-only scan gives both.
+ * Every verb that finishes a delivery clears its lease, so leased rows are pending rows.
  */
-const pendingCountSql: Record<BackendName, string> = {
-  sqlite: "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending'",
-  postgres: "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'",
+const unfinishedCountSql: Record<BackendName, string> = {
+  sqlite: `SELECT 'pending' AS status,
+      (SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending') AS n,
+      (SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL) AS leased`,
+  postgres: `SELECT 'pending' AS status, COUNT(*) AS n, COUNT(lease_owner) AS leased
+    FROM deliveries WHERE status = 'pending'`,
+};
+
+/**
+ * The smallest event id among pending deliveries, per backend. SQLite: one entry of the
+ * `(status, event_id)` index. PostgreSQL reads the claim index, which carries `event_id` since
+ * migration 11 (index-only, the pending rows only); `event_id + 0` keeps its planner from turning
+ * the MIN into "first pending row in `event_id` order" through the unique `(event_id, endpoint_id)`
+ * index, which it costs as a short scan (1 % pending, spread evenly) but which reads the whole
+ * delivered history first: pending deliveries are the newest.
+ */
+const oldestPendingEventSql: Record<BackendName, string> = {
+  sqlite: "SELECT MIN(event_id) FROM deliveries WHERE status = 'pending'",
+  postgres: "SELECT MIN(event_id + 0) FROM deliveries WHERE status = 'pending'",
 };
 
 /** The delivery log verbs on one executor. */
@@ -119,14 +138,12 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
         DeliveryStatus,
         number
       >;
-      // Without history: index-only counts, the pending range of the (status, event_id) index and
-      // the small partial index of leased deliveries (migration 5), never a row of the table.
+      // Without history: index-only counts of the unfinished rows (`unfinishedCountSql`), never a
+      // row of the table.
       const counts = await executor.all<{ status: string; n: number; leased: number }>(
         history
           ? 'SELECT status, COUNT(*) AS n, COUNT(lease_owner) AS leased FROM deliveries GROUP BY status'
-          : `SELECT 'pending' AS status,
-               (${pendingCountSql[executor.capabilities.name]}) AS n,
-               (SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL) AS leased`,
+          : unfinishedCountSql[executor.capabilities.name],
       );
       for (const row of counts) byStatus[row.status as DeliveryStatus] = Number(row.n) - Number(row.leased);
       byStatus.delivering = counts.reduce((sum, row) => sum + Number(row.leased), 0);
@@ -134,10 +151,9 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
         'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE dispatched_at IS NULL',
       );
       // Outbox ids grow with time, so the unfinished delivery of the smallest event id belongs to the
-      // oldest event; with the (status, event_id) index this MIN reads one index entry.
+      // oldest event (see `oldestPendingEventSql`).
       const [oldestDelivery] = await executor.all<{ oldest: number | null }>(
-        `SELECT created_at AS oldest FROM outbox
-         WHERE id = (SELECT MIN(event_id) FROM deliveries WHERE status = 'pending')`,
+        `SELECT created_at AS oldest FROM outbox WHERE id = (${oldestPendingEventSql[executor.capabilities.name]})`,
       );
       const candidates = [outbox?.oldest, oldestDelivery?.oldest]
         .filter((value): value is number => value !== null && value !== undefined)

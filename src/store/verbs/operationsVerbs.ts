@@ -143,18 +143,21 @@ export function createOperationsVerbs(executor: SqlExecutor): OperationsStore {
     },
 
     async backlogStats() {
-      // Counted through the deliveries_status index (status, event_id) and the outbox's partial
-      // index. The oldest pending delivery is found by its event (ids grow with time, so the
-      // smallest pending event_id is the oldest): two index seeks, not a visit of every pending row.
+      // Counted through an index of the pending rows (SQLite: deliveries_status (status, event_id);
+      // PostgreSQL: deliveries_claim, which carries event_id since migration 11) and the outbox's
+      // partial index. The oldest pending delivery is found by its event (ids grow with time, so the
+      // smallest pending event_id is the oldest), not by a visit of every pending row. `delivering`
+      // is not a stored status (a pending row under a lease), and `= 'pending'` is what lets
+      // PostgreSQL prove the partial claim index applies.
       const [deliveries] = await executor.all<{ n: number | string; event_id: number | string | null }>(
-        `SELECT COUNT(*) AS n, MIN(event_id) AS event_id FROM deliveries WHERE status IN ('pending', 'delivering')`,
+        `SELECT COUNT(*) AS n, MIN(event_id) AS event_id FROM deliveries WHERE status = 'pending'`,
       );
       const [oldestDelivery] =
         deliveries?.event_id === null || deliveries?.event_id === undefined
           ? []
           : await executor.all<{ oldest: number | string | null }>(
               `SELECT MIN(created_at) AS oldest FROM deliveries
-               WHERE event_id = ? AND status IN ('pending', 'delivering')`,
+               WHERE event_id = ? AND status = 'pending'`,
               [deliveries.event_id],
             );
       const [outbox] = await executor.all<{ n: number | string; oldest: number | string | null }>(
