@@ -6,6 +6,7 @@ import Handlebars from 'handlebars';
 import { parseTemplate, type TagError, type TagNode } from '../../grammar/index.js';
 import type { Channel } from '../links/index.js';
 import { checkHandlebars } from './checkHandlebars.js';
+import { jsonBodyProgram, jsonHelperName, registerJsonHelper, type JsonBodyState } from './jsonBody.js';
 import { GroupResolver, type GroupCatalog } from './groupCatalog.js';
 import { buildSlotTable, type LinkSlot } from './linkSlots.js';
 import { linkHelperName, rewriteTags } from './rewriteTags.js';
@@ -63,6 +64,11 @@ export interface CompiledTemplate {
   readonly slotKeys: readonly string[];
   /** @internal Renders a context; `render` supplies the link state. */
   readonly run: (context: object, state: LinkHelperState) => string;
+  /**
+   * @internal Renders a context into `JSON.stringify(html)` without its quotes (see `jsonBody.ts`);
+   * undefined when the template cannot have that variant. `state.fallback` set: render again with `run`.
+   */
+  readonly runJson: ((context: object, state: JsonBodyState) => string) | undefined;
 }
 
 /** What `compile` returns: never throws for a bad template. */
@@ -78,6 +84,7 @@ function createEnvironment(): typeof Handlebars {
   env.registerHelper(linkHelperName, function (slot: unknown, options: Handlebars.HelperOptions) {
     return (options.data as { unsub: LinkHelperState }).unsub.link(slot as number);
   });
+  registerJsonHelper(env);
   return env;
 }
 
@@ -139,12 +146,29 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   // knownHelpersOnly: a `{{name}}` is always a lookup in the data, never a helper found at run time;
   // Handlebars' prototype-access protections stay at their defaults (off for every property).
   // An SMS is plain text, like a text part: merge fields go in as written (`Tom & Jerry`).
-  const fn = env.compile(rewritten, {
+  const noEscape = options.format === 'text' || options.channel === 'sms';
+  const compileOptions = {
     knownHelpers: { [linkHelperName]: true, log: false },
     knownHelpersOnly: true,
     strict: false,
-    noEscape: options.format === 'text' || options.channel === 'sms',
-  });
+    noEscape,
+  };
+  const fn = env.compile(rewritten, compileOptions);
+  // The JSON variant's AST is already whitespace-processed: standalone lines must not be stripped twice.
+  const jsonProgram = jsonBodyProgram(rewritten, !noEscape);
+  let jsonFn =
+    jsonProgram === undefined
+      ? undefined
+      : env.compile(jsonProgram, {
+          ...compileOptions,
+          knownHelpers: { ...compileOptions.knownHelpers, [jsonHelperName]: true },
+          ignoreStandalone: true,
+        });
+  try {
+    jsonFn?.({}, { data: { unsub: { link: () => '', fallback: false } } });
+  } catch {
+    jsonFn = undefined; // renders use JSON.stringify of the HTML instead
+  }
   const template: CompiledTemplate = Object.freeze({
     source,
     // Frozen down to the group id arrays: rendered links share them instead of copying.
@@ -158,6 +182,10 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
       table.slots.map((slot) => `${slot.action}|${slot.groupIds.join(',')}|${slot.redirectUrl ?? ''}`),
     ),
     run: (context: object, state: LinkHelperState) => fn(context, { data: { unsub: state } }),
+    runJson:
+      jsonFn === undefined
+        ? undefined
+        : (context: object, state: JsonBodyState) => jsonFn(context, { data: { unsub: state } }),
   });
   // Handlebars compiles lazily on the first call; do it now, so render never pays or fails for it.
   try {

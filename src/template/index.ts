@@ -14,7 +14,9 @@ export {
 export { measureSms, measureSmsTemplate, type SmsLength } from './measureSms.js';
 export {
   render,
+  renderJson,
   type Recipient,
+  type RenderJsonResult,
   type RenderOptions,
   type RenderResult,
   type RenderedLink,
