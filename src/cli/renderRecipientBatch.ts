@@ -12,7 +12,7 @@ import {
   type CompiledTemplate,
   type Recipient,
   type RenderOptions,
-} from '../template/index.js';
+} from '../template/runtime.js';
 import { forEachRow, type RecipientBatch } from './recipientBatches.js';
 
 /** What a batch renders with. */

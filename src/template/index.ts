@@ -11,6 +11,7 @@ export {
   type CompiledTemplate,
   type LinkForm,
 } from './compile.js';
+export { templateFromSpec, type TemplateSpec } from './templateProgram.js';
 export { measureSms, measureSmsTemplate, type SmsLength } from './measureSms.js';
 export {
   render,

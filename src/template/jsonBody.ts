@@ -12,7 +12,7 @@
  * functions in the data (Handlebars lambdas) are not supported.
  */
 import Handlebars from 'handlebars';
-import type { LinkHelperState } from './compile.js';
+import type { LinkHelperState } from './templateProgram.js';
 import { linkHelperName } from './rewriteTags.js';
 
 /** The state a JSON-body render reads: the links, and whether the render must be done the usual way. */

@@ -13,7 +13,12 @@ import {
   type LinkAction,
 } from '../links/index.js';
 import { matchLocale } from '../i18n/index.js';
-import { linkFormFor, type CompiledTemplate, type LinkForm, type LinkHelperState } from './compile.js';
+import {
+  linkFormFor,
+  type CompiledTemplate,
+  type LinkForm,
+  type LinkHelperState,
+} from './templateProgram.js';
 import { TemplateError } from './templateError.js';
 
 /** The contact a copy is rendered for; other fields are merge fields. */
