@@ -27,13 +27,17 @@ export const jsonHelperName = 'unsub_json';
 const escapeHtml = 1;
 const resolveLambda = 2;
 /**
- * The output opens its program (nothing but merge fields before it). Handlebars joins such outputs
- * with `+` and no string in front, so unescaped numbers or booleans there are added, not joined
- * (`{{{a}}}{{{b}}}` with 1 and 2 writes `3`): the variant leaves those to the usual render.
+ * The output opens its program (nothing but merge fields before it) and no text follows it there.
+ * Handlebars joins a program's outputs with `+` and no string in front, so unescaped numbers or
+ * booleans there are added, not joined (`{{{a}}}{{{b}}}` with 1 and 2 writes `3`), and a program of
+ * one output returns the value itself (to the block, and from it to where the block is): the
+ * variant leaves those to the usual render. Followed by text (`{{{points}}} points`), or after text
+ * (`points: {{#if p}}{{{p}}}{{/if}}`), the `+` joins strings, as here.
  */
 const leading = 4;
 
 /** Characters JSON.stringify escapes in a string (and the surrogates, which it escapes when alone). */
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
 const jsonSpecial = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** `JSON.stringify(text)` without its quotes. */
@@ -108,21 +112,27 @@ function wrapMustache(
   } as hbs.AST.MustacheStatement;
 }
 
-function transformProgram(program: hbs.AST.Program, escapeAll: boolean): hbs.AST.Program {
+/**
+ * @param risky whether a value other than a string coming out of this program could be added rather
+ *   than joined, or end up as the render's result (true for the template itself).
+ */
+function transformProgram(program: hbs.AST.Program, escapeAll: boolean, risky: boolean): hbs.AST.Program {
+  const isText = (statement: Statement | undefined) =>
+    statement?.type === 'ContentStatement' && (statement as hbs.AST.ContentStatement).value !== '';
   let first = true;
-  const body = program.body.map((statement) => {
-    const transformed = transformStatement(statement, escapeAll, first);
-    if (
-      statement.type === 'BlockStatement' ||
-      (statement.type === 'ContentStatement' && (statement as hbs.AST.ContentStatement).value !== '')
-    )
-      first = false;
+  const body = program.body.map((statement, index) => {
+    const next = program.body[index + 1];
+    // Leading, and not joined to text after it: added to the next output, or the program's result.
+    const atRisk = first && !isText(next) && (next !== undefined || risky);
+    const transformed = transformStatement(statement, escapeAll, atRisk);
+    // After a block, the joined value is a string (a block's program gives one, or was flagged).
+    if (statement.type === 'BlockStatement' || isText(statement)) first = false;
     return transformed;
   });
   return { ...program, body };
 }
 
-function transformStatement(statement: Statement, escapeAll: boolean, first: boolean): Statement {
+function transformStatement(statement: Statement, escapeAll: boolean, atRisk: boolean): Statement {
   switch (statement.type) {
     case 'ContentStatement': {
       const content = statement as hbs.AST.ContentStatement;
@@ -132,13 +142,14 @@ function transformStatement(statement: Statement, escapeAll: boolean, first: boo
     case 'CommentStatement':
       return statement;
     case 'MustacheStatement':
-      return wrapMustache(statement as hbs.AST.MustacheStatement, escapeAll, first);
+      return wrapMustache(statement as hbs.AST.MustacheStatement, escapeAll, atRisk);
     case 'BlockStatement': {
+      // `if`, `with`, `unless` return their program's value as it is: it is at risk where the block is.
       const block = statement as hbs.AST.BlockStatement;
       return {
         ...block,
-        program: block.program && transformProgram(block.program, escapeAll),
-        inverse: block.inverse && transformProgram(block.inverse, escapeAll),
+        program: block.program && transformProgram(block.program, escapeAll, atRisk),
+        inverse: block.inverse && transformProgram(block.inverse, escapeAll, atRisk),
         openStrip: noStrip,
         inverseStrip: noStrip,
         closeStrip: noStrip,
@@ -185,7 +196,7 @@ export function registerJsonHelper(env: typeof Handlebars): void {
  */
 export function jsonBodyProgram(rewritten: string, escapeAll: boolean): hbs.AST.Program | undefined {
   try {
-    return transformProgram(Handlebars.parse(rewritten), escapeAll);
+    return transformProgram(Handlebars.parse(rewritten), escapeAll, true);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
