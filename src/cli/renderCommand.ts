@@ -178,8 +178,7 @@ async function run(templateFile: string, options: RenderCommandOptions): Promise
     threads <= 1
       ? localRunner(renderer)
       : await startRenderThreads(threads, {
-          source: compiled.source,
-          groups: compiled.groups,
+          spec: template.spec,
           keysFile: config.keysFile,
           maxAgeDays: config.linkMaxAgeDays,
           base,

@@ -6,7 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyRing } from '../links/index.js';
-import { render, type CompiledTemplate, type Recipient, type RenderOptions } from '../template/index.js';
+import {
+  render,
+  renderJson,
+  type CompiledTemplate,
+  type Recipient,
+  type RenderOptions,
+} from '../template/runtime.js';
 import { forEachRow, type RecipientBatch } from './recipientBatches.js';
 
 /** What a batch renders with. */
@@ -44,15 +50,17 @@ export function renderRecipientBatch(renderer: BatchRenderer, batch: RecipientBa
   let rows = 0;
   forEachRow(batch, (_number, _where, recipient) => {
     if (typeof recipient === 'string') return;
-    const result = render(renderer.template, recipient, undefined, optionsFor(recipient, base));
     rows++;
     if (out === undefined) {
-      // One NDJSON line; the same keys, in the same order, as `{ contactId, ...result }`.
+      // One NDJSON line; the same keys, in the same order, as `{ contactId, ...result }`. The HTML
+      // comes JSON-escaped from the render (escaping it afterwards was a second pass over 10 KB).
+      const result = renderJson(renderer.template, recipient, undefined, optionsFor(recipient, base));
       lines!.add(
-        `{"contactId":${recipient.contactId},"html":${JSON.stringify(result.html)},"headers":${JSON.stringify(result.headers)},"links":${JSON.stringify(result.links)}}\n`,
+        `{"contactId":${recipient.contactId},"html":${result.json},"headers":${JSON.stringify(result.headers)},"links":${JSON.stringify(result.links)}}\n`,
       );
       return;
     }
+    const result = render(renderer.template, recipient, undefined, optionsFor(recipient, base));
     const json = renderer.format === 'json';
     const body = json ? `${JSON.stringify(result, null, 2)}\n` : result.html;
     writeFileSync(path.join(out, `${recipient.contactId}.${json ? 'json' : 'html'}`), body);

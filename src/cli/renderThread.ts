@@ -1,29 +1,27 @@
 /**
- * @module A render thread of `unsub render`: compiles the template and loads the key ring once,
+ * @module A render thread of `unsub render`: builds the template from the main thread's compiled
+ * spec (no grammar loaded) and loads the key ring once,
  * then checks or renders the batches the main thread sends, answering each with its id. Output
  * bytes are moved back (transferred), not copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyRing } from '../links/index.js';
-import { compile, TemplateError } from '../template/index.js';
+// The grammar-free entry: this thread never parses a template (see `template/runtime.ts`).
+import { templateFromSpec, TemplateError } from '../template/runtime.js';
 import { checkBatch } from './recipientBatches.js';
 import { renderRecipientBatch, type BatchRenderer } from './renderRecipientBatch.js';
 import type { RenderThreadData, RenderThreadReply, RenderThreadTask } from './renderThreads.js';
 
 const data = workerData as RenderThreadData;
-const compiled = compile(data.source, {
-  groups: data.groups,
-  channel: data.base.channel,
-  links: data.base.links,
-});
+const built = templateFromSpec(data.spec);
 const port = parentPort!;
 
-if (!compiled.ok) {
-  // The main thread compiled the same source first, so this is a changed file or a bug.
+if ('error' in built) {
+  // The main thread built the same spec first, so this is a bug.
   throw new TemplateError('render_failed', 'the template did not compile in the render thread');
 }
 const renderer: BatchRenderer = {
-  template: compiled.template,
+  template: built.template,
   keyRing: undefined,
   base: data.base,
   format: data.format,

@@ -5,15 +5,15 @@
  * whatever the batch size).
  */
 import { Worker } from 'node:worker_threads';
-import type { GroupCatalog, RenderOptions } from '../template/index.js';
+import type { RenderOptions, TemplateSpec } from '../template/index.js';
 import { TemplateError, type TemplateErrorCode } from '../template/index.js';
 import { checkBatch, type BatchCheck, type RecipientBatch } from './recipientBatches.js';
 import { renderRecipientBatch, type BatchRenderer, type RenderedBatch } from './renderRecipientBatch.js';
 
 /** What a render thread starts from (plain data: it crosses by structured clone). */
 export interface RenderThreadData {
-  source: string;
-  groups: GroupCatalog | undefined;
+  /** The template as the main thread compiled it: the thread builds it without the grammar. */
+  spec: TemplateSpec;
   keysFile: string;
   maxAgeDays: number | undefined;
   base: Omit<RenderOptions, 'keyRing'>;

@@ -18,7 +18,7 @@ export {
   type LintProblem,
   type TemplatePart,
 } from './compileMessage.js';
-export { renderMessage, type RenderedMessage } from './renderMessage.js';
+export { renderMessage, renderMessageJson, type RenderedMessage } from './renderMessage.js';
 export { buildEml, type EmlOptions } from './buildEml.js';
 export { contactFields, resolveRecipient, type RecipientInput } from './recipientInput.js';
 export { htmlToTextTemplate, textFromHtml } from './htmlToTextTemplate.js';

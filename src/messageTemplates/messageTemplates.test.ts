@@ -12,6 +12,7 @@ import {
   createCompiledCache,
   htmlToTextTemplate,
   renderMessage,
+  renderMessageJson,
   templateParts,
   type CompiledMessage,
   type TemplateParts,
@@ -210,6 +211,36 @@ describe('rendering a message', () => {
     const message = compiled({ channel: 'email', subject: 'x', html });
     expect(message.textSource).toBe('generated-per-render');
     expect(renderMessage(message, { contactId: 1, a: true }, options).text).toMatch(/https:\/\/unsub/);
+  });
+
+  it('renderMessageJson is JSON.stringify of renderMessage, byte for byte, for every kind of message', () => {
+    const messages = [
+      compiled({ channel: 'email', subject: 'Weekly for {{first_name}}\n{{city}}', html: newsletter }),
+      compiled({
+        channel: 'email',
+        subject: '{{first_name}}',
+        html: '<p>"{{first_name}}"</p><<link_unsubscribe>>',
+        text: '{{first_name}} \\ <<link_unsubscribe_manager>> {{{city}}}',
+      }),
+      compiled({ channel: 'email', subject: 'x', html: '<<link_unsubscribe>><img alt="{{#if a}}">x{{/if}}' }),
+      compiled({ channel: 'sms', text: 'Hi {{first_name}}: stop <<link_unsubscribe>>' }),
+    ];
+    const recipients = [
+      ...readFileSync('examples/recipients.ndjson', 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, 20)
+        .map((line) => JSON.parse(line) as { contactId: number }),
+      { contactId: 7, first_name: 'Жанна "\\" \u2028\u0001 😀', city: '\ud83d', a: true },
+      { contactId: 8, first_name: 5, city: '\ude00 <b>' },
+    ];
+    for (const message of messages) {
+      for (const recipient of recipients) {
+        expect(renderMessageJson(message, recipient, options)).toBe(
+          JSON.stringify(renderMessage(message, recipient, options)),
+        );
+      }
+    }
   });
 
   it('builds an .eml with RFC 2047 subject, List-Unsubscribe headers and multipart/alternative', async () => {

@@ -5,6 +5,7 @@
  */
 import {
   render,
+  renderJson,
   type Recipient,
   type RenderOptions,
   type RenderResult,
@@ -49,16 +50,57 @@ export function renderMessage(
   } else if (message.text !== undefined) {
     const part = render(message.text, recipient, undefined, shared);
     text = part.html;
-    // Links only the text part has (a hand-written text may differ) go before the header link.
-    const known = new Set(links.map((link) => link.url));
-    const extra = part.links.filter((link) => !link.header && !known.has(link.url));
-    if (extra.length > 0) links.splice(links.length - 1, 0, ...extra);
+    addTextLinks(links, part.links);
   } else {
     text = textFromHtml(body.html);
   }
-  const subject =
-    message.subject === undefined
-      ? null
-      : render(message.subject, recipient, undefined, shared).html.replace(/\s*[\r\n]+\s*/g, ' ');
+  const subject = subjectOf(message, recipient, shared);
   return { subject, html: message.html === undefined ? null : body.html, text, headers: body.headers, links };
+}
+
+/** Links only the text part has (a hand-written text may differ) go before the header link. */
+function addTextLinks(links: RenderedLink[], textLinks: readonly RenderedLink[]): void {
+  const known = new Set(links.map((link) => link.url));
+  const extra = textLinks.filter((link) => !link.header && !known.has(link.url));
+  if (extra.length > 0) links.splice(links.length - 1, 0, ...extra);
+}
+
+/** The subject line: line breaks from merge fields become spaces. */
+function subjectOf(message: CompiledMessage, recipient: Recipient, shared: RenderOptions): string | null {
+  if (message.subject === undefined) return null;
+  return render(message.subject, recipient, undefined, shared).html.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/**
+ * `JSON.stringify(renderMessage(message, recipient, options))`, byte for byte, with the HTML and
+ * text parts JSON-escaped while they render (the engine's `renderJson`) instead of walked again
+ * afterwards: the templates API writes every recipient as a JSON line.
+ * @throws TemplateError as `renderMessage`.
+ */
+export function renderMessageJson(
+  message: CompiledMessage,
+  recipient: Recipient,
+  options: Omit<RenderOptions, 'sharedLinks'>,
+): string {
+  // Text converted from each render's HTML needs the HTML as a string: the usual way.
+  if (message.html !== undefined && message.text === undefined) {
+    return JSON.stringify(renderMessage(message, recipient, options));
+  }
+  const shared: RenderOptions = {
+    ...options,
+    channel: options.channel ?? message.channel,
+    sharedLinks: new Map(),
+  };
+  const main = message.html ?? message.text!;
+  const body = renderJson(main, recipient, undefined, shared);
+  const links = body.links;
+  let text = body.json;
+  if (message.html !== undefined) {
+    const part = renderJson(message.text!, recipient, undefined, shared);
+    text = part.json;
+    addTextLinks(links, part.links);
+  }
+  const subject = subjectOf(message, recipient, shared);
+  // The keys in `RenderedMessage`'s order, as JSON.stringify writes them.
+  return `{"subject":${JSON.stringify(subject)},"html":${message.html === undefined ? 'null' : body.json},"text":${text},"headers":${JSON.stringify(body.headers)},"links":${JSON.stringify(links)}}`;
 }

@@ -2,13 +2,27 @@
  * @module `compile`: template source → a `CompiledTemplate` (a Handlebars function plus the link
  * slot table), or every problem found with its line and column. Compile once, render many.
  */
-import Handlebars from 'handlebars';
 import { parseTemplate, type TagError, type TagNode } from '../../grammar/index.js';
 import type { Channel } from '../links/index.js';
 import { checkHandlebars } from './checkHandlebars.js';
 import { GroupResolver, type GroupCatalog } from './groupCatalog.js';
-import { buildSlotTable, type LinkSlot } from './linkSlots.js';
-import { linkHelperName, rewriteTags } from './rewriteTags.js';
+import { buildSlotTable } from './linkSlots.js';
+import { rewriteTags } from './rewriteTags.js';
+import {
+  createEnvironment,
+  linkFormFor,
+  templateFromSpec,
+  type CompiledTemplate,
+  type LinkForm,
+} from './templateProgram.js';
+
+export {
+  linkFormFor,
+  type CompiledTemplate,
+  type LinkForm,
+  type LinkHelperState,
+  type TemplateSpec,
+} from './templateProgram.js';
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -34,52 +48,10 @@ export interface CompileOptions {
   format?: 'html' | 'text';
 }
 
-/** How links are written: a JWS under `/u/`, `/m/`, or a compact code under `/s/` (SMS). */
-export type LinkForm = 'jws' | 'compact';
-
-/** The link form for a channel unless one is given: compact for SMS, JWS otherwise. */
-export function linkFormFor(channel: Channel | undefined, links: LinkForm | undefined): LinkForm {
-  return links ?? (channel === 'sms' ? 'compact' : 'jws');
-}
-
-/** The per-render state the link helper reads from Handlebars' `@data` (set by `render`). */
-export interface LinkHelperState {
-  link(slot: number): string;
-}
-
-/** A compiled template. Immutable; safe to render any number of times. */
-export interface CompiledTemplate {
-  /** The source as given. */
-  readonly source: string;
-  /** The distinct links the template can produce. */
-  readonly slots: readonly LinkSlot[];
-  /** The slot whose URL goes into `List-Unsubscribe`. */
-  readonly headerSlot: number;
-  /** The template's tags in source order. */
-  readonly tags: readonly TagNode[];
-  /** Problems that did not stop compilation. */
-  readonly warnings: readonly TagError[];
-  /** @internal Per slot, a key equal for slots that sign the same claims (see `RenderOptions.sharedLinks`). */
-  readonly slotKeys: readonly string[];
-  /** @internal Renders a context; `render` supplies the link state. */
-  readonly run: (context: object, state: LinkHelperState) => string;
-}
-
 /** What `compile` returns: never throws for a bad template. */
 export type CompileResult =
   | { ok: true; template: CompiledTemplate; warnings: TagError[] }
   | { ok: false; errors: TagError[]; warnings: TagError[] };
-
-/** Each template gets its own Handlebars environment, so nothing registered elsewhere leaks in. */
-function createEnvironment(): typeof Handlebars {
-  const env = Handlebars.create();
-  // `log` would let a template write to the server's log; `checkHandlebars` refuses it too.
-  env.unregisterHelper('log');
-  env.registerHelper(linkHelperName, function (slot: unknown, options: Handlebars.HelperOptions) {
-    return (options.data as { unsub: LinkHelperState }).unsub.link(slot as number);
-  });
-  return env;
-}
 
 const byPosition = (a: TagError, b: TagError) => a.line - b.line || a.column - b.column;
 
@@ -136,39 +108,26 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   warnings.sort(byPosition);
   if (errors.length > 0) return { ok: false, errors, warnings };
 
-  // knownHelpersOnly: a `{{name}}` is always a lookup in the data, never a helper found at run time;
-  // Handlebars' prototype-access protections stay at their defaults (off for every property).
   // An SMS is plain text, like a text part: merge fields go in as written (`Tom & Jerry`).
-  const fn = env.compile(rewritten, {
-    knownHelpers: { [linkHelperName]: true, log: false },
-    knownHelpersOnly: true,
-    strict: false,
-    noEscape: options.format === 'text' || options.channel === 'sms',
-  });
-  const template: CompiledTemplate = Object.freeze({
-    source,
-    // Frozen down to the group id arrays: rendered links share them instead of copying.
-    slots: Object.freeze(
-      table.slots.map((slot) => Object.freeze({ ...slot, groupIds: Object.freeze(slot.groupIds) })),
-    ),
-    headerSlot: table.headerSlot,
-    tags: Object.freeze(tags),
-    warnings: Object.freeze(warnings),
-    slotKeys: Object.freeze(
-      table.slots.map((slot) => `${slot.action}|${slot.groupIds.join(',')}|${slot.redirectUrl ?? ''}`),
-    ),
-    run: (context: object, state: LinkHelperState) => fn(context, { data: { unsub: state } }),
-  });
-  // Handlebars compiles lazily on the first call; do it now, so render never pays or fails for it.
-  try {
-    template.run({}, { link: () => '' });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+  const built = templateFromSpec(
+    {
+      source,
+      rewritten,
+      noEscape: options.format === 'text' || options.channel === 'sms',
+      slots: table.slots,
+      headerSlot: table.headerSlot,
+      tags,
+      warnings,
+    },
+    env,
+  );
+  if ('error' in built) {
     return {
       ok: false,
-      errors: [{ code: 'handlebars_syntax', message: `Handlebars: ${message}`, line: 1, column: 1 }],
+      errors: [{ code: 'handlebars_syntax', message: `Handlebars: ${built.error}`, line: 1, column: 1 }],
       warnings,
     };
   }
+  const { template } = built;
   return { ok: true, template, warnings };
 }

@@ -11,10 +11,13 @@ export {
   type CompiledTemplate,
   type LinkForm,
 } from './compile.js';
+export { templateFromSpec, type TemplateSpec } from './templateProgram.js';
 export { measureSms, measureSmsTemplate, type SmsLength } from './measureSms.js';
 export {
   render,
+  renderJson,
   type Recipient,
+  type RenderJsonResult,
   type RenderOptions,
   type RenderResult,
   type RenderedLink,

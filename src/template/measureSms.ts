@@ -8,7 +8,7 @@
  */
 import type { TagError } from '../../grammar/index.js';
 import { KeyRing } from '../links/index.js';
-import type { CompiledTemplate } from './compile.js';
+import type { CompiledTemplate } from './templateProgram.js';
 import { render } from './render.js';
 
 const gsmBasic = new Set(

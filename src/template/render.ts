@@ -13,7 +13,12 @@ import {
   type LinkAction,
 } from '../links/index.js';
 import { matchLocale } from '../i18n/index.js';
-import { linkFormFor, type CompiledTemplate, type LinkForm, type LinkHelperState } from './compile.js';
+import {
+  linkFormFor,
+  type CompiledTemplate,
+  type LinkForm,
+  type LinkHelperState,
+} from './templateProgram.js';
 import { TemplateError } from './templateError.js';
 
 /** The contact a copy is rendered for; other fields are merge fields. */
@@ -192,18 +197,8 @@ function checkRecipient(recipient: Recipient): void {
   }
 }
 
-/**
- * Renders one recipient. The Handlebars context is `data` with the recipient's fields over it
- * (recipient wins on a clash); merge fields are HTML-escaped.
- * @throws TemplateError `invalid_recipient` for a missing or bad contactId, `invalid_render_options`
- *   for a missing key ring or base URL, `render_failed` when Handlebars or signing fails.
- */
-export function render(
-  compiled: CompiledTemplate,
-  recipient: Recipient,
-  data: Record<string, unknown> | undefined,
-  options: RenderOptions,
-): RenderResult {
+/** The checks and link state of one render, before the template runs. */
+function prepare(compiled: CompiledTemplate, recipient: Recipient, options: RenderOptions): RecipientLinks {
   checkRecipient(recipient);
   if (!options?.keyRing || typeof options.baseUrl !== 'string' || options.baseUrl === '') {
     throw new TemplateError('invalid_render_options', 'render needs options.keyRing and options.baseUrl');
@@ -218,10 +213,18 @@ export function render(
     compact,
     locale: recipientLocale(recipient, options.locale),
   };
-  const state = new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl, options.sharedLinks);
-  let html: string;
+  return new RecipientLinks(compiled, claims, options.keyRing, options.baseUrl, options.sharedLinks);
+}
+
+/** Runs a template body, turning whatever Handlebars throws into `render_failed`. */
+function runBody<S>(
+  recipient: Recipient,
+  run: (context: object, state: S) => string,
+  context: object,
+  state: S,
+): string {
   try {
-    html = compiled.run(data === undefined ? recipient : { ...data, ...recipient }, state);
+    return run(context, state);
   } catch (error) {
     if (error instanceof TemplateError) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -229,7 +232,64 @@ export function render(
       cause: error,
     });
   }
+}
+
+/** The header link after the body's links, and the headers. */
+function finish(compiled: CompiledTemplate, state: RecipientLinks): RenderResult['headers'] {
   const headerUrl = state.url(compiled.headerSlot);
   state.links.push(describe(compiled, compiled.headerSlot, headerUrl, true));
-  return { html, headers: listUnsubscribeHeaders(headerUrl), links: state.links };
+  return listUnsubscribeHeaders(headerUrl);
+}
+
+/**
+ * Renders one recipient. The Handlebars context is `data` with the recipient's fields over it
+ * (recipient wins on a clash); merge fields are HTML-escaped.
+ * @throws TemplateError `invalid_recipient` for a missing or bad contactId, `invalid_render_options`
+ *   for a missing key ring or base URL, `render_failed` when Handlebars or signing fails.
+ */
+export function render(
+  compiled: CompiledTemplate,
+  recipient: Recipient,
+  data: Record<string, unknown> | undefined,
+  options: RenderOptions,
+): RenderResult {
+  const state = prepare(compiled, recipient, options);
+  const context = data === undefined ? recipient : { ...data, ...recipient };
+  const html = runBody(recipient, compiled.run, context, state);
+  return { html, headers: finish(compiled, state), links: state.links };
+}
+
+/** `render`'s result with the HTML as JSON text. */
+export interface RenderJsonResult {
+  /** Exactly `JSON.stringify(html)` of the HTML `render` gives (quotes included). */
+  json: string;
+  headers: RenderResult['headers'];
+  links: RenderedLink[];
+}
+
+/**
+ * Renders one recipient as `render` does, giving the HTML as the JSON string `JSON.stringify`
+ * would make of it, byte for byte, but escaped while it is made (the template's text was escaped
+ * once when it compiled), so the HTML is not walked a second time. For recipients and data that
+ * `JSON.parse` or a CSV reader made (no functions among the values).
+ * @throws TemplateError as `render`.
+ */
+export function renderJson(
+  compiled: CompiledTemplate,
+  recipient: Recipient,
+  data: Record<string, unknown> | undefined,
+  options: RenderOptions,
+): RenderJsonResult {
+  const state = prepare(compiled, recipient, options) as RecipientLinks & { fallback: boolean };
+  const context = data === undefined ? recipient : { ...data, ...recipient };
+  let json: string | undefined;
+  if (compiled.runJson !== undefined) {
+    state.fallback = false;
+    const body = runBody(recipient, compiled.runJson, context, state);
+    // A value that split a surrogate pair, or one Handlebars would add rather than join: only the
+    // usual render is right. The links signed so far are reused (same URLs, same order).
+    if (!state.fallback) json = `"${body}"`;
+  }
+  json ??= JSON.stringify(runBody(recipient, compiled.run, context, state));
+  return { json, headers: finish(compiled, state), links: state.links };
 }

@@ -9,6 +9,7 @@
 import {
   MessageTemplateError,
   renderMessage,
+  renderMessageJson,
   type CompiledMessage,
   type RenderedMessage,
 } from '../../messageTemplates/index.js';
@@ -62,11 +63,6 @@ export function errorLine(line: number, error: unknown): string {
   return JSON.stringify({ line, error: detail });
 }
 
-/** The answer line of a rendered line (without newline). */
-function successLine(line: number, recipient: Recipient, value: RenderedMessage): string {
-  return JSON.stringify({ line, contactId: recipient.contactId, ...value });
-}
-
 /**
  * Renders one recipient, naming the recipient's field in the engine's errors (`prefix` =
  * `recipient.` for a single render, `` for a batch line).
@@ -79,19 +75,53 @@ export function renderFor(
   messageUid: string | undefined,
   prefix: string,
 ): RenderedMessage {
+  return withRecipientErrors(prefix, () =>
+    renderMessage(message, recipient, renderOptionsOf(message, settings, messageUid)),
+  );
+}
+
+/** The engine's options for one recipient. */
+function renderOptionsOf(
+  message: CompiledMessage,
+  settings: Omit<RenderSettings, 'nowMs'> & { now: () => number },
+  messageUid: string | undefined,
+) {
+  return {
+    keyRing: settings.keyRing,
+    baseUrl: settings.baseUrl,
+    channel: settings.channel ?? message.channel,
+    now: settings.now,
+    ...(messageUid === undefined ? {} : { messageUid }),
+  };
+}
+
+/** Runs a render, turning the engine's errors into `invalid_recipient` naming the field. */
+function withRecipientErrors<T>(prefix: string, body: () => T): T {
   try {
-    return renderMessage(message, recipient, {
-      keyRing: settings.keyRing,
-      baseUrl: settings.baseUrl,
-      channel: settings.channel ?? message.channel,
-      now: settings.now,
-      ...(messageUid === undefined ? {} : { messageUid }),
-    });
+    return body();
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     const field = error.field === undefined ? prefix.replace(/\.$/, '') || 'line' : prefix + error.field;
     throw new MessageTemplateError('invalid_recipient', error.message, { field, cause: error });
   }
+}
+
+/**
+ * The answer line of a rendered line (without newline): `JSON.stringify({ line, contactId,
+ * ...renderMessage(…) })`, with the parts JSON-escaped while they render (`renderMessageJson`).
+ */
+function successLine(
+  message: CompiledMessage,
+  settings: Omit<RenderSettings, 'nowMs'> & { now: () => number },
+  line: number,
+  recipient: Recipient,
+  messageUid: string | undefined,
+): string {
+  const json = withRecipientErrors('', () =>
+    renderMessageJson(message, recipient, renderOptionsOf(message, settings, messageUid)),
+  );
+  // contactId is a safe integer (checked), so it writes as JSON.stringify would write it.
+  return `{"line":${line},"contactId":${recipient.contactId},${json.slice(1)}`;
 }
 
 /** The error of a line over `maxBatchLineLength`. */
@@ -155,7 +185,7 @@ export function answerRecipient(
   uid: string | undefined,
 ): { ok: boolean; text: string } {
   try {
-    return { ok: true, text: successLine(line, recipient, renderFor(message, recipient, settings, uid, '')) };
+    return { ok: true, text: successLine(message, settings, line, recipient, uid) };
   } catch (error) {
     return { ok: false, text: errorLine(line, error) };
   }
