@@ -4,7 +4,8 @@
  * read while a bounded number of batches are in flight (so output order holds and memory stays flat
  * whatever the batch size).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../threads/index.js';
 import type { RenderOptions, TemplateSpec } from '../template/index.js';
 import { TemplateError, type TemplateErrorCode } from '../template/index.js';
 import { checkBatch, type BatchCheck, type RecipientBatch } from './recipientBatches.js';
@@ -48,17 +49,14 @@ export function localRunner(renderer: BatchRenderer): BatchRunner {
   };
 }
 
-/** A render thread on `renderThread.js` (or `.ts` from source, under tsx or vitest). */
+/** A render thread on `renderThread` (compiled, or from source under tsx or vitest). */
 function startWorker(data: RenderThreadData): Worker {
-  const source = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./renderThread.${source ? 'ts' : 'js'}`, import.meta.url);
   // A larger young generation: a batch makes megabytes of short-lived strings, and with the default
   // the thread spent a tenth of its time in scavenges.
-  const resourceLimits = { maxYoungGenerationSizeMb: 64 };
-  if (!source) return new Worker(entry, { workerData: data, resourceLimits });
-  // From source the thread needs the TypeScript loader (a dev dependency) before the entry loads.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits });
+  return startSiblingWorker(import.meta.url, 'renderThread', {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
 }
 
 interface Pending {

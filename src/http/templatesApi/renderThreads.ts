@@ -6,7 +6,8 @@
  * recipient and gets its JSON answer back. Both ways run the same functions (`batchLines.ts`), so
  * the answers are byte-identical.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../../threads/index.js';
 import type { KeyRing, KeyRingThreadData } from '../../links/index.js';
 import {
   MessageTemplateError,
@@ -95,16 +96,13 @@ export function localRenderer(keyRing: KeyRing): MessageRenderer {
   };
 }
 
-/** A render thread on `renderThread.js` (or `.ts` from source, under tsx or vitest). */
+/** A render thread on `renderThread` (compiled, or from source under tsx or vitest). */
 function startWorker(data: RenderThreadData): Worker {
-  const source = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./renderThread.${source ? 'ts' : 'js'}`, import.meta.url);
   // A larger young generation: a block makes megabytes of short-lived strings (as in `unsub render`'s threads).
-  const resourceLimits = { maxYoungGenerationSizeMb: 64 };
-  if (!source) return new Worker(entry, { workerData: data, resourceLimits });
-  // From source the thread needs the TypeScript loader (a dev dependency) before the entry loads.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits });
+  return startSiblingWorker(import.meta.url, 'renderThread', {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
 }
 
 interface Pending {

@@ -18,7 +18,8 @@
  * Like `openSqliteExecutor`, the stores of one process on one file share one thread.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../../threads/index.js';
 import { StoreError, type StoreErrorCode } from '../storeError.js';
 import type { Store } from '../types.js';
 import { packArgs, unpackResult } from './threadCodec.js';
@@ -80,14 +81,9 @@ export function deserializeError(error: SerializedError): Error {
   return rebuilt;
 }
 
-/** A worker on `name` (`./name.js` compiled, or `./name.ts` from source under tsx or vitest). */
+/** A worker on `name` beside this module (compiled, or from source under tsx or vitest). */
 function startWorker(name: string, data: unknown): Worker {
-  const source = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./${name}.${source ? 'ts' : 'js'}`, import.meta.url);
-  if (!source) return new Worker(entry, { workerData: data });
-  // From source the thread needs the TypeScript loader (a dev dependency) before the entry loads.
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startSiblingWorker(import.meta.url, name, { workerData: data });
 }
 
 /** Starts the store thread's worker. */
