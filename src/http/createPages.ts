@@ -92,6 +92,13 @@ export interface PageViews {
 /** Renders full HTML pages; made once per app. */
 export interface Pages {
   render<V extends keyof PageViews>(view: V, frame: PageFrame, data: PageViews[V]): string;
+  /**
+   * The same page as `render`, as its UTF-8 bytes (what a response sends). The frame around the
+   * view is encoded once per locale, title and logo, so a page costs the encoding of its view only:
+   * the frame holds the 14 autonyms of the switcher, which make the whole page a two-byte string
+   * that Node would otherwise flatten, measure and encode again for every response.
+   */
+  renderBytes<V extends keyof PageViews>(view: V, frame: PageFrame, data: PageViews[V]): Buffer;
   /** The stylesheet's URL path (with a content hash, so it can be cached for good). */
   readonly stylesheetPath: string;
   /** The stylesheet's text. */
@@ -107,6 +114,14 @@ export interface PagesOptions {
 }
 
 const viewNames: (keyof PageViews)[] = ['confirm', 'done', 'undone', 'manager', 'error'];
+
+/** The layout around a page's view: the text before and after it, and the same as UTF-8 bytes. */
+interface FrameParts {
+  before: string;
+  after: string;
+  beforeBytes: Buffer;
+  afterBytes: Buffer;
+}
 
 /** The switcher's `<option>`s per page locale, as HTML made once (the pages are the hot path). */
 const switcherOptions = Object.fromEntries(
@@ -207,7 +222,7 @@ export function createPages(options: PagesOptions): Pages {
    * contain, and cut there. A page then costs its own view and two concatenations.
    */
   const marker = `\u0000unsub-page-body-${randomUUID()}\u0000`;
-  const framesFor = new Map<Translator, Map<string, readonly [string, string]>>();
+  const framesFor = new Map<Translator, Map<string, FrameParts>>();
   const frameOf = (i18n: Translator, layout: Handlebars.TemplateDelegate, frame: PageFrame) => {
     let frames = framesFor.get(i18n);
     if (!frames) {
@@ -229,7 +244,14 @@ export function createPages(options: PagesOptions): Pages {
         languages: switcherOptions[i18n.locale],
       });
       const at = html.indexOf(marker);
-      parts = [html.slice(0, at), html.slice(at + marker.length)] as const;
+      const before = html.slice(0, at);
+      const after = html.slice(at + marker.length);
+      parts = {
+        before,
+        after,
+        beforeBytes: Buffer.from(before, 'utf8'),
+        afterBytes: Buffer.from(after, 'utf8'),
+      };
       // Titles are catalog texts and the logo one setting: a handful of keys. The cap only guards
       // against a caller that passes per-request titles.
       if (frames.size >= 256) frames.clear();
@@ -266,8 +288,20 @@ export function createPages(options: PagesOptions): Pages {
       const { i18n } = frame;
       const views = viewsFor(i18n);
       const body = views[view]({ ...data, i18n });
-      const [before, after] = frameOf(i18n, views.layout, frame);
+      const { before, after } = frameOf(i18n, views.layout, frame);
       return before + body + after;
+    },
+    renderBytes(view, frame, data) {
+      const { i18n } = frame;
+      const views = viewsFor(i18n);
+      const body = views[view]({ ...data, i18n });
+      const { beforeBytes, afterBytes } = frameOf(i18n, views.layout, frame);
+      const bodyLength = Buffer.byteLength(body, 'utf8');
+      const page = Buffer.allocUnsafe(beforeBytes.length + bodyLength + afterBytes.length);
+      beforeBytes.copy(page, 0);
+      page.write(body, beforeBytes.length, 'utf8');
+      afterBytes.copy(page, beforeBytes.length + bodyLength);
+      return page;
     },
   };
 }

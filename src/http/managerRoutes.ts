@@ -59,7 +59,7 @@ function renderManager(
   setTokenPageHeaders(res);
   sendHtml(
     res,
-    deps.pages.render('manager', pageFrame(i18n.t('manager.title'), branding, i18n), {
+    deps.pages.renderBytes('manager', pageFrame(i18n.t('manager.title'), branding, i18n), {
       address: maskAddress(contact, claims.channel),
       channel: claims.channel,
       groups: memberships.map(({ group, state }) => ({

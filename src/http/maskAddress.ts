@@ -3,12 +3,16 @@
  * address (`j***@example.com`, `+79*******89`), too little for whoever else holds the link.
  */
 
+/** The first code point of a non-empty string (a surrogate pair stays whole), without splitting it all. */
+function firstCharacter(text: string): string {
+  return String.fromCodePoint(text.codePointAt(0) as number);
+}
+
 /** `jane@example.com` → `j***@example.com`; a string without `@` is masked whole. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
-  if (at <= 0) return email.length === 0 ? '' : `${Array.from(email)[0]}***`;
-  const first = Array.from(email.slice(0, at))[0] ?? '';
-  return `${first}***${email.slice(at)}`;
+  if (at <= 0) return email.length === 0 ? '' : `${firstCharacter(email)}***`;
+  return `${firstCharacter(email)}***${email.slice(at)}`;
 }
 
 /** `+79123456789` → `+79*******89`: the leading `+` and two digits, stars, the last two digits. */

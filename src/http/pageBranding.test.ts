@@ -60,6 +60,8 @@ describe('page branding', () => {
     expect(maskEmail('jane@example.com')).toBe('j***@example.com');
     expect(maskEmail('é@почта.рф')).toBe('é***@почта.рф');
     expect(maskEmail('nobody')).toBe('n***');
+    expect(maskEmail('😀jane@example.com')).toBe('😀***@example.com');
+    expect(maskEmail('😀')).toBe('😀***');
     expect(maskPhone('+79123456789')).toBe('+79*******89');
     expect(maskPhone('123')).toBe('***');
   });

@@ -49,13 +49,14 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
 };
 
 /**
- * Ends a response with an HTML page. Plain `res.end` instead of Express's `res.send`: the pages are
- * no-store and per recipient, so send's ETag and freshness checks would be wasted on the hot path.
- * (HEAD responses drop the body by themselves.)
+ * Ends a response with an HTML page (its text, or its UTF-8 bytes from `Pages.renderBytes`). Plain
+ * `res.end` instead of Express's `res.send`: the pages are no-store and per recipient, so send's
+ * ETag and freshness checks would be wasted on the hot path. (HEAD responses drop the body by
+ * themselves.)
  */
-export function sendHtml(res: Response, html: string): void {
+export function sendHtml(res: Response, html: string | Buffer): void {
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(html));
+  res.setHeader('Content-Length', typeof html === 'string' ? Buffer.byteLength(html) : html.length);
   res.end(html);
 }
 

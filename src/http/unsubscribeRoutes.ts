@@ -102,7 +102,7 @@ function sendDone(
   setTokenPageHeaders(res);
   sendHtml(
     res,
-    deps.pages.render(
+    deps.pages.renderBytes(
       'done',
       pageFrame(i18n.t(somethingLeft ? 'done.title' : 'done.titleAlready'), branding, i18n),
       {
@@ -155,7 +155,7 @@ async function undo(deps: LinkPageDeps, req: Request, res: Response, context: Pa
   if (outcome.status === 'undone') {
     sendHtml(
       res,
-      deps.pages.render('undone', pageFrame(i18n.t('undo.title'), branding, i18n), {
+      deps.pages.renderBytes('undone', pageFrame(i18n.t('undo.title'), branding, i18n), {
         address: maskAddress(contact, claims.channel),
         joined: outcome.groups.map((group) => groupDisplayName(group, i18n.locale)),
       }),
@@ -166,7 +166,7 @@ async function undo(deps: LinkPageDeps, req: Request, res: Response, context: Pa
   const message =
     outcome.status === 'expired' ? i18n.t('undo.expired', { days: outcome.days }) : i18n.t('undo.nothing');
   res.statusCode = 409;
-  sendHtml(res, deps.pages.render('error', pageFrame(title, branding, i18n), { title, message }));
+  sendHtml(res, deps.pages.renderBytes('error', pageFrame(title, branding, i18n), { title, message }));
 }
 
 /** `reason_form=1`: stores why, with what this link left; then the done page again, thanking. */
@@ -211,7 +211,7 @@ async function showConfirm(deps: LinkPageDeps, res: Response, context: PageConte
   const notice = brandedNotice(branding, contact, i18n.locale);
   sendHtml(
     res,
-    deps.pages.render('confirm', pageFrame(i18n.t('confirm.title'), branding, i18n), {
+    deps.pages.renderBytes('confirm', pageFrame(i18n.t('confirm.title'), branding, i18n), {
       address: maskAddress(contact, claims.channel),
       allGroups: claims.action === 'unsubscribe',
       channel: claims.channel,

@@ -179,18 +179,19 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
         logged = true;
         writeLine(req, res, id, started, error);
       };
-      // Plain listeners (`once` wraps each in another closure); `done` runs at most once anyway.
-      res.on('finish', () => {
-        histogram?.observe(
-          { method: req.method, route: routePatternOf(req), status: String(res.statusCode) },
-          (performance.now() - startedAt) / 1000,
-        );
+      // One listener for the end of every response: Node emits 'close' after 'finish' for a
+      // response that was sent (and alone for one cut short, which the histogram leaves out, as it
+      // always did). Plain listeners (`once` wraps each in another closure); `done` runs once anyway.
+      res.on('close', () => {
+        if (histogram && res.writableFinished) {
+          histogram.observe(
+            { method: req.method, route: routePatternOf(req), status: String(res.statusCode) },
+            (performance.now() - startedAt) / 1000,
+          );
+        }
         done();
       });
-      if (logger) {
-        res.on('close', () => done());
-        res.on('error', (error: Error) => done(error));
-      }
+      if (logger) res.on('error', (error: Error) => done(error));
     }
     next();
   };

@@ -25,19 +25,24 @@ const patchColumns: { [K in keyof ContactPatch]-?: (value: ContactPatch[K]) => [
   extra: (value) => [['extra', JSON.stringify(value ?? {})]],
 };
 
+/**
+ * The look-ups by id and by e-mail key, built once: `getContact` runs on every link page, and a
+ * statement text built per call had to be joined and hashed again to find its prepared statement.
+ */
+const selectById = `SELECT ${contactColumns} FROM contacts WHERE id = ?`;
+const selectByEmailKey = `SELECT ${contactColumns} FROM contacts WHERE email_key = ?`;
+
 /** The contact verbs on one executor. */
 export function createContactsVerbs(executor: SqlExecutor): ContactsStore {
-  const selectContact = async (where: string, value: string | number) => {
-    const rows = await executor.all<ContactRow>(`SELECT ${contactColumns} FROM contacts WHERE ${where}`, [
-      value,
-    ]);
+  const selectContact = async (sql: string, value: string | number) => {
+    const rows = await executor.all<ContactRow>(sql, [value]);
     return rows[0] ? contactFromRow(rows[0]) : undefined;
   };
 
   return {
-    getContact: (id) => selectContact('id = ?', id),
+    getContact: (id) => selectContact(selectById, id),
 
-    findContactByEmail: (email) => selectContact('email_key = ?', caseKey(email)),
+    findContactByEmail: (email) => selectContact(selectByEmailKey, caseKey(email)),
 
     async listContacts(options = {}) {
       const limit = Math.min(Math.max(1, options.limit ?? 100), maxPage);
