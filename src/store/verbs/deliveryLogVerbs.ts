@@ -33,10 +33,55 @@ const maxPage = 500;
  * Makes deliveries due now in a new round. Only for endpoints that are live and enabled (a retry
  * to a disabled endpoint would sit unclaimed), and never while a worker holds the delivery.
  */
-const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
-    lease_expires_at = NULL, updated_at = ?
-  WHERE (lease_expires_at IS NULL OR lease_expires_at <= ?)
+const retryWhere = `(lease_expires_at IS NULL OR lease_expires_at <= ?)
     AND endpoint_id IN (SELECT id FROM endpoints WHERE disabled_at IS NULL AND removed_at IS NULL)`;
+const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
+    lease_expires_at = NULL, updated_at = ?, success_attempt_id = NULL, success_at = NULL,
+    success_duration_ms = NULL, success_excerpt = NULL, success_worker = NULL
+  WHERE ${retryWhere}`;
+
+/**
+ * Moves a succeeded delivery's attempt from its row (migration 12) to `attempts`, keeping its id,
+ * before a manual retry makes the delivery pending again: the row holds only the attempt that made
+ * it `succeeded`. PostgreSQL's `attempts.id` is an identity column that refuses a given value
+ * unless told so; its row lock makes a second retry of the same delivery wait and then find the
+ * attempt moved (SQLite's transactions run one at a time).
+ */
+const moveSucceededAttemptSql: Record<BackendName, string> = Object.fromEntries(
+  (['sqlite', 'postgres'] as const).map((backend) => [
+    backend,
+    `INSERT INTO attempts (id, delivery_id, at, status, duration_ms, error, response_excerpt, worker)
+       ${backend === 'postgres' ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT success_attempt_id, id, success_at,
+       last_status, success_duration_ms, NULL, success_excerpt, success_worker FROM deliveries
+     WHERE id = ? AND success_attempt_id IS NOT NULL AND ${retryWhere}${backend === 'postgres' ? ' FOR UPDATE' : ''}`,
+  ]),
+) as Record<BackendName, string>;
+
+/** The columns of the succeeded attempt a delivery row holds (migration 12). */
+const successColumns = (alias: string) =>
+  [
+    'success_attempt_id',
+    'success_at',
+    'success_duration_ms',
+    'success_excerpt',
+    'success_worker',
+    'last_status',
+  ]
+    .map((column) => `${alias}.${column} AS s_${column}`)
+    .join(', ');
+
+/** A delivery row's succeeded attempt (read with `successColumns`), in the log's shape. */
+interface SuccessRow {
+  s_success_attempt_id: number | null;
+  s_success_at: number;
+  s_success_duration_ms: number;
+  s_success_excerpt: string;
+  s_success_worker: string;
+  s_last_status: number | null;
+}
+
+/** Thrown inside a retry's transaction to undo it (see `retryDelivery`). */
+class RetryRaced extends Error {}
 
 /**
  * Counts the pending deliveries (`n`, leased or not) and the leased ones (`leased`) from indexes
@@ -106,8 +151,8 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
     },
 
     async getDelivery(id) {
-      const rows = await executor.all<DeliveryRow & { body: string }>(
-        `SELECT ${deliveryColumns('d')}, o.body AS body FROM deliveries d JOIN outbox o ON o.id = d.event_id
+      const rows = await executor.all<DeliveryRow & SuccessRow & { body: string }>(
+        `SELECT ${deliveryColumns('d')}, ${successColumns('d')}, o.body AS body FROM deliveries d JOIN outbox o ON o.id = d.event_id
          WHERE d.id = ?`,
         [id],
       );
@@ -117,11 +162,35 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
         `SELECT ${attemptColumns} FROM attempts WHERE delivery_id = ? ORDER BY id`,
         [id],
       );
-      return { ...deliveryFromRow(row), body: row.body, attemptLog: attempts.map(attemptFromRow) };
+      const attemptLog = attempts.map(attemptFromRow);
+      // The attempt that made it succeed, when it lives in the row (migration 12): the newest.
+      if (row.s_success_attempt_id !== null) {
+        attemptLog.push({
+          id: Number(row.s_success_attempt_id),
+          deliveryId: id,
+          at: Number(row.s_success_at),
+          status: row.s_last_status === null ? null : Number(row.s_last_status),
+          durationMs: Number(row.s_success_duration_ms),
+          error: null,
+          responseExcerpt: row.s_success_excerpt,
+          worker: row.s_success_worker,
+        });
+        attemptLog.sort((a, b) => a.id - b.id);
+      }
+      return { ...deliveryFromRow(row), body: row.body, attemptLog };
     },
 
     async retryDelivery(id, at) {
-      await executor.run(`${retrySql} AND id = ?`, [at, at, at, id]);
+      try {
+        await executor.transaction(async (tx) => {
+          const moved = await tx.run(moveSucceededAttemptSql[executor.capabilities.name], [id, at]);
+          const retried = await tx.run(`${retrySql} AND id = ?`, [at, at, at, id]);
+          // The row changed between the two (its endpoint disabled meanwhile): undo the move.
+          if (moved > retried) throw new RetryRaced();
+        });
+      } catch (error) {
+        if (!(error instanceof RetryRaced)) throw error;
+      }
       return deliveryById(id);
     },
 
