@@ -14,6 +14,10 @@
  * failures — is an `attempts` row as before. An attempt in the row cannot outlive or miss its
  * delivery: the same guarantee the foreign key gives the `attempts` rows.
  *
+ * The view `attempt_log` is every attempt, wherever it lives, in the columns of `attempts`: the
+ * delivery log reads it (a `WHERE delivery_id = ?` reaches both tables' indexes), and so can
+ * anyone's SQL that read `attempts`.
+ *
  * `deliveries_success_excerpt` (partial: only rows whose excerpt is not empty, so a receiver
  * answering 2xx with no body — the usual webhook answer — adds no entry) lets the erasure's
  * excerpt scrub walk these attempts by id, as it walks `attempts`.
@@ -36,6 +40,11 @@ ALTER TABLE deliveries ADD COLUMN success_duration_ms INTEGER;
 ALTER TABLE deliveries ADD COLUMN success_excerpt TEXT;
 ALTER TABLE deliveries ADD COLUMN success_worker TEXT;
 CREATE INDEX deliveries_success_excerpt ON deliveries (success_attempt_id) WHERE success_excerpt <> '';
+CREATE VIEW attempt_log AS
+  SELECT id, delivery_id, at, status, duration_ms, error, response_excerpt, worker FROM attempts
+  UNION ALL
+  SELECT success_attempt_id, id, success_at, last_status, success_duration_ms, NULL, success_excerpt,
+    success_worker FROM deliveries WHERE success_attempt_id IS NOT NULL;
 `;
 
 /** The succeeded attempt's columns on both backends; PostgreSQL also sets the two fillfactors. */

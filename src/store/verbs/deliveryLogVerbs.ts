@@ -57,29 +57,6 @@ const moveSucceededAttemptSql: Record<BackendName, string> = Object.fromEntries(
   ]),
 ) as Record<BackendName, string>;
 
-/** The columns of the succeeded attempt a delivery row holds (migration 12). */
-const successColumns = (alias: string) =>
-  [
-    'success_attempt_id',
-    'success_at',
-    'success_duration_ms',
-    'success_excerpt',
-    'success_worker',
-    'last_status',
-  ]
-    .map((column) => `${alias}.${column} AS s_${column}`)
-    .join(', ');
-
-/** A delivery row's succeeded attempt (read with `successColumns`), in the log's shape. */
-interface SuccessRow {
-  s_success_attempt_id: number | null;
-  s_success_at: number;
-  s_success_duration_ms: number;
-  s_success_excerpt: string;
-  s_success_worker: string;
-  s_last_status: number | null;
-}
-
 /** Thrown inside a retry's transaction to undo it (see `retryDelivery`). */
 class RetryRaced extends Error {}
 
@@ -151,32 +128,19 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
     },
 
     async getDelivery(id) {
-      const rows = await executor.all<DeliveryRow & SuccessRow & { body: string }>(
-        `SELECT ${deliveryColumns('d')}, ${successColumns('d')}, o.body AS body FROM deliveries d JOIN outbox o ON o.id = d.event_id
+      const rows = await executor.all<DeliveryRow & { body: string }>(
+        `SELECT ${deliveryColumns('d')}, o.body AS body FROM deliveries d JOIN outbox o ON o.id = d.event_id
          WHERE d.id = ?`,
         [id],
       );
       const row = rows[0];
       if (!row) return undefined;
+      // Every attempt, `attempts` rows and the succeeded one its row may hold (migration 12).
       const attempts = await executor.all<AttemptRow>(
-        `SELECT ${attemptColumns} FROM attempts WHERE delivery_id = ? ORDER BY id`,
+        `SELECT ${attemptColumns} FROM attempt_log WHERE delivery_id = ? ORDER BY id`,
         [id],
       );
       const attemptLog = attempts.map(attemptFromRow);
-      // The attempt that made it succeed, when it lives in the row (migration 12): the newest.
-      if (row.s_success_attempt_id !== null) {
-        attemptLog.push({
-          id: Number(row.s_success_attempt_id),
-          deliveryId: id,
-          at: Number(row.s_success_at),
-          status: row.s_last_status === null ? null : Number(row.s_last_status),
-          durationMs: Number(row.s_success_duration_ms),
-          error: null,
-          responseExcerpt: row.s_success_excerpt,
-          worker: row.s_success_worker,
-        });
-        attemptLog.sort((a, b) => a.id - b.id);
-      }
       return { ...deliveryFromRow(row), body: row.body, attemptLog };
     },
 
