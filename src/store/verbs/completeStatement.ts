@@ -14,6 +14,9 @@
  * both places (`getDelivery`). The transaction below keeps writing `attempts` rows for the
  * successes of mixed batches (and on SQLite): the readers do not care where an attempt lives.
  *
+ * It commits without waiting for the WAL flush (`commitWithoutFlush`: a crash of the server may
+ * lose the last completions, whose deliveries are then sent again with the same id).
+ *
  * Fencing is the transaction's: a row is updated only while `pending` and leased to the result's
  * owner (READ COMMITTED re-checks both on the newest row version when it waited for another
  * writer), and only the rows the UPDATE returned get an attempt and a count in the rollups, so a
@@ -32,6 +35,7 @@
  */
 import type { SqlExecutor } from '../sqlExecutor.js';
 import type { CompleteAttemptInput } from '../types.js';
+import { commitWithoutFlush } from './commitWithoutFlush.js';
 import { hourMs, latencyBucket } from './statsRollups.js';
 
 const completeSql = `WITH r AS (
@@ -67,7 +71,7 @@ const completeSql = `WITH r AS (
         ORDER BY id FOR UPDATE) AS l
   WHERE e.id = l.id
 )
-SELECT id FROM done`;
+SELECT id FROM done WHERE ${commitWithoutFlush}`;
 
 /** True for the results this statement records: a success with no error and no disable. */
 export function isPlainSuccess(result: CompleteAttemptInput): boolean {
