@@ -47,15 +47,15 @@ const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_a
  * unless told so; its row lock makes a second retry of the same delivery wait and then find the
  * attempt moved (SQLite's transactions run one at a time).
  */
-const moveSucceededAttemptSql: Record<BackendName, string> = Object.fromEntries(
-  (['sqlite', 'postgres'] as const).map((backend) => [
-    backend,
-    `INSERT INTO attempts (id, delivery_id, at, status, duration_ms, error, response_excerpt, worker)
-       ${backend === 'postgres' ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT success_attempt_id, id, success_at,
-       last_status, success_duration_ms, NULL, success_excerpt, success_worker FROM deliveries
-     WHERE id = ? AND success_attempt_id IS NOT NULL AND ${retryWhere}${backend === 'postgres' ? ' FOR UPDATE' : ''}`,
-  ]),
-) as Record<BackendName, string>;
+const moveSucceededAttempt = (overriding: string, lock: string) =>
+  `INSERT INTO attempts (id, delivery_id, at, status, duration_ms, error, response_excerpt, worker) ${overriding}
+   SELECT success_attempt_id, id, success_at, last_status, success_duration_ms, NULL, success_excerpt,
+     success_worker FROM deliveries
+   WHERE id = ? AND success_attempt_id IS NOT NULL AND ${retryWhere}${lock}`;
+const moveSucceededAttemptSql: Record<BackendName, string> = {
+  sqlite: moveSucceededAttempt('', ''),
+  postgres: moveSucceededAttempt('OVERRIDING SYSTEM VALUE', ' FOR UPDATE'),
+};
 
 /** Thrown inside a retry's transaction to undo it (see `retryDelivery`). */
 class RetryRaced extends Error {}
@@ -140,8 +140,7 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
         `SELECT ${attemptColumns} FROM attempt_log WHERE delivery_id = ? ORDER BY id`,
         [id],
       );
-      const attemptLog = attempts.map(attemptFromRow);
-      return { ...deliveryFromRow(row), body: row.body, attemptLog };
+      return { ...deliveryFromRow(row), body: row.body, attemptLog: attempts.map(attemptFromRow) };
     },
 
     async retryDelivery(id, at) {
