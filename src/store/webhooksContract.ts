@@ -551,6 +551,71 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       expect((await store.getDelivery(d1.id))?.attemptLog).toEqual([]);
     });
 
+    // On PostgreSQL a success recorded by the one-statement completion lives in the delivery's row
+    // (migration 12), other attempts in `attempts`: the log, a manual retry, erasure and pruning
+    // must see one history either way.
+    test('the log keeps every attempt in order through a success, a manual retry, erasure and pruning', async (context) => {
+      const store = await open(context);
+      await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret: secretA, at: t0 });
+      await store.appendEvents([sent(1)], t0);
+      await store.fanOutPending(t0, 10);
+      const [first] = await store.claimDeliveries({ owner: 'w1', now: t0, leaseMs: 100, limit: 1 });
+      if (!first) throw new Error('expected a claim');
+      await store.completeAttempts([result(first.id, 'w1', 'pending', { nextAttemptAt: t0 + 20 })]);
+      await store.claimDeliveries({ owner: 'w2', now: t0 + 20, leaseMs: 100, limit: 1 });
+      const said = (n: number) => ({
+        at: t0 + 20 + n,
+        status: 200,
+        durationMs: 40 + n,
+        error: null,
+        responseExcerpt: `thanks ann${n}@example.com`,
+      });
+      expect(
+        await store.completeAttempts([result(first.id, 'w2', 'succeeded', { attempt: said(1) })]),
+      ).toEqual([true]);
+      const logged = (await store.getDelivery(first.id))?.attemptLog ?? [];
+      expect(logged.map((a) => [a.worker, a.status, a.error, a.responseExcerpt])).toEqual([
+        ['w1', 500, null, 'ok'],
+        ['w2', 200, null, 'thanks ann1@example.com'],
+      ]);
+      expect(logged[1]).toMatchObject({ deliveryId: first.id, at: t0 + 21, durationMs: 41 });
+      expect((logged[1]?.id ?? 0) > (logged[0]?.id ?? 0)).toBe(true);
+
+      // A manual retry keeps the log as it was, and the next success comes after it.
+      expect(await store.retryDelivery(first.id, t0 + 30)).toMatchObject({ status: 'pending', attempts: 0 });
+      expect((await store.getDelivery(first.id))?.attemptLog).toEqual(logged);
+      await store.claimDeliveries({ owner: 'w3', now: t0 + 30, leaseMs: 100, limit: 1 });
+      await store.completeAttempts([result(first.id, 'w3', 'succeeded', { attempt: said(2) })]);
+      const after = (await store.getDelivery(first.id))?.attemptLog ?? [];
+      expect(after.slice(0, 2)).toEqual(logged);
+      expect(after.map((a) => a.worker)).toEqual(['w1', 'w2', 'w3']);
+      expect(after.map((a) => a.id)).toEqual([...after.map((a) => a.id)].sort((x, y) => x - y));
+
+      // Erasure clears the excerpts that name someone, wherever the attempt lives.
+      let cursor = { afterEventId: 0, afterAttemptId: 0 };
+      let excerpts = 0;
+      for (;;) {
+        const scrubbed = await store.scrubHistory({ needles: ['ANN2@example.com'], scanLimit: 1, ...cursor });
+        excerpts += scrubbed.excerpts;
+        if (scrubbed.nextAfterEventId === null && scrubbed.nextAfterAttemptId === null) break;
+        cursor = {
+          afterEventId: scrubbed.nextAfterEventId ?? Number.MAX_SAFE_INTEGER,
+          afterAttemptId: scrubbed.nextAfterAttemptId ?? Number.MAX_SAFE_INTEGER,
+        };
+      }
+      expect(excerpts).toBe(1);
+      expect((await store.getDelivery(first.id))?.attemptLog.map((a) => a.responseExcerpt)).toEqual([
+        'ok',
+        'thanks ann1@example.com',
+        '',
+      ]);
+
+      // Pruning takes the delivery with all three.
+      const pruned = await store.pruneHistory({ before: t0 + hour, limit: 10 });
+      expect(pruned).toMatchObject({ deliveries: 1, attempts: 3 });
+      expect(await store.getDelivery(first.id)).toBeUndefined();
+    });
+
     test('a retry whose endpoint was disabled meanwhile waits as disabled; release gives leases back', async (context) => {
       const store = await open(context);
       const endpoint = await store.putEndpoint({

@@ -244,7 +244,7 @@ test.skipIf(!postgres)(
     await client.connect();
     try {
       const perWorker = await client.query(
-        `SELECT split_part(worker, '#', 1) AS worker FROM "${database.schema}".attempts GROUP BY 1`,
+        `SELECT split_part(worker, '#', 1) AS worker FROM "${database.schema}".attempt_log GROUP BY 1`,
       );
       expect(perWorker.rows).toHaveLength(3);
     } finally {

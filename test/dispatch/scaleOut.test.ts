@@ -50,16 +50,16 @@ test.skipIf(!available)(
     try {
       const schema = `"${database.schema}"`;
       const doubled = await client.query(
-        `SELECT delivery_id FROM ${schema}.attempts GROUP BY delivery_id HAVING count(*) <> 1`,
+        `SELECT delivery_id FROM ${schema}.attempt_log GROUP BY delivery_id HAVING count(*) <> 1`,
       );
       expect(doubled.rows).toEqual([]);
       const attempts = await client.query(
-        `SELECT count(*)::int AS n FROM ${schema}.attempts WHERE status = 204`,
+        `SELECT count(*)::int AS n FROM ${schema}.attempt_log WHERE status = 204`,
       );
       expect(attempts.rows[0]).toEqual({ n: events });
       // The lease ids are `<worker>#<claim>`: three distinct workers did the work.
       const perWorker = await client.query(
-        `SELECT split_part(worker, '#', 1) AS worker, count(*)::int AS n FROM ${schema}.attempts GROUP BY 1`,
+        `SELECT split_part(worker, '#', 1) AS worker, count(*)::int AS n FROM ${schema}.attempt_log GROUP BY 1`,
       );
       expect(perWorker.rows).toHaveLength(3);
     } finally {

@@ -14,6 +14,7 @@ import { m008Operations } from './m008Operations.js';
 import { m009ScaleOut } from './m009ScaleOut.js';
 import { m010StatsRollups } from './m010StatsRollups.js';
 import { m011LeanDeliveryIndexes } from './m011LeanDeliveryIndexes.js';
+import { m012SucceededAttemptInRow } from './m012SucceededAttemptInRow.js';
 
 export type { Migration } from './migration.js';
 
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   m009ScaleOut,
   m010StatsRollups,
   m011LeanDeliveryIndexes,
+  m012SucceededAttemptInRow,
 ];

@@ -11,9 +11,12 @@
  * with the endpoint served first rotating from call to call. Each endpoint locks at most its room
  * (and `limit`) rows; those a fair share leaves out are unlocked when the statement ends.
  * The ordering rule is `orderedClaimable`, checked in the statement that leases (one snapshot).
+ * The lease commits without waiting for the WAL flush (`commitWithoutFlush`: a lease lost in a
+ * crash of the server is one that never was).
  */
 import type { SqlExecutor, SqlValue } from '../sqlExecutor.js';
 import type { ClaimDeliveriesInput, ClaimedDelivery } from '../types.js';
+import { commitWithoutFlush } from './commitWithoutFlush.js';
 import { orderedClaimable } from './orderedClaimable.js';
 import { deliveryColumns, deliveryFromRow, type DeliveryRow } from './webhookRows.js';
 
@@ -47,7 +50,7 @@ const claimSql = `WITH room AS (
 UPDATE deliveries d SET lease_owner = ${param('owner')}::text,
   lease_expires_at = ${param('leaseUntil')}::bigint, updated_at = ${param('now')}::bigint
 FROM chosen c, outbox o, endpoints e
-WHERE d.id = c.id AND o.id = d.event_id AND e.id = d.endpoint_id
+WHERE d.id = c.id AND o.id = d.event_id AND e.id = d.endpoint_id AND ${commitWithoutFlush}
 RETURNING ${deliveryColumns('d')}, o.body, o.created_at AS event_at, e.url, e.secrets,
   e.first_failure_at AS endpoint_first_failure_at`;
 

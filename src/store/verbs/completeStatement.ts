@@ -1,12 +1,21 @@
 /**
  * @module `completeAttempts` of a batch of plain successes as one statement (PostgreSQL): the
- * fenced UPDATE of the deliveries, their attempt rows, the hourly rollups and the end of their
+ * fenced UPDATE of the deliveries (each with its attempt), the hourly rollups and the end of their
  * endpoints' failure runs in a single round trip with no BEGIN/COMMIT (one statement is atomic on
  * its own). The transaction of `completeAttemptsVerb.ts` took BEGIN, the UPDATE, the attempts
  * INSERT (rollups in front), an UPDATE of each endpoint and COMMIT: five round trips for the
  * common batch. Batches with any other outcome (a retry, a failure, a disable) keep the
  * transaction: they are rare, and their rules (failure runs in attempt order, parking) read best
  * as code.
+ *
+ * The attempt is not an `attempts` row but the delivery's own `success_*` columns (migration 12):
+ * a success is final, so the row holds it until a manual retry moves it to `attempts`. That saves
+ * the INSERT's heap row, two index entries and its foreign-key probe per delivery; the log reads
+ * both places (`getDelivery`). The transaction below keeps writing `attempts` rows for the
+ * successes of mixed batches (and on SQLite): the readers do not care where an attempt lives.
+ *
+ * It commits without waiting for the WAL flush (`commitWithoutFlush`: a crash of the server may
+ * lose the last completions, whose deliveries are then sent again with the same id).
  *
  * Fencing is the transaction's: a row is updated only while `pending` and leased to the result's
  * owner (READ COMMITTED re-checks both on the newest row version when it waited for another
@@ -26,19 +35,20 @@
  */
 import type { SqlExecutor } from '../sqlExecutor.js';
 import type { CompleteAttemptInput } from '../types.js';
+import { commitWithoutFlush } from './commitWithoutFlush.js';
 import { hourMs, latencyBucket } from './statsRollups.js';
 
 const completeSql = `WITH r AS (
   SELECT * FROM json_to_recordset(?::json) AS r(id bigint, owner text, status int, at bigint,
     attempt_at bigint, duration_ms int, excerpt text, hour bigint, bucket bigint)
 ), done AS (
+  -- The attempt goes into the row (migration 12), with an id from the attempts' sequence.
   UPDATE deliveries d SET status = 'succeeded', attempts = d.attempts + 1, next_attempt_at = NULL,
-    lease_owner = NULL, lease_expires_at = NULL, last_status = r.status, last_error = NULL, updated_at = r.at
+    lease_owner = NULL, lease_expires_at = NULL, last_status = r.status, last_error = NULL, updated_at = r.at,
+    success_attempt_id = nextval('attempts_id_seq'), success_at = r.attempt_at,
+    success_duration_ms = r.duration_ms, success_excerpt = r.excerpt, success_worker = r.owner
   FROM r WHERE d.id = ANY(?::bigint[]) AND d.id = r.id AND (d.status || '') = 'pending' AND d.lease_owner = r.owner
-  RETURNING d.id, d.endpoint_id, r.owner, r.status, r.attempt_at, r.duration_ms, r.excerpt, r.hour, r.bucket
-), logged AS (
-  INSERT INTO attempts (delivery_id, at, status, duration_ms, error, response_excerpt, worker)
-  SELECT id, attempt_at, status, duration_ms, NULL, excerpt, owner FROM done ORDER BY id
+  RETURNING d.id, d.endpoint_id, r.hour, r.bucket
 ), outcomes AS (
   -- Key order: concurrent completions take the rollup rows' locks in one order (no deadlock).
   INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
@@ -61,7 +71,7 @@ const completeSql = `WITH r AS (
         ORDER BY id FOR UPDATE) AS l
   WHERE e.id = l.id
 )
-SELECT id FROM done`;
+SELECT id FROM done WHERE ${commitWithoutFlush}`;
 
 /** True for the results this statement records: a success with no error and no disable. */
 export function isPlainSuccess(result: CompleteAttemptInput): boolean {

@@ -33,10 +33,32 @@ const maxPage = 500;
  * Makes deliveries due now in a new round. Only for endpoints that are live and enabled (a retry
  * to a disabled endpoint would sit unclaimed), and never while a worker holds the delivery.
  */
-const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
-    lease_expires_at = NULL, updated_at = ?
-  WHERE (lease_expires_at IS NULL OR lease_expires_at <= ?)
+const retryWhere = `(lease_expires_at IS NULL OR lease_expires_at <= ?)
     AND endpoint_id IN (SELECT id FROM endpoints WHERE disabled_at IS NULL AND removed_at IS NULL)`;
+const retrySql = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL,
+    lease_expires_at = NULL, updated_at = ?, success_attempt_id = NULL, success_at = NULL,
+    success_duration_ms = NULL, success_excerpt = NULL, success_worker = NULL
+  WHERE ${retryWhere}`;
+
+/**
+ * Moves a succeeded delivery's attempt from its row (migration 12) to `attempts`, keeping its id,
+ * before a manual retry makes the delivery pending again: the row holds only the attempt that made
+ * it `succeeded`. PostgreSQL's `attempts.id` is an identity column that refuses a given value
+ * unless told so; its row lock makes a second retry of the same delivery wait and then find the
+ * attempt moved (SQLite's transactions run one at a time).
+ */
+const moveSucceededAttempt = (overriding: string, lock: string) =>
+  `INSERT INTO attempts (id, delivery_id, at, status, duration_ms, error, response_excerpt, worker) ${overriding}
+   SELECT success_attempt_id, id, success_at, last_status, success_duration_ms, NULL, success_excerpt,
+     success_worker FROM deliveries
+   WHERE id = ? AND success_attempt_id IS NOT NULL AND ${retryWhere}${lock}`;
+const moveSucceededAttemptSql: Record<BackendName, string> = {
+  sqlite: moveSucceededAttempt('', ''),
+  postgres: moveSucceededAttempt('OVERRIDING SYSTEM VALUE', ' FOR UPDATE'),
+};
+
+/** Thrown inside a retry's transaction to undo it (see `retryDelivery`). */
+class RetryRaced extends Error {}
 
 /**
  * Counts the pending deliveries (`n`, leased or not) and the leased ones (`leased`) from indexes
@@ -113,15 +135,25 @@ export function createDeliveryLogVerbs(executor: SqlExecutor): DeliveryLogVerbs 
       );
       const row = rows[0];
       if (!row) return undefined;
+      // Every attempt, `attempts` rows and the succeeded one its row may hold (migration 12).
       const attempts = await executor.all<AttemptRow>(
-        `SELECT ${attemptColumns} FROM attempts WHERE delivery_id = ? ORDER BY id`,
+        `SELECT ${attemptColumns} FROM attempt_log WHERE delivery_id = ? ORDER BY id`,
         [id],
       );
       return { ...deliveryFromRow(row), body: row.body, attemptLog: attempts.map(attemptFromRow) };
     },
 
     async retryDelivery(id, at) {
-      await executor.run(`${retrySql} AND id = ?`, [at, at, at, id]);
+      try {
+        await executor.transaction(async (tx) => {
+          const moved = await tx.run(moveSucceededAttemptSql[executor.capabilities.name], [id, at]);
+          const retried = await tx.run(`${retrySql} AND id = ?`, [at, at, at, id]);
+          // The row changed between the two (its endpoint disabled meanwhile): undo the move.
+          if (moved > retried) throw new RetryRaced();
+        });
+      } catch (error) {
+        if (!(error instanceof RetryRaced)) throw error;
+      }
       return deliveryById(id);
     },
 

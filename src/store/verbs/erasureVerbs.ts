@@ -152,11 +152,19 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
           nextAfterAttemptId: null,
         };
         if (needles.length === 0) return out;
-        const [bounds] = await tx.all<{ event_max: number | null; attempt_max: number | null }>(
-          'SELECT (SELECT MAX(id) FROM outbox) AS event_max, (SELECT MAX(id) FROM attempts) AS attempt_max',
+        // Attempts are `attempts` rows or, for a succeeded delivery, in its row (migration 12); both
+        // take ids from one sequence, so one cursor walks both. Only excerpts not empty are
+        // scrubbed, which is what `deliveries_success_excerpt` holds.
+        const [bounds] = await tx.all<{
+          event_max: number | null;
+          attempt_max: number | null;
+          in_row_max: number | null;
+        }>(
+          `SELECT (SELECT MAX(id) FROM outbox) AS event_max, (SELECT MAX(id) FROM attempts) AS attempt_max,
+             (SELECT MAX(success_attempt_id) FROM deliveries WHERE success_excerpt <> '') AS in_row_max`,
         );
         const eventMax = Number(bounds?.event_max ?? 0);
-        const attemptMax = Number(bounds?.attempt_max ?? 0);
+        const attemptMax = Math.max(Number(bounds?.attempt_max ?? 0), Number(bounds?.in_row_max ?? 0));
 
         if (input.afterEventId < eventMax) {
           const to = Math.min(input.afterEventId + scan, eventMax);
@@ -191,6 +199,11 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
           out.excerpts = await tx.run(
             `UPDATE attempts SET response_excerpt = '' WHERE id > ? AND id <= ?
                AND ${matchAny('response_excerpt', needles.length)}`,
+            [input.afterAttemptId, to, ...needles],
+          );
+          out.excerpts += await tx.run(
+            `UPDATE deliveries SET success_excerpt = '' WHERE success_attempt_id > ? AND success_attempt_id <= ?
+               AND success_excerpt <> '' AND ${matchAny('success_excerpt', needles.length)}`,
             [input.afterAttemptId, to, ...needles],
           );
           out.nextAfterAttemptId = to >= attemptMax ? null : to;

@@ -56,12 +56,15 @@ export async function deleteDeliveries(
       `DELETE FROM attempts WHERE delivery_id IN ${placeholders(chunk.length)}`,
       chunk,
     );
-    deliveries += await tx.run(
+    // A succeeded delivery's attempt may live in its row (migration 12): it goes with the row.
+    const removed = await tx.all<{ in_row: number | boolean }>(
       `DELETE FROM deliveries WHERE id IN ${placeholders(chunk.length)}${
         options.onlyFinal ? " AND status IN ('succeeded', 'failed', 'disabled')" : ''
-      }`,
+      } RETURNING success_attempt_id IS NOT NULL AS in_row`,
       chunk,
     );
+    deliveries += removed.length;
+    attempts += removed.filter((row) => Boolean(row.in_row)).length;
   }
   return { deliveries, attempts };
 }
