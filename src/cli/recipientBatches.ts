@@ -5,7 +5,7 @@
  * batch carries its position (line or item numbers), so every problem still names its line.
  */
 import { createReadStream } from 'node:fs';
-import { readRecipientRows, toRecipient, type RecipientFormat } from './recipientRows.js';
+import { readRecipientRows, recipientId, toRecipient, type RecipientFormat } from './recipientRows.js';
 
 /**
  * Raw NDJSON lines as the file's bytes, the first numbered `first` (1-based). The thread that gets
@@ -120,12 +120,12 @@ export function readRecipientBatches(
 }
 
 /**
- * Calls `fn` for every row of `batch` with its number and parsed recipient (or problem). Blank
- * NDJSON lines are skipped, as before.
+ * Calls `fn` for every row of `batch` with its number and parsed value (or why it could not be
+ * parsed). Blank NDJSON lines are skipped, as before.
  */
-export function forEachRow(
+function forEachValue(
   batch: RecipientBatch,
-  fn: (number: number, where: string, row: ReturnType<typeof toRecipient>) => void,
+  fn: (number: number, where: string, row: { value: unknown } | string) => void,
 ): void {
   if (batch.kind === 'lines') {
     forEachLine(batch, (line, index) => {
@@ -138,7 +138,7 @@ export function forEachRow(
         fn(number, `line ${number}`, `invalid JSON: ${(error as Error).message}`);
         return;
       }
-      fn(number, `line ${number}`, toRecipient(value));
+      fn(number, `line ${number}`, { value });
     });
     return;
   }
@@ -146,17 +146,31 @@ export function forEachRow(
     const number = batch.numbers[i]!;
     const where = `${batch.unit} ${number === 0 ? '?' : number}`;
     const parsed = batch.values[i]!;
-    fn(number, where, 'problem' in parsed ? parsed.problem : toRecipient(parsed.value));
+    fn(number, where, 'problem' in parsed ? parsed.problem : parsed);
   }
+}
+
+/**
+ * Calls `fn` for every row of `batch` with its number and recipient (or problem). Blank NDJSON
+ * lines are skipped, as before.
+ */
+export function forEachRow(
+  batch: RecipientBatch,
+  fn: (number: number, where: string, row: ReturnType<typeof toRecipient>) => void,
+): void {
+  forEachValue(batch, (number, where, row) =>
+    fn(number, where, typeof row === 'string' ? row : toRecipient(row.value)),
+  );
 }
 
 /** Checks every row of a batch: the good rows' ids and numbers, and each bad row's problem. */
 export function checkBatch(batch: RecipientBatch): BatchCheck {
   const check: BatchCheck = { ids: [], numbers: [], problems: [] };
-  forEachRow(batch, (number, where, row) => {
-    if (typeof row === 'string') check.problems.push({ number, where, problem: row });
+  forEachValue(batch, (number, where, row) => {
+    const id = typeof row === 'string' ? row : recipientId(row.value);
+    if (typeof id === 'string') check.problems.push({ number, where, problem: id });
     else {
-      check.ids.push(row.contactId);
+      check.ids.push(id);
       check.numbers.push(number);
     }
   });
