@@ -47,30 +47,42 @@ export const batchRows = 256;
 
 /**
  * NDJSON lines in batches of `size`, read in large chunks and cut at line ends without decoding
- * (readline's per-line events and the UTF-8 decoding would keep the reading thread busy).
+ * (readline's per-line events and the UTF-8 decoding would keep the reading thread busy). Each
+ * batch is a copy of exactly its bytes, so it moves to a render thread without the rest of the
+ * chunk; only a batch that spans two chunks is put together from both (joining every chunk to the
+ * rest of the one before it copied the whole file once more).
  */
 async function* lineBatches(file: string, size: number): AsyncGenerator<LineBatch> {
-  let carry: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = []; // the start of the next batch, from earlier chunks
+  let piecesLines = 0;
   let next = 1;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const data = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
+  const batchOf = (bytes: Uint8Array): LineBatch => ({ kind: 'lines', first: next, bytes });
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let start = 0;
     for (;;) {
       let end = start;
-      let lines = 0;
-      for (let at = data.indexOf(10, end); lines < size && at !== -1; at = data.indexOf(10, end)) {
+      let lines = piecesLines;
+      for (let at = chunk.indexOf(10, end); lines < size && at !== -1; at = chunk.indexOf(10, end)) {
         lines++;
         end = at + 1;
       }
-      if (lines < size) break; // the rest waits for the next chunk
-      // A copy of exactly these bytes: it moves to a render thread without the rest of the chunk.
-      yield { kind: 'lines', first: next, bytes: new Uint8Array(data.subarray(start, end)) };
+      if (lines < size) {
+        if (start < chunk.length) pieces.push(chunk.subarray(start));
+        piecesLines = lines;
+        break; // the rest waits for the next chunk
+      }
+      const bytes =
+        pieces.length === 0
+          ? new Uint8Array(chunk.subarray(start, end))
+          : new Uint8Array(Buffer.concat([...pieces, chunk.subarray(start, end)]));
+      yield batchOf(bytes);
       next += lines;
+      pieces = [];
+      piecesLines = 0;
       start = end;
     }
-    carry = data.subarray(start);
   }
-  if (carry.length > 0) yield { kind: 'lines', first: next, bytes: new Uint8Array(carry) };
+  if (pieces.length > 0) yield batchOf(new Uint8Array(Buffer.concat(pieces)));
 }
 
 /**
