@@ -5,7 +5,7 @@
  * batch carries its position (line or item numbers), so every problem still names its line.
  */
 import { createReadStream } from 'node:fs';
-import { readRecipientRows, toRecipient, type RecipientFormat } from './recipientRows.js';
+import { readRecipientRows, recipientId, toRecipient, type RecipientFormat } from './recipientRows.js';
 
 /**
  * Raw NDJSON lines as the file's bytes, the first numbered `first` (1-based). The thread that gets
@@ -47,42 +47,63 @@ export const batchRows = 256;
 
 /**
  * NDJSON lines in batches of `size`, read in large chunks and cut at line ends without decoding
- * (readline's per-line events and the UTF-8 decoding would keep the reading thread busy).
+ * (readline's per-line events and the UTF-8 decoding would keep the reading thread busy). Each
+ * batch is a copy of exactly its bytes, so it moves to a render thread without the rest of the
+ * chunk; only a batch that spans two chunks is put together from both (joining every chunk to the
+ * rest of the one before it copied the whole file once more).
  */
 async function* lineBatches(file: string, size: number): AsyncGenerator<LineBatch> {
-  let carry: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = []; // the start of the next batch, from earlier chunks
+  let piecesLines = 0;
   let next = 1;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const data = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
+  const batchOf = (bytes: Uint8Array): LineBatch => ({ kind: 'lines', first: next, bytes });
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let start = 0;
     for (;;) {
       let end = start;
-      let lines = 0;
-      for (let at = data.indexOf(10, end); lines < size && at !== -1; at = data.indexOf(10, end)) {
+      let lines = piecesLines;
+      for (let at = chunk.indexOf(10, end); lines < size && at !== -1; at = chunk.indexOf(10, end)) {
         lines++;
         end = at + 1;
       }
-      if (lines < size) break; // the rest waits for the next chunk
-      // A copy of exactly these bytes: it moves to a render thread without the rest of the chunk.
-      yield { kind: 'lines', first: next, bytes: new Uint8Array(data.subarray(start, end)) };
+      if (lines < size) {
+        if (start < chunk.length) pieces.push(chunk.subarray(start));
+        piecesLines = lines;
+        break; // the rest waits for the next chunk
+      }
+      const bytes =
+        pieces.length === 0
+          ? new Uint8Array(chunk.subarray(start, end))
+          : new Uint8Array(Buffer.concat([...pieces, chunk.subarray(start, end)]));
+      yield batchOf(bytes);
       next += lines;
+      pieces = [];
+      piecesLines = 0;
       start = end;
     }
-    carry = data.subarray(start);
   }
-  if (carry.length > 0) yield { kind: 'lines', first: next, bytes: new Uint8Array(carry) };
+  if (pieces.length > 0) yield batchOf(new Uint8Array(Buffer.concat(pieces)));
 }
 
-/** The lines of a line batch (a last line without its line end included; `\r\n` ends a line too). */
-function linesOf(batch: LineBatch): string[] {
-  let text = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength).toString('utf8');
-  if (batch.first === 1) text = text.replace(/^\uFEFF/, '');
-  const lines = text.split('\n');
-  if (text.endsWith('\n')) lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+/**
+ * Calls `fn` with each line of a line batch (a last line without its line end included; `\r\n`
+ * ends a line too) and its index in the batch. Each line is decoded on its own: a whole batch
+ * decoded at once is a string of hundreds of kilobytes, which V8 puts in its large-object space (a
+ * fresh mapping each time); decoding it cost several times as much per row as the lines do one by
+ * one. A line end (byte 10) is never part of a multi-byte UTF-8 sequence, so the lines are the same.
+ */
+function forEachLine(batch: LineBatch, fn: (line: string, index: number) => void): void {
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  // The byte order mark of the file's first line (EF BB BF) is not part of the line.
+  let start = batch.first === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let index = 0; start < bytes.length || index === 0; index++) {
+    let end = bytes.indexOf(10, start);
+    const next = end === -1 ? bytes.length : end + 1;
+    if (end === -1) end = bytes.length;
+    if (end > start && bytes[end - 1] === 13) end--; // a `\r` before the line end (or at the end)
+    fn(bytes.toString('utf8', start, end), index);
+    start = next;
   }
-  return lines;
 }
 
 /** CSV records or JSON array items in batches (parsed on this thread by the row readers). */
@@ -111,45 +132,57 @@ export function readRecipientBatches(
 }
 
 /**
- * Calls `fn` for every row of `batch` with its number and parsed recipient (or problem). Blank
- * NDJSON lines are skipped, as before.
+ * Calls `fn` for every row of `batch` with its number and parsed value (or why it could not be
+ * parsed). Blank NDJSON lines are skipped, as before.
  */
-export function forEachRow(
+function forEachValue(
   batch: RecipientBatch,
-  fn: (number: number, where: string, row: ReturnType<typeof toRecipient>) => void,
+  fn: (number: number, where: string, row: { value: unknown } | string) => void,
 ): void {
   if (batch.kind === 'lines') {
-    const lines = linesOf(batch);
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line.trim() === '') continue;
-      const number = batch.first + i;
+    forEachLine(batch, (line, index) => {
+      if (line.trim() === '') return;
+      const number = batch.first + index;
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch (error) {
         fn(number, `line ${number}`, `invalid JSON: ${(error as Error).message}`);
-        continue;
+        return;
       }
-      fn(number, `line ${number}`, toRecipient(value));
-    }
+      fn(number, `line ${number}`, { value });
+    });
     return;
   }
   for (let i = 0; i < batch.values.length; i++) {
     const number = batch.numbers[i]!;
     const where = `${batch.unit} ${number === 0 ? '?' : number}`;
     const parsed = batch.values[i]!;
-    fn(number, where, 'problem' in parsed ? parsed.problem : toRecipient(parsed.value));
+    fn(number, where, 'problem' in parsed ? parsed.problem : parsed);
   }
+}
+
+/**
+ * Calls `fn` for every row of `batch` with its number and recipient (or problem). Blank NDJSON
+ * lines are skipped, as before.
+ */
+export function forEachRow(
+  batch: RecipientBatch,
+  fn: (number: number, where: string, row: ReturnType<typeof toRecipient>) => void,
+): void {
+  forEachValue(batch, (number, where, row) =>
+    fn(number, where, typeof row === 'string' ? row : toRecipient(row.value)),
+  );
 }
 
 /** Checks every row of a batch: the good rows' ids and numbers, and each bad row's problem. */
 export function checkBatch(batch: RecipientBatch): BatchCheck {
   const check: BatchCheck = { ids: [], numbers: [], problems: [] };
-  forEachRow(batch, (number, where, row) => {
-    if (typeof row === 'string') check.problems.push({ number, where, problem: row });
+  forEachValue(batch, (number, where, row) => {
+    const id = typeof row === 'string' ? row : recipientId(row.value);
+    if (typeof id === 'string') check.problems.push({ number, where, problem: id });
     else {
-      check.ids.push(row.contactId);
+      check.ids.push(id);
       check.numbers.push(number);
     }
   });

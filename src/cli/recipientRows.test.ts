@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   detectRecipientFormat,
   readRecipientRows,
+  recipientId,
   toRecipient,
   validateRecipientRows,
 } from './recipientRows.js';
@@ -31,6 +32,21 @@ describe('recipient rows', () => {
     expect(toRecipient({ contactId: '1e3' })).toBe('contactId must be a positive integer, got "1e3"');
     expect(toRecipient({})).toBe('missing contactId (or id)');
     expect(toRecipient([1])).toBe('a recipient must be a JSON object');
+  });
+
+  it('gives the contact id alone as the check pass needs it, with the same problems', () => {
+    for (const value of [
+      { contactId: 4 },
+      { id: ' 12 ' },
+      { contactId: '1e3' },
+      {},
+      [1],
+      null,
+      { contactId: 0 },
+    ]) {
+      const recipient = toRecipient(value);
+      expect(recipientId(value)).toEqual(typeof recipient === 'string' ? recipient : recipient.contactId);
+    }
   });
 
   it('detects the format by extension, else by content', async () => {

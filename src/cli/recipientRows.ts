@@ -18,8 +18,11 @@ export type RecipientRow = { where: string; recipient: Recipient } | { where: st
 
 const positiveId = /^[1-9][0-9]{0,15}$/;
 
-/** Checks one parsed row: an object with a positive integer `contactId` (or `id`). */
-export function toRecipient(value: unknown): Recipient | string {
+/**
+ * The contact id of one parsed row (an object with a positive integer `contactId` or `id`), or why
+ * it has none. What `toRecipient` checks, without copying the row (the check pass only counts ids).
+ */
+export function recipientId(value: unknown): number | string {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return 'a recipient must be a JSON object';
   const row = value as Record<string, unknown>;
@@ -29,7 +32,16 @@ export function toRecipient(value: unknown): Recipient | string {
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
     return `contactId must be a positive integer, got ${JSON.stringify(raw)}`;
   }
-  return { ...row, contactId: id };
+  return id;
+}
+
+/** Checks one parsed row: an object with a positive integer `contactId` (or `id`). */
+export function toRecipient(value: unknown): Recipient | string {
+  const id = recipientId(value);
+  if (typeof id === 'string') return id;
+  const row = value as Record<string, unknown>;
+  // Already a number in `contactId` (the usual row): the row itself, not a copy of it.
+  return row.contactId === id ? (row as Recipient) : { ...row, contactId: id };
 }
 
 /** The format of `file`: by extension (.json, .ndjson/.jsonl, .csv), else from its first bytes. */

@@ -58,11 +58,16 @@ function parseLocaleOption(value: string): string {
 /** Below this file size a batch renders on the main thread: starting threads would cost more. */
 const threadsFromBytes = 1 << 20;
 
-/** Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory). */
-async function writeOut(text: string | Uint8Array): Promise<void> {
+/**
+ * Writes to stdout, waiting when the pipe is full (a million rows must not pile up in memory).
+ * `written` runs once the bytes are out (a pipe may hold them for a while), so their memory can be
+ * used again.
+ */
+async function writeOut(text: string | Uint8Array, written?: () => void): Promise<void> {
   // A Buffer view (no copy) of a thread's bytes: streams take both, and a Buffer reads as text.
   const chunk = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  const done = written === undefined ? undefined : (error?: Error | null) => error || written();
+  if (!process.stdout.write(chunk, done)) await once(process.stdout, 'drain');
 }
 
 /** Compiles the template file, printing its warnings and errors. */
@@ -217,8 +222,8 @@ async function renderBatch(
     readRecipientBatches(options.data, format),
     runner.depth,
     (batch) => runner.render(batch),
-    async ({ rows, bytes }) => {
-      if (bytes !== undefined) await writeOut(bytes);
+    async ({ rows, bytes, release }) => {
+      if (bytes !== undefined) await writeOut(bytes, release);
       progress.tick(rows);
     },
   );

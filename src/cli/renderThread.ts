@@ -9,7 +9,7 @@ import { KeyRing } from '../links/index.js';
 // The grammar-free entry: this thread never parses a template (see `template/runtime.ts`).
 import { templateFromSpec, TemplateError } from '../template/runtime.js';
 import { checkBatch } from './recipientBatches.js';
-import { renderRecipientBatch, type BatchRenderer } from './renderRecipientBatch.js';
+import { recycleBatchBuffer, renderRecipientBatch, type BatchRenderer } from './renderRecipientBatch.js';
 import type { RenderThreadData, RenderThreadReply, RenderThreadTask } from './renderThreads.js';
 
 const data = workerData as RenderThreadData;
@@ -31,6 +31,7 @@ const renderer: BatchRenderer = {
 let keyRing: Promise<KeyRing> | undefined;
 
 port.on('message', async (task: RenderThreadTask) => {
+  if (task.kind === 'recycle') return recycleBatchBuffer(task.buffer);
   let reply: RenderThreadReply;
   const transfer: ArrayBuffer[] = [];
   try {

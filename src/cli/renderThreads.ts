@@ -9,7 +9,12 @@ import { startSiblingWorker } from '../threads/index.js';
 import type { RenderOptions, TemplateSpec } from '../template/index.js';
 import { TemplateError, type TemplateErrorCode } from '../template/index.js';
 import { checkBatch, type BatchCheck, type RecipientBatch } from './recipientBatches.js';
-import { renderRecipientBatch, type BatchRenderer, type RenderedBatch } from './renderRecipientBatch.js';
+import {
+  recycleBatchBuffer,
+  renderRecipientBatch,
+  type BatchRenderer,
+  type RenderedBatch,
+} from './renderRecipientBatch.js';
 
 /** What a render thread starts from (plain data: it crosses by structured clone). */
 export interface RenderThreadData {
@@ -22,8 +27,9 @@ export interface RenderThreadData {
   format: 'html' | 'json';
 }
 
-/** A task for a render thread. */
-export type RenderThreadTask = { id: number; kind: 'check' | 'render'; batch: RecipientBatch };
+/** A task for a render thread, or a written batch's buffer coming back to it (no answer). */
+export type RenderThreadTask =
+  { id: number; kind: 'check' | 'render'; batch: RecipientBatch } | { kind: 'recycle'; buffer: ArrayBuffer };
 
 /** A render thread's answer to one task. */
 export type RenderThreadReply =
@@ -43,7 +49,12 @@ export interface BatchRunner {
 export function localRunner(renderer: BatchRenderer): BatchRunner {
   return {
     check: async (batch) => checkBatch(batch),
-    render: async (batch) => renderRecipientBatch(renderer, batch),
+    render: async (batch) => {
+      const rendered = renderRecipientBatch(renderer, batch);
+      const buffer = rendered.bytes?.buffer as ArrayBuffer | undefined;
+      if (buffer !== undefined) rendered.release = () => recycleBatchBuffer(buffer);
+      return rendered;
+    },
     depth: 1,
     close: async () => {},
   };
@@ -84,7 +95,7 @@ class RenderThread {
     this.#worker.on('exit', () => this.#failAll(new Error('a render thread stopped')));
   }
 
-  run<T>(task: RenderThreadTask): Promise<T> {
+  run<T>(task: Extract<RenderThreadTask, { id: number }>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(task.id, { resolve: resolve as (value: never) => void, reject });
       // Raw lines move to the thread (the reader made them a copy of their own).
@@ -110,7 +121,16 @@ class RenderThread {
       pending.reject(
         code === undefined ? new Error(message) : new TemplateError(code as TemplateErrorCode, message),
       );
-    } else pending.resolve(reply.value as never);
+    } else {
+      const buffer = (reply.value as RenderedBatch).bytes?.buffer as ArrayBuffer | undefined;
+      if (buffer !== undefined) {
+        (reply.value as RenderedBatch).release = () => {
+          const task: RenderThreadTask = { kind: 'recycle', buffer };
+          this.#worker.postMessage(task, [buffer]);
+        };
+      }
+      pending.resolve(reply.value as never);
+    }
   }
 
   #failAll(error: Error): void {
@@ -129,7 +149,7 @@ export async function startRenderThreads(count: number, data: RenderThreadData):
     throw error;
   }
   let nextId = 0;
-  const run = <T>(kind: RenderThreadTask['kind'], batch: RecipientBatch): Promise<T> => {
+  const run = <T>(kind: 'check' | 'render', batch: RecipientBatch): Promise<T> => {
     let best = threads[0]!;
     for (const thread of threads) if (thread.pending.size < best.pending.size) best = thread;
     return best.run<T>({ id: nextId++, kind, batch });
