@@ -50,6 +50,11 @@ export interface BlockAnswer {
   lookups: BatchLookup[];
   rendered: number;
   failed: number;
+  /**
+   * Call once `bytes` is written (render threads: the memory goes back to the thread, which writes
+   * its next block into it).
+   */
+  release?: () => void;
 }
 
 /** The answer line of a line that failed (without newline). */
@@ -193,16 +198,21 @@ export function answerRecipient(
 
 /**
  * Answers a block of NDJSON lines numbered from `firstLine` (each line ends in a newline but maybe
- * the block's last). Blank lines are skipped but counted.
+ * the block's last). Blank lines are skipped but counted. The answers are written into `into` when
+ * they fit (then `bytes` is a view of it), else into memory of their own.
  */
 export function answerBatchLines(
   message: CompiledMessage,
   settings: RenderSettings,
   block: string,
   firstLine: number,
+  into?: Buffer,
 ): BlockAnswer {
   const render = { ...settings, now: () => settings.nowMs };
-  const out = new AnswerBytes(block.length * 8);
+  // An answer line is tens of times its input line (the HTML and text of a whole message).
+  const out = new AnswerBytes(
+    into ?? Buffer.allocUnsafeSlow(Math.min(8 << 20, Math.max(4096, block.length * 32))),
+  );
   const lookups: BatchLookup[] = [];
   let rendered = 0;
   let failed = 0;
@@ -259,14 +269,14 @@ class AnswerBytes {
   #buffer: Buffer;
   length = 0;
 
-  constructor(capacity: number) {
-    this.#buffer = Buffer.allocUnsafeSlow(Math.max(4096, capacity));
+  constructor(buffer: Buffer) {
+    this.#buffer = buffer;
   }
 
   writeLine(text: string): void {
-    // A UTF-16 unit takes at most three bytes in UTF-8; plus the newline.
+    // A UTF-16 unit takes at most three bytes in UTF-8; plus the newline. Near the end, the exact size.
     const most = this.length + text.length * 3 + 1;
-    if (most > this.#buffer.length) {
+    if (most > this.#buffer.length && this.length + Buffer.byteLength(text) + 1 > this.#buffer.length) {
       const larger = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, most));
       this.#buffer.copy(larger, 0, 0, this.length);
       this.#buffer = larger;
