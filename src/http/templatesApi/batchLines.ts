@@ -122,11 +122,11 @@ function successLine(
   recipient: Recipient,
   messageUid: string | undefined,
 ): string {
-  const json = withRecipientErrors('', () =>
-    renderMessageJson(message, recipient, renderOptionsOf(message, settings, messageUid)),
-  );
   // contactId is a safe integer (checked), so it writes as JSON.stringify would write it.
-  return `{"line":${line},"contactId":${recipient.contactId},${json.slice(1)}`;
+  const lead = `"line":${line},"contactId":${recipient.contactId},`;
+  return withRecipientErrors('', () =>
+    renderMessageJson(message, recipient, renderOptionsOf(message, settings, messageUid), lead),
+  );
 }
 
 /** The error of a line over `maxBatchLineLength`. */
