@@ -149,12 +149,32 @@ export function answerOne(
   messageUid: string | undefined,
 ): { bytes: Uint8Array } {
   const render = { ...settings, now: () => settings.nowMs };
-  const text = JSON.stringify({
-    contactId: recipient.contactId,
-    ...renderFor(message, recipient, render, messageUid, 'recipient.'),
-  });
-  const bytes = Buffer.allocUnsafeSlow(text.length * 3);
-  return { bytes: bytes.subarray(0, bytes.write(text)) };
+  // contactId is a safe integer (checked), so it writes as JSON.stringify would write it.
+  const text = withRecipientErrors('recipient.', () =>
+    renderMessageJson(
+      message,
+      recipient,
+      renderOptionsOf(message, render, messageUid),
+      `"contactId":${recipient.contactId},`,
+    ),
+  );
+  return { bytes: ownBytes(text) };
+}
+
+/** Where `ownBytes` encodes (grown for a larger answer, kept for the next). */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * `text` in UTF-8, in memory of its own of exactly its size: an answer moved to the request's
+ * thread counts there as new external memory (V8 runs a full collection when enough has come in),
+ * so it should not bring the two thirds of a worst-case buffer it leaves unused.
+ */
+function ownBytes(text: string): Uint8Array {
+  if (text.length * 3 > scratch.length) scratch = Buffer.allocUnsafeSlow(text.length * 3);
+  const length = scratch.write(text);
+  const bytes = new Uint8Array(length);
+  bytes.set(scratch.subarray(0, length));
+  return bytes;
 }
 
 /** The line's recipient by contactId (validated like `resolveRecipient`, without a lookup). */

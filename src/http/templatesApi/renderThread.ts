@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyRing } from '../../links/index.js';
 import { compileMessage, MessageTemplateError, type CompiledMessage } from '../../messageTemplates/index.js';
+import type { Recipient } from '../../template/index.js';
 import { answerBatchLines, answerOne } from './batchLines.js';
 import type { RenderThreadData, RenderThreadReply, RenderThreadTask } from './renderThreads.js';
 
@@ -50,7 +51,8 @@ port.on('message', (task: RenderThreadTask) => {
     const { work } = task;
     if (message === undefined) reply = { id: task.id, missing: true };
     else if (work.kind === 'one') {
-      const value = answerOne(message, settings, work.recipient, work.messageUid);
+      const recipient = JSON.parse(work.recipient) as Recipient;
+      const value = answerOne(message, settings, recipient, work.messageUid);
       transfer.push(value.bytes.buffer as ArrayBuffer);
       reply = { id: task.id, value };
     } else {

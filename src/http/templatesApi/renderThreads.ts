@@ -32,7 +32,16 @@ export type RenderWork =
       /** The thread's output buffer to answer into: its number, and its memory when the thread lacks it. */
       out: { slot: number; memory: SharedArrayBuffer | undefined };
     }
-  | { kind: 'one'; recipient: Recipient; messageUid: string | undefined };
+  | {
+      kind: 'one';
+      /**
+       * The recipient as JSON (it came from a JSON body and the store's JSON fields): a string
+       * crosses threads for a copy of its characters, an object field by field, which on the
+       * request's thread cost about as much as parsing it again on the render thread.
+       */
+      recipient: string;
+      messageUid: string | undefined;
+    };
 
 /** A task for a render thread: its template by serial, with its source unless the thread has it. */
 export interface RenderThreadTask {
@@ -338,7 +347,11 @@ export function renderThreads(options: RenderThreadsOptions): MessageRenderer {
         out: { slot: -1, memory: undefined }, // the thread's own buffer, set when it is sent
       })) as BlockAnswer,
     answerOne: async (message, recipient, messageUid, settings) =>
-      (await run(message, settings, { kind: 'one', recipient, messageUid })) as OneAnswer,
+      (await run(message, settings, {
+        kind: 'one',
+        recipient: JSON.stringify(recipient),
+        messageUid,
+      })) as OneAnswer,
     // Two per thread: one working, one queued behind it, so no thread waits for the request's thread.
     depth: count * 2,
     async close() {
