@@ -239,6 +239,10 @@ describe('rendering a message', () => {
         expect(renderMessageJson(message, recipient, options)).toBe(
           JSON.stringify(renderMessage(message, recipient, options)),
         );
+        // Members put first, as the templates API's answer lines do.
+        expect(renderMessageJson(message, recipient, options, '"line":3,"contactId":9,')).toBe(
+          JSON.stringify({ line: 3, contactId: 9, ...renderMessage(message, recipient, options) }),
+        );
       }
     }
   });

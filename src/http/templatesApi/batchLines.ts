@@ -50,6 +50,11 @@ export interface BlockAnswer {
   lookups: BatchLookup[];
   rendered: number;
   failed: number;
+  /**
+   * Call once `bytes` is written (render threads: the memory goes back to the thread, which writes
+   * its next block into it).
+   */
+  release?: () => void;
 }
 
 /** The answer line of a line that failed (without newline). */
@@ -117,11 +122,11 @@ function successLine(
   recipient: Recipient,
   messageUid: string | undefined,
 ): string {
-  const json = withRecipientErrors('', () =>
-    renderMessageJson(message, recipient, renderOptionsOf(message, settings, messageUid)),
-  );
   // contactId is a safe integer (checked), so it writes as JSON.stringify would write it.
-  return `{"line":${line},"contactId":${recipient.contactId},${json.slice(1)}`;
+  const lead = `"line":${line},"contactId":${recipient.contactId},`;
+  return withRecipientErrors('', () =>
+    renderMessageJson(message, recipient, renderOptionsOf(message, settings, messageUid), lead),
+  );
 }
 
 /** The error of a line over `maxBatchLineLength`. */
@@ -144,12 +149,32 @@ export function answerOne(
   messageUid: string | undefined,
 ): { bytes: Uint8Array } {
   const render = { ...settings, now: () => settings.nowMs };
-  const text = JSON.stringify({
-    contactId: recipient.contactId,
-    ...renderFor(message, recipient, render, messageUid, 'recipient.'),
-  });
-  const bytes = Buffer.allocUnsafeSlow(text.length * 3);
-  return { bytes: bytes.subarray(0, bytes.write(text)) };
+  // contactId is a safe integer (checked), so it writes as JSON.stringify would write it.
+  const text = withRecipientErrors('recipient.', () =>
+    renderMessageJson(
+      message,
+      recipient,
+      renderOptionsOf(message, render, messageUid),
+      `"contactId":${recipient.contactId},`,
+    ),
+  );
+  return { bytes: ownBytes(text) };
+}
+
+/** Where `ownBytes` encodes (grown for a larger answer, kept for the next). */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * `text` in UTF-8, in memory of its own of exactly its size: an answer moved to the request's
+ * thread counts there as new external memory (V8 runs a full collection when enough has come in),
+ * so it should not bring the two thirds of a worst-case buffer it leaves unused.
+ */
+function ownBytes(text: string): Uint8Array {
+  if (text.length * 3 > scratch.length) scratch = Buffer.allocUnsafeSlow(text.length * 3);
+  const length = scratch.write(text);
+  const bytes = new Uint8Array(length);
+  bytes.set(scratch.subarray(0, length));
+  return bytes;
 }
 
 /** The line's recipient by contactId (validated like `resolveRecipient`, without a lookup). */
@@ -193,16 +218,21 @@ export function answerRecipient(
 
 /**
  * Answers a block of NDJSON lines numbered from `firstLine` (each line ends in a newline but maybe
- * the block's last). Blank lines are skipped but counted.
+ * the block's last). Blank lines are skipped but counted. The answers are written into `into` when
+ * they fit (then `bytes` is a view of it), else into memory of their own.
  */
 export function answerBatchLines(
   message: CompiledMessage,
   settings: RenderSettings,
   block: string,
   firstLine: number,
+  into?: Buffer,
 ): BlockAnswer {
   const render = { ...settings, now: () => settings.nowMs };
-  const out = new AnswerBytes(block.length * 8);
+  // An answer line is tens of times its input line (the HTML and text of a whole message).
+  const out = new AnswerBytes(
+    into ?? Buffer.allocUnsafeSlow(Math.min(8 << 20, Math.max(4096, block.length * 32))),
+  );
   const lookups: BatchLookup[] = [];
   let rendered = 0;
   let failed = 0;
@@ -259,14 +289,14 @@ class AnswerBytes {
   #buffer: Buffer;
   length = 0;
 
-  constructor(capacity: number) {
-    this.#buffer = Buffer.allocUnsafeSlow(Math.max(4096, capacity));
+  constructor(buffer: Buffer) {
+    this.#buffer = buffer;
   }
 
   writeLine(text: string): void {
-    // A UTF-16 unit takes at most three bytes in UTF-8; plus the newline.
+    // A UTF-16 unit takes at most three bytes in UTF-8; plus the newline. Near the end, the exact size.
     const most = this.length + text.length * 3 + 1;
-    if (most > this.#buffer.length) {
+    if (most > this.#buffer.length && this.length + Buffer.byteLength(text) + 1 > this.#buffer.length) {
       const larger = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, most));
       this.#buffer.copy(larger, 0, 0, this.length);
       this.#buffer = larger;

@@ -20,7 +20,7 @@ import {
   tooLong,
   type BatchLookup,
 } from './batchLines.js';
-import { streamNdjson } from './streamNdjson.js';
+import { streamNdjson, type BlockAnswers } from './streamNdjson.js';
 import { renderBodySchema, versionQuerySchema } from './templatesApiSchemas.js';
 import type { TemplatesApiContext } from './templatesApiRouter.js';
 import { templateId } from './templatesRoutes.js';
@@ -118,20 +118,26 @@ export function renderRoutes(context: TemplatesApiContext): Router {
       else failed += 1;
       return `${answer.text}\n`;
     };
-    const answerBlock = async (block: Uint8Array, firstLine: number): Promise<Uint8Array[]> => {
+    const answerBlock = async (block: Uint8Array, firstLine: number): Promise<BlockAnswers> => {
       const answer = await renderer.answerBlock(message, block, firstLine, { ...settings, nowMs: now() });
       rendered += answer.rendered;
       failed += answer.failed;
-      if (answer.lookups.length === 0) return [answer.bytes];
+      const written = answer.release;
+      if (answer.lookups.length === 0) return { parts: [answer.bytes], written };
       // The looked-up lines go between the others, in order.
       const parts: Uint8Array[] = [];
       let from = 0;
-      for (const lookup of answer.lookups) {
-        parts.push(answer.bytes.subarray(from, lookup.at), Buffer.from(await lookedUp(lookup)));
-        from = lookup.at;
+      try {
+        for (const lookup of answer.lookups) {
+          parts.push(answer.bytes.subarray(from, lookup.at), Buffer.from(await lookedUp(lookup)));
+          from = lookup.at;
+        }
+      } catch (error) {
+        written?.();
+        throw error;
       }
       parts.push(answer.bytes.subarray(from));
-      return parts;
+      return { parts, written };
     };
 
     res.status(200).type('application/x-ndjson');

@@ -1,12 +1,14 @@
 /**
  * @module A render thread of the templates API: rebuilds the key ring once, compiles each message
  * template the first time a task of it comes (keeping the last few), and answers blocks of NDJSON
- * lines (`answerBatchLines`) and single renders (`answerOne`), moving the answer bytes back
- * (transferred, not copied).
+ * lines (`answerBatchLines`) into the output buffer the task names (shared with the request's
+ * thread; answers that do not fit come back in memory of their own, moved, not copied) and single
+ * renders (`answerOne`, moved back).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyRing } from '../../links/index.js';
 import { compileMessage, MessageTemplateError, type CompiledMessage } from '../../messageTemplates/index.js';
+import type { Recipient } from '../../template/index.js';
 import { answerBatchLines, answerOne } from './batchLines.js';
 import type { RenderThreadData, RenderThreadReply, RenderThreadTask } from './renderThreads.js';
 
@@ -16,6 +18,8 @@ const port = parentPort!;
 /** Compiled message templates by serial, least recently used first. */
 const messages = new Map<number, CompiledMessage>();
 const maxMessages = 32;
+/** The output buffers the request's thread shares with this thread, by number. */
+const outputs = new Map<number, Buffer>();
 
 function messageOf(task: RenderThreadTask): CompiledMessage | undefined {
   const known = messages.get(task.serial);
@@ -40,21 +44,29 @@ port.on('message', (task: RenderThreadTask) => {
   let reply: RenderThreadReply;
   const transfer: ArrayBuffer[] = [];
   try {
+    if (task.work.kind === 'block' && task.work.out.memory !== undefined)
+      outputs.set(task.work.out.slot, Buffer.from(task.work.out.memory));
     const message = messageOf(task);
     const settings = { ...task.settings, keyRing };
     const { work } = task;
     if (message === undefined) reply = { id: task.id, missing: true };
     else if (work.kind === 'one') {
-      const value = answerOne(message, settings, work.recipient, work.messageUid);
+      const recipient = JSON.parse(work.recipient) as Recipient;
+      const value = answerOne(message, settings, recipient, work.messageUid);
       transfer.push(value.bytes.buffer as ArrayBuffer);
       reply = { id: task.id, value };
     } else {
       const text = Buffer.from(work.block.buffer, work.block.byteOffset, work.block.byteLength).toString(
         'utf8',
       );
-      const value = answerBatchLines(message, settings, text, work.firstLine);
-      transfer.push(value.bytes.buffer as ArrayBuffer);
-      reply = { id: task.id, value };
+      const into = outputs.get(work.out.slot);
+      const value = answerBatchLines(message, settings, text, work.firstLine, into);
+      if (into !== undefined && value.bytes.buffer === into.buffer) {
+        reply = { id: task.id, value: { ...value, bytes: value.bytes.byteLength } };
+      } else {
+        transfer.push(value.bytes.buffer as ArrayBuffer);
+        reply = { id: task.id, value };
+      }
     }
   } catch (error) {
     reply =

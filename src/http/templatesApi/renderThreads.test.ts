@@ -87,6 +87,33 @@ describe('render threads', () => {
     }
   });
 
+  it('answer into buffers shared with the thread, reused only once released, larger after an overflow', async () => {
+    const message = compiled('Weekly for {{first_name}}', newsletter);
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+    // More answers than a first buffer holds (about 1.5 MB): they come in memory of their own.
+    const big = new TextEncoder().encode(
+      Array.from({ length: 200 }, (_, n) => `${examples[n % examples.length]}\n`).join(''),
+    );
+    const expected = text((await localRenderer(keyRing).answerBlock(message, big, 1, settings)).bytes);
+    const first = await threads.answerBlock(message, big.slice(), 1, settings);
+    expect(text(first.bytes)).toBe(expected);
+    first.release?.();
+    // Then in a shared buffer made larger; one not yet released is never written into.
+    const second = await threads.answerBlock(message, big.slice(), 1, settings);
+    expect(second.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const held = text(second.bytes);
+    const third = await threads.answerBlock(message, block.slice(), 41, settings);
+    expect(third.bytes.buffer).not.toBe(second.bytes.buffer);
+    expect(text(second.bytes)).toBe(held);
+    expect(held).toBe(expected);
+    second.release?.();
+    third.release?.();
+    const fourth = await threads.answerBlock(message, block.slice(), 41, settings);
+    const local = await localRenderer(keyRing).answerBlock(message, block, 41, settings);
+    expect(text(fourth.bytes)).toBe(text(local.bytes));
+    fourth.release?.();
+  });
+
   it('render one recipient to the JSON answer, and refuse it, as the request thread does', async () => {
     const message = compiled('Weekly for {{first_name}}', newsletter);
     const recipient = JSON.parse(examples[1]!) as { contactId: number };

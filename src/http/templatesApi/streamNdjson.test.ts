@@ -12,7 +12,7 @@ import { streamNdjson } from './streamNdjson.js';
  * Answers each line of a block as `number:text` (blank lines not at all; over 40 bytes `too long`,
  * the limit a handler applies to the lines the stream hands it), after a random delay.
  */
-async function echo(block: Uint8Array, firstLine: number, random: () => number): Promise<Uint8Array[]> {
+async function echo(block: Uint8Array, firstLine: number, random: () => number): Promise<string> {
   await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 3)));
   const text = Buffer.from(block).toString('utf8');
   const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
@@ -20,7 +20,7 @@ async function echo(block: Uint8Array, firstLine: number, random: () => number):
     if (line.trim() === '') return '';
     return `${firstLine + index}:${Buffer.byteLength(line) > 40 ? 'too long' : line}\n`;
   });
-  return [Buffer.from(answers.join(''))];
+  return answers.join('');
 }
 
 async function run(body: Buffer, cuts: number[], random: () => number, depth: number): Promise<string> {
@@ -32,6 +32,8 @@ async function run(body: Buffer, cuts: number[], random: () => number, depth: nu
   }
   const req = Readable.from(chunks.filter((chunk) => chunk.length > 0)) as unknown as IncomingMessage;
   let out = '';
+  let answered = 0;
+  let calledBack = 0;
   const res = new Writable({
     highWaterMark: 64,
     write(chunk: Buffer, _encoding, done) {
@@ -39,13 +41,23 @@ async function run(body: Buffer, cuts: number[], random: () => number, depth: nu
       setImmediate(done);
     },
   }) as unknown as ServerResponse;
-  await streamNdjson(req, res, (block, first) => echo(block, first, random), {
+  const handle = async (block: Uint8Array, first: number) => {
+    const text = await echo(block, first, random);
+    answered += 1;
+    // Told once its bytes are out (render threads reuse the memory then).
+    const written = () => {
+      if (out.includes(text)) calledBack += 1;
+    };
+    return { parts: [Buffer.from(text)], written };
+  };
+  await streamNdjson(req, res, handle, {
     maxLineBytes: 40,
     tooLong: (line) => `${line}:too long`,
     depth,
   });
   // Answers handed to `res` may still be in its buffer: end it (as the route does) and let it finish.
   await new Promise((resolve) => res.end(resolve));
+  expect(calledBack).toBe(answered);
   return out;
 }
 

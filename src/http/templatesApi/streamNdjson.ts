@@ -10,8 +10,18 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Answers one block of whole lines numbered from `firstLine`: the answer bytes, in order. */
-export type BlockHandler = (block: Uint8Array, firstLine: number) => Promise<Uint8Array[]>;
+/** A block's answers: bytes to write in order, and what to call once the socket is done with them. */
+export interface BlockAnswers {
+  parts: Uint8Array[];
+  /**
+   * Called once every part has been handed to the operating system (or the response failed):
+   * the parts' memory may then be reused (render threads write into buffers they are given back).
+   */
+  written?: () => void;
+}
+
+/** Answers one block of whole lines numbered from `firstLine`. */
+export type BlockHandler = (block: Uint8Array, firstLine: number) => Promise<BlockAnswers>;
 
 /** Options of `streamNdjson`. */
 export interface StreamNdjsonOptions {
@@ -68,13 +78,20 @@ export async function streamNdjson(
   const written: Promise<void>[] = [];
   let last: Promise<void> = Promise.resolve();
 
-  const write = async (answers: Uint8Array[]) => {
-    for (const bytes of answers) {
-      if (bytes.byteLength > 0 && !res.write(bytes)) await once(res, 'drain');
+  const write = async ({ parts, written }: BlockAnswers) => {
+    // The last write's callback comes after every earlier one's (one stream, in order).
+    let last = -1;
+    for (let at = 0; at < parts.length; at++) if (parts[at]!.byteLength > 0) last = at;
+    if (last === -1) written?.();
+    for (let at = 0; at <= last; at++) {
+      const bytes = parts[at]!;
+      if (bytes.byteLength === 0) continue;
+      const more = at === last && written ? res.write(bytes, () => written()) : res.write(bytes);
+      if (!more) await once(res, 'drain');
     }
   };
   /** Queues a block's answers behind the previous block's. */
-  const enqueue = async (answers: Promise<Uint8Array[]>) => {
+  const enqueue = async (answers: Promise<BlockAnswers>) => {
     answers.catch(() => {}); // awaited in turn below; must not count as unhandled meanwhile
     last = last.then(async () => write(await answers));
     // A failed block stops the reading too (the caller then gives up the response).
@@ -83,7 +100,7 @@ export async function streamNdjson(
     if (written.length >= options.depth) await written.shift();
   };
   const tooLong = async () => {
-    await enqueue(Promise.resolve([Buffer.from(`${options.tooLong(line + 1)}\n`)]));
+    await enqueue(Promise.resolve({ parts: [Buffer.from(`${options.tooLong(line + 1)}\n`)] }));
     skipping = true;
     pieces = [];
     pendingBytes = 0;
