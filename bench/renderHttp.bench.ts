@@ -19,7 +19,8 @@
  *
  * The clients run in child processes (they must not share the server's event loop). Floor and ours
  * alternate over rounds; figures are medians. The last line is one JSON object with every figure.
- * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONCURRENCY (32), BENCH_BATCH (10000).
+ * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONCURRENCY (32), BENCH_BATCH (10000),
+ * BENCH_RENDER_THREADS (the route's render threads; default the router's own, one per core, at most 4).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { createApp } from '../src/http/index.js';
-import { templatesApiRouter } from '../src/http/templatesApi/index.js';
+import { renderThreads, templatesApiRouter } from '../src/http/templatesApi/index.js';
 import { KeyRing } from '../src/links/index.js';
 import { compileMessage, createMessageTemplates, renderMessage } from '../src/messageTemplates/index.js';
 import { openStore } from '../src/store/index.js';
@@ -43,6 +44,9 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 2) * 1000;
 const batchLines = Number(process.env.BENCH_BATCH ?? 10_000);
+/** BENCH_RENDER_THREADS: the route's render threads (default: the router's own, as `unsub serve`). */
+const renderThreadCount =
+  process.env.BENCH_RENDER_THREADS === undefined ? undefined : Number(process.env.BENCH_RENDER_THREADS);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const example = (name: string) => readFileSync(path.join(root, 'examples', name), 'utf8');
@@ -62,6 +66,8 @@ const messageTemplates = createMessageTemplates({ store });
 const newsletter = example('newsletter.hbs');
 const subject = 'Northwind Weekly for {{first_name}} — {{issue_date}}';
 const saved = await messageTemplates.create({ name: 'Northwind Weekly', subject, html: newsletter });
+const renderer =
+  renderThreadCount === undefined ? undefined : renderThreads({ threads: renderThreadCount, keyRing });
 const ours = createApp({
   store,
   subscriptions,
@@ -69,7 +75,17 @@ const ours = createApp({
   baseUrl,
   logger: { error: console.error, warn: console.warn },
   mount: (app) =>
-    app.use('/api', templatesApiRouter({ store, messageTemplates, keyRing, baseUrl, adminToken: token })),
+    app.use(
+      '/api',
+      templatesApiRouter({
+        store,
+        messageTemplates,
+        keyRing,
+        baseUrl,
+        adminToken: token,
+        ...(renderer === undefined ? {} : { renderer }),
+      }),
+    ),
 });
 const bare = express();
 bare.post('/render', express.json(), (req, res) => {
@@ -276,6 +292,7 @@ oursServer.server.close();
 bareServer.server.close();
 oursServer.server.closeAllConnections();
 bareServer.server.closeAllConnections();
+await renderer?.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));
