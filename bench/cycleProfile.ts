@@ -12,27 +12,15 @@
  * the server backends during each round (`/tmp/unsub-cycle-perf.data`, Linux with perf).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore, outboxEvent, type Store } from '../src/store/index.js';
-import { createDispatcher, generateSecret, type WebhookSender } from '../src/webhooks/index.js';
-import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
+import { outboxEvent } from '../src/store/index.js';
+import { dropSchema, openCycleStore } from './graphileCycle.js';
+import { backendCpu, cpuBetween } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const events = Number(process.env.BENCH_CYCLE_EVENTS ?? 10_000);
 const rounds = Number(process.env.BENCH_CYCLE_ROUNDS ?? 4);
-const instantSender: WebhookSender = {
-  send: () => Promise.resolve({ status: 204, durationMs: 0, responseExcerpt: '' }),
-  close: () => Promise.resolve(),
-};
-const schema = `bench_cycle_${randomBytes(4).toString('hex')}`;
-const store = await openStore({ databaseUrl: withApplicationName(url, schema), schema });
-await store.putEndpoint({
-  eventType: null,
-  url: 'http://127.0.0.1:9/hook',
-  secret: generateSecret(),
-  at: Date.now(),
-});
+const { schema, store, dispatcher: newDispatcher, completions } = await openCycleStore(url, 64);
 const cpu = backendCpu(url, schema);
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
@@ -62,17 +50,6 @@ function recordPerf(pids: number[]): () => Promise<void> {
     await closed;
   };
 }
-let recorded = 0;
-let waiting: { target: number; resolve: () => void } | undefined;
-const counting: Store = {
-  ...store,
-  async completeAttempts(results) {
-    const applied = await store.completeAttempts(results);
-    recorded += applied.filter(Boolean).length;
-    if (waiting && recorded >= waiting.target) waiting.resolve();
-    return applied;
-  },
-};
 for (let round = 0; round <= rounds; round++) {
   for (let start = 0; start < events; start += 1_000) {
     await store.appendEvents(
@@ -87,14 +64,7 @@ for (let round = 0; round <= rounds; round++) {
       Date.now(),
     );
   }
-  const target = recorded + events;
-  const dispatcher = createDispatcher({
-    store: counting,
-    sender: instantSender,
-    concurrency: 64,
-    perEndpointConcurrency: 64,
-    pollMs: 50,
-  });
+  const dispatcher = newDispatcher();
   const lsn = await walLsn();
   // `perf record` of the server backends serving the store's connections (BENCH_CYCLE_PERF).
   const pids = (
@@ -106,7 +76,7 @@ for (let round = 0; round <= rounds; round++) {
   const serverBefore = await cpu.read();
   const own = process.cpuUsage();
   const started = performance.now();
-  const done = new Promise<void>((resolve) => (waiting = { target, resolve }));
+  const done = completions(events);
   dispatcher.start();
   await done;
   const ms = performance.now() - started;
@@ -124,7 +94,4 @@ for (let round = 0; round <= rounds; round++) {
 }
 await store.close();
 await admin.end();
-const client = new pg.Client({ connectionString: url });
-await client.connect();
-await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-await client.end();
+await dropSchema(url, schema);

@@ -55,6 +55,49 @@ const instantSender: WebhookSender = {
   close: () => Promise.resolve(),
 };
 
+/**
+ * unsub's store for the cycle (here and in `cycleProfile.ts`): a schema of its own with one
+ * endpoint for every event type, a dispatcher over it with the instant sender, and a count of the
+ * completions that have committed.
+ */
+export async function openCycleStore(url: string, concurrency: number) {
+  const schema = `bench_cycle_${randomBytes(4).toString('hex')}`;
+  const store = await openStore({ databaseUrl: withApplicationName(url, schema), schema });
+  await store.putEndpoint({
+    eventType: null,
+    url: 'http://127.0.0.1:9/hook',
+    secret: generateSecret(),
+    at: Date.now(),
+  });
+  let recorded = 0;
+  let waiting: { target: number; resolve: () => void } | undefined;
+  const counting: Store = {
+    ...store,
+    async completeAttempts(results) {
+      const applied = await store.completeAttempts(results);
+      recorded += applied.filter(Boolean).length;
+      if (waiting && recorded >= waiting.target) waiting.resolve();
+      return applied;
+    },
+  };
+  return {
+    schema,
+    store,
+    /** A dispatcher (not started) over the counting store. */
+    dispatcher: () =>
+      createDispatcher({
+        store: counting,
+        sender: instantSender,
+        concurrency,
+        perEndpointConcurrency: concurrency,
+        pollMs: 50,
+      }),
+    /** Resolves once `count` completions more than so far have committed. */
+    completions: (count: number) =>
+      new Promise<void>((resolve) => (waiting = { target: recorded + count, resolve })),
+  };
+}
+
 /** One timed round: wall ms and CPU ms (this process + the named server backends). */
 interface Took {
   ms: number;
@@ -79,26 +122,8 @@ async function timed(cpu: ReturnType<typeof backendCpu>, body: () => Promise<voi
 
 /** unsub's side: an in-process dispatcher on its own schema, started after the events are stored. */
 async function unsubSide(url: string, concurrency: number) {
-  const schema = `bench_cycle_${randomBytes(4).toString('hex')}`;
-  const store = await openStore({ databaseUrl: withApplicationName(url, schema), schema });
-  await store.putEndpoint({
-    eventType: null,
-    url: 'http://127.0.0.1:9/hook',
-    secret: generateSecret(),
-    at: Date.now(),
-  });
+  const { schema, store, dispatcher: newDispatcher, completions } = await openCycleStore(url, concurrency);
   const cpu = backendCpu(url, schema);
-  let recorded = 0;
-  let waiting: { target: number; resolve: () => void } | undefined;
-  const counting: Store = {
-    ...store,
-    async completeAttempts(results) {
-      const applied = await store.completeAttempts(results);
-      recorded += applied.filter(Boolean).length;
-      if (waiting && recorded >= waiting.target) waiting.resolve();
-      return applied;
-    },
-  };
   let offset = 0;
   return {
     async round(events: number): Promise<Took> {
@@ -110,17 +135,10 @@ async function unsubSide(url: string, concurrency: number) {
         );
       }
       offset += events;
-      const target = recorded + events;
-      const dispatcher = createDispatcher({
-        store: counting,
-        sender: instantSender,
-        concurrency,
-        perEndpointConcurrency: concurrency,
-        pollMs: 50,
-      });
+      const dispatcher = newDispatcher();
       const traffic = { ...postgresTraffic };
       const took = await timed(cpu, async () => {
-        const done = new Promise<void>((resolve) => (waiting = { target, resolve }));
+        const done = completions(events);
         dispatcher.start();
         await done;
       });
@@ -202,7 +220,7 @@ async function graphileSide(url: string, concurrency: number) {
   };
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
