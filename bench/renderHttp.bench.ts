@@ -20,7 +20,15 @@
  * The clients run in child processes (they must not share the server's event loop). Floor and ours
  * alternate over rounds; figures are medians. The last line is one JSON object with every figure.
  * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONCURRENCY (32), BENCH_BATCH (10000),
- * BENCH_RENDER_THREADS (the route's render threads; default the router's own, one per core, at most 4).
+ * BENCH_RENDER_THREADS (the route's render threads; default the router's own, one per core, at most 4),
+ * BENCH_VERBOSE (a line per batch: rate, the server's and the client's cores, the machine's idle share),
+ * BENCH_CLIENT_PROF (the batch client writes a V8 CPU profile into /tmp/prof/c).
+ *
+ * The batch client shares the machine's two cores with the server: it reads about 25 KB of answer
+ * per recipient. It is one long-lived process, warmed up with the server; a client started cold for
+ * every batch took 0.85 of a core (JIT, undici's first connection) and left the server one core.
+ * The client's cores and the machine's idle share are printed (`batch_client_cores`,
+ * `batch_machine_idle`), so a run starved by other load shows it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +36,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { createApp } from '../src/http/index.js';
@@ -170,11 +179,60 @@ function htmlFloorBatch(): number {
   return batchLines / ((performance.now() - started) / 1000);
 }
 
+/** The machine's CPU times from /proc/stat (total and idle jiffies). */
+function machineTimes(): { total: number; idle: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
+}
+/** The share of the machine's CPU time that was idle since `from`. */
+function idleSince(from: { total: number; idle: number }): number {
+  const now = machineTimes();
+  return (now.idle - from.idle) / Math.max(1, now.total - from.total);
+}
+/**
+ * The batch client: one child process for every batch, fed jobs on stdin, so that from its warm-up
+ * batch on it runs warm (a child started per batch spent most of a 10,000-line batch compiling
+ * undici and its own loop, CPU taken from the server on a 2-core machine).
+ */
+const batchClient = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_CLIENT_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/c'] : []),
+    '--import',
+    import.meta.resolve('tsx'),
+    path.join(here, 'renderHttpClient.ts'),
+    '--jobs',
+  ],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
+const batchReplies = createInterface({ input: batchClient.stdout! })[Symbol.asyncIterator]();
+async function runBatchClient(job: BatchJob): Promise<BatchResult> {
+  batchClient.stdin!.write(`${JSON.stringify(job)}\n`);
+  const reply = await batchReplies.next();
+  if (reply.done) throw new Error('the batch client stopped');
+  const result = JSON.parse(reply.value) as BatchResult & { error?: string };
+  if (result.error !== undefined) throw new Error(`batch client: ${result.error}`);
+  return result;
+}
+
 /** Recipients/s of one HTTP batch, and the server's CPU seconds for it. */
-async function httpBatch(lines = batchLines): Promise<BatchResult & { cpuSeconds: number }> {
+async function httpBatch(
+  lines = batchLines,
+): Promise<BatchResult & { cpuSeconds: number; clientCpuSeconds: number; idle: number }> {
   const job: BatchJob = { origin: oursServer.origin, token, templateId: saved.id, lines };
   const cpu = process.cpuUsage();
-  const result = { ...(await runChild<BatchResult>('renderHttpClient.ts', job)), cpuSeconds: cpuSince(cpu) };
+  const machine = machineTimes();
+  const client = await runBatchClient(job);
+  const result = {
+    ...client,
+    clientCpuSeconds: client.cpuSeconds,
+    cpuSeconds: cpuSince(cpu),
+    idle: idleSince(machine),
+  };
+  if (process.env.BENCH_VERBOSE)
+    console.log(
+      `batch ${lines}: ${(lines / result.seconds).toFixed(0)}/s server ${(result.cpuSeconds / result.seconds).toFixed(2)} cores, client ${(result.clientCpuSeconds / result.seconds).toFixed(2)} cores, machine idle ${(result.idle * 100).toFixed(0)}%`,
+    );
   if (result.summary.rendered !== lines || result.answered !== lines + 1)
     throw new Error(`batch: expected ${lines} rendered, got ${JSON.stringify(result)}`);
   return result;
@@ -208,7 +266,9 @@ const singleFloor = (ms: number) =>
 // Warm-up (JIT, the compiled-template cache, connections): not measured.
 floorBatch();
 htmlFloorBatch();
+// Two batches: the first starts the render threads, the second runs the client and the threads warm.
 await httpBatch(2000);
+await httpBatch();
 await singleFloor(1000);
 await single(1000);
 
@@ -216,6 +276,8 @@ const batchRatios: number[] = [];
 const batchCpuRatios: number[] = [];
 const floorCpuUs: number[] = [];
 const batchCpuUs: number[] = [];
+const clientCores: number[] = [];
+const machineIdle: number[] = [];
 const loadBefore = os.loadavg()[0]!;
 const batchRates: number[] = [];
 const floorRates: number[] = [];
@@ -235,6 +297,8 @@ for (let round = 0; round < rounds; round++) {
   batchCpuRatios.push(floorCpuSeconds / batch.cpuSeconds);
   floorCpuUs.push((floorCpuSeconds / batchLines) * 1e6);
   batchCpuUs.push((batch.cpuSeconds / batchLines) * 1e6);
+  clientCores.push(batch.clientCpuSeconds / batch.seconds);
+  machineIdle.push(batch.idle);
   const bareResult = await singleFloor(durationMs);
   const oursResult = await single(durationMs);
   bareRates.push(bareResult.rps);
@@ -284,6 +348,8 @@ const result = {
   render_html_floor_per_s: Math.round(median(htmlFloorRates)),
   single_rps: Math.round(median(singleRates)),
   bare_json_rps: Math.round(median(bareRates)),
+  batch_client_cores: round3(median(clientCores)),
+  batch_machine_idle: round3(median(machineIdle)),
   batch_100k_rss_growth_mb: Math.round((rssPeak - rssBefore) / 1048576),
   rounds,
   load_average: [round3(loadBefore), round3(os.loadavg()[0]!)],
@@ -292,6 +358,7 @@ oursServer.server.close();
 bareServer.server.close();
 oursServer.server.closeAllConnections();
 bareServer.server.closeAllConnections();
+batchClient.stdin!.end();
 await renderer?.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

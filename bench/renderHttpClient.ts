@@ -4,11 +4,13 @@
  * from examples/recipients.ndjson, contact ids renumbered) to `/api/templates/:id/render`, streams
  * the body in and reads the answer lines as they come, and reports how long the whole batch took.
  *
- * Input: one JSON file path as argv[2] holding a `BatchJob`.
- * Output: one JSON line `{ lines, answered, seconds, summary }`.
+ * Input: one JSON file path as argv[2] holding a `BatchJob`; or `--jobs`, then one `BatchJob` per stdin
+ * line (the bench keeps one client for every batch).
+ * Output: one JSON line `{ lines, answered, seconds, summary, cpuSeconds }` per job.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -27,6 +29,8 @@ export interface BatchResult {
   answered: number;
   seconds: number;
   summary: { rendered: number; failed: number };
+  /** The client's own CPU seconds (it shares the machine's cores with the server). */
+  cpuSeconds: number;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +50,8 @@ function body(lines: number): Readable {
           const example = examples[sent % examples.length]!;
           chunk += `${JSON.stringify({ ...example, contactId: sent + 1 })}\n`;
         }
-        yield chunk;
+        // Bytes, not the string: undici would measure the string (flattening the rope) and encode it apart.
+        yield Buffer.from(chunk);
       }
     })(),
   );
@@ -55,6 +60,7 @@ function body(lines: number): Readable {
 /** Sends one batch and reads every answer line. */
 export async function runBatch(job: BatchJob): Promise<BatchResult> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const response = await request(`${job.origin}/api/templates/${job.templateId}/render`, {
     method: 'POST',
     headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/x-ndjson' },
@@ -87,10 +93,29 @@ export async function runBatch(job: BatchJob): Promise<BatchResult> {
   const last = JSON.parse(lastLine.toString('utf8')) as { summary?: BatchResult['summary'] };
   if (!last.summary)
     throw new Error(`the answer did not end with a summary: ${lastLine.toString('utf8').slice(0, 200)}`);
-  return { lines: job.lines, answered, seconds, summary: last.summary };
+  const used = process.cpuUsage(cpu);
+  return {
+    lines: job.lines,
+    answered,
+    seconds,
+    summary: last.summary,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  };
 }
 
-if (process.argv[2]) {
+if (process.argv[2] === '--jobs') {
+  // Long-lived: one job per stdin line, one result line each, so the client runs warm (JIT, undici's
+  // connection) from its second job on, as a real sender's would; a cold client is not the server's cost.
+  const lines = createInterface({ input: process.stdin });
+  for await (const text of lines) {
+    if (text.trim() === '') continue;
+    try {
+      process.stdout.write(`${JSON.stringify(await runBatch(JSON.parse(text) as BatchJob))}\n`);
+    } catch (error) {
+      process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
+    }
+  }
+} else if (process.argv[2]) {
   const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as BatchJob;
   runBatch(job).then(
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
