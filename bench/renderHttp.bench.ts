@@ -21,7 +21,8 @@
  * alternate over rounds; figures are medians. The last line is one JSON object with every figure.
  * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONCURRENCY (32), BENCH_BATCH (10000),
  * BENCH_RENDER_THREADS (the route's render threads; default the router's own, one per core, at most 4),
- * BENCH_VERBOSE (a line per batch: rate, the server's and the client's cores, the machine's idle share),
+ * BENCH_VERBOSE (a line per batch: rate, the server's cores and its request thread's, the client's
+ * cores, the machine's idle share),
  * BENCH_CLIENT_PROF (the batch client writes a V8 CPU profile into /tmp/prof/c).
  *
  * The batch client shares the machine's two cores with the server: it reads about 25 KB of answer
@@ -179,6 +180,16 @@ function htmlFloorBatch(): number {
   return batchLines / ((performance.now() - started) / 1000);
 }
 
+/** CPU seconds of this process's main thread (the request's thread) so far, from /proc (Linux). */
+function requestThreadSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return Number.NaN;
+  }
+}
 /** The machine's CPU times from /proc/stat (total and idle jiffies). */
 function machineTimes(): { total: number; idle: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -218,20 +229,24 @@ async function runBatchClient(job: BatchJob): Promise<BatchResult> {
 /** Recipients/s of one HTTP batch, and the server's CPU seconds for it. */
 async function httpBatch(
   lines = batchLines,
-): Promise<BatchResult & { cpuSeconds: number; clientCpuSeconds: number; idle: number }> {
+): Promise<
+  BatchResult & { cpuSeconds: number; clientCpuSeconds: number; requestThreadSeconds: number; idle: number }
+> {
   const job: BatchJob = { origin: oursServer.origin, token, templateId: saved.id, lines };
   const cpu = process.cpuUsage();
   const machine = machineTimes();
+  const requestThread = requestThreadSeconds();
   const client = await runBatchClient(job);
   const result = {
     ...client,
     clientCpuSeconds: client.cpuSeconds,
     cpuSeconds: cpuSince(cpu),
+    requestThreadSeconds: requestThreadSeconds() - requestThread,
     idle: idleSince(machine),
   };
   if (process.env.BENCH_VERBOSE)
     console.log(
-      `batch ${lines}: ${(lines / result.seconds).toFixed(0)}/s server ${(result.cpuSeconds / result.seconds).toFixed(2)} cores, client ${(result.clientCpuSeconds / result.seconds).toFixed(2)} cores, machine idle ${(result.idle * 100).toFixed(0)}%`,
+      `batch ${lines}: ${(lines / result.seconds).toFixed(0)}/s server ${(result.cpuSeconds / result.seconds).toFixed(2)} cores (request thread ${(result.requestThreadSeconds / result.seconds).toFixed(2)}), client ${(result.clientCpuSeconds / result.seconds).toFixed(2)} cores, machine idle ${(result.idle * 100).toFixed(0)}%`,
     );
   if (result.summary.rendered !== lines || result.answered !== lines + 1)
     throw new Error(`batch: expected ${lines} rendered, got ${JSON.stringify(result)}`);
