@@ -10,7 +10,9 @@
  *   per-round ratios (both measured back to back, so slow drifts of other load on a shared machine
  *   cancel out).
  * - PostgreSQL with 1 and 3 `unsub worker` processes (each at the same concurrency), when the
- *   server is reachable; their ratios use the floor measured beside them.
+ *   server is reachable: both sets run side by side on schemas of their own and are measured in
+ *   alternating rounds (`BENCH_PG_ROUNDS`), the raw loop beside each pair; each ratio is the median
+ *   of the per-round ratios.
  * - Latency at low load: event committed (and announced on the bus) → its first attempt arriving
  *   at an in-process receiver, p50/p99 in ms; and on PostgreSQL across processes: committed here,
  *   delivered by an idle `unsub worker` woken by LISTEN/NOTIFY (`cross_process_p50_ms`).
@@ -32,6 +34,7 @@
  *   ratios. Target ≥ 0.9. `ordered_cpu_ratio` compares CPU per delivery the same way.
  *
  * Knobs: BENCH_ROUNDS (7), BENCH_EVENTS (4000), BENCH_WARMUP (20000), BENCH_CONCURRENCY (64),
+ * BENCH_PG_ROUNDS (5), BENCH_PG_WARMUP (4000 per worker process),
  * UNSUB_TEST_DATABASE_URL, BENCH_ONLY=ordered (only the warm-up and the ordered rounds, while
  * iterating on the ordering path).
  */
@@ -58,6 +61,8 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const warmUp = Number(process.env.BENCH_WARMUP ?? 20_000);
 /** Untimed deliveries per PostgreSQL worker process before its measured part (its own JIT warm-up). */
 const pgWarmUp = Number(process.env.BENCH_PG_WARMUP ?? 4_000);
+/** Measured rounds of the PostgreSQL worker sets (one worker and three, alternating). */
+const pgRounds = Number(process.env.BENCH_PG_ROUNDS ?? 5);
 /**
  * `ordered`: run only the ordered-delivery comparison; `postgres`: only the PostgreSQL parts
  * (workers, store-only cycle against graphile-worker, cross-process latency).
@@ -385,17 +390,25 @@ interface Traffic {
   transactions: number;
 }
 
-/** One PostgreSQL run: rates, the workers' traffic, and CPU ms per timed delivery (workers, server). */
+/** One PostgreSQL worker set's figures: its rates per round, traffic, CPU ms per timed delivery. */
 interface PostgresRun {
-  rate: number;
-  raw: number;
+  /** Deliveries/s of each measured round. */
+  rates: number[];
   traffic: Traffic;
   deliveries: number;
   workerCpuMs: number;
   serverCpuMs: number;
 }
 
-async function postgresRun(workers: number): Promise<PostgresRun | undefined> {
+/** `workers` worker processes on a schema of their own, warmed up; measured a round at a time. */
+interface PostgresSet {
+  /** Appends one round of events in one transaction; resolves with deliveries/s until all succeeded. */
+  round(): Promise<number>;
+  /** Stops the workers, drops the schema, and sums up. */
+  finish(): Promise<PostgresRun>;
+}
+
+async function startPostgresSet(workers: number): Promise<PostgresSet | undefined> {
   const schema = `bench_dispatch_${randomBytes(4).toString('hex')}`;
   let store: Store;
   try {
@@ -404,6 +417,13 @@ async function postgresRun(workers: number): Promise<PostgresRun | undefined> {
     process.stdout.write(`postgres: skipped (${(error as Error).message})\n`);
     return undefined;
   }
+  const dropSchema = async () => {
+    await store.close();
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  };
   try {
     await store.putEndpoint({
       eventType: null,
@@ -431,40 +451,57 @@ async function postgresRun(workers: number): Promise<PostgresRun | undefined> {
     const warm = pgWarmUp * workers;
     await appendEvents(store, warm, -warm);
     await untilSucceeded(store, warm, 20);
-    // One transaction: the running workers see none of the round's events before its COMMIT (in
-    // transactions of 1,000 they delivered the first ones before the clock started).
-    await appendEvents(store, events, 0, 'plain', events);
     const workerCpu = () => processes.reduce((sum, child) => sum + processCpuMs(child.pid ?? 0), 0);
-    const [serverBefore, workerBefore] = [await backends.read(), workerCpu()];
-    const started = performance.now();
-    const finished = await untilSucceeded(store, warm + events, 50);
-    const rate = events / ((finished - started) / 1000);
-    const [workerAfter, serverAfter] = [workerCpu(), await backends.read()];
-    const raw = await rawLoop(origin, events);
-    for (const child of processes) child.kill('SIGTERM');
-    const traffic: Traffic = { roundTrips: 0, statements: 0, transactions: 0 };
-    for (const line of await Promise.all(reports)) {
-      const counted = JSON.parse(line.slice('bench traffic '.length)) as Traffic;
-      traffic.roundTrips += counted.roundTrips;
-      traffic.statements += counted.statements;
-      traffic.transactions += counted.transactions;
-    }
+    let delivered = warm;
+    let timed = 0;
+    let workerMs = 0;
+    let serverMs = 0;
+    const rates: number[] = [];
     return {
-      rate,
-      raw,
-      traffic,
-      deliveries: warm + events,
-      workerCpuMs: (workerAfter - workerBefore) / events,
-      serverCpuMs: cpuBetween(serverBefore, serverAfter) / events,
+      async round() {
+        // One transaction: the running workers see none of the round's events before its COMMIT (in
+        // transactions of 1,000 they delivered the first ones before the clock started).
+        await appendEvents(store, events, delivered, 'plain', events);
+        const [serverBefore, workerBefore] = [await backends.read(), workerCpu()];
+        const started = performance.now();
+        const finished = await untilSucceeded(store, delivered + events, 50);
+        const rate = events / ((finished - started) / 1000);
+        const [workerAfter, serverAfter] = [workerCpu(), await backends.read()];
+        delivered += events;
+        timed += events;
+        workerMs += workerAfter - workerBefore;
+        serverMs += cpuBetween(serverBefore, serverAfter);
+        rates.push(rate);
+        return rate;
+      },
+      async finish() {
+        try {
+          for (const child of processes) child.kill('SIGTERM');
+          const traffic: Traffic = { roundTrips: 0, statements: 0, transactions: 0 };
+          for (const line of await Promise.all(reports)) {
+            const counted = JSON.parse(line.slice('bench traffic '.length)) as Traffic;
+            traffic.roundTrips += counted.roundTrips;
+            traffic.statements += counted.statements;
+            traffic.transactions += counted.transactions;
+          }
+          return {
+            rates,
+            traffic,
+            deliveries: delivered,
+            workerCpuMs: workerMs / Math.max(1, timed),
+            serverCpuMs: serverMs / Math.max(1, timed),
+          };
+        } finally {
+          await dropSchema();
+        }
+      },
     };
-  } finally {
-    await store.close();
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+  } catch (error) {
+    await dropSchema();
+    throw error;
   }
 }
+
 /**
  * Event committed in this process → its first attempt arriving, delivered by an idle `unsub worker`
  * in another process (woken by LISTEN/NOTIFY; its poll period is a minute, so polling cannot
@@ -533,8 +570,31 @@ async function crossProcessLatency(): Promise<{ p50: number; p99: number; withAp
   }
 }
 
-const pg1 = await postgresRun(1);
-const pg3 = pg1 ? await postgresRun(3) : undefined;
+// One worker and three, started side by side (each on its own schema; the idle set only listens)
+// and measured in alternating rounds (1 then 3, then 3 then 1, …) with the raw loop beside each
+// pair: a ratio within a round, median over rounds. Measured one after the other, once each, the
+// two rates fell into different stretches of other load, and pg3_over_pg1 read 0.82 to 1.27.
+const set1 = await startPostgresSet(1);
+const set3 = set1 ? await startPostgresSet(3) : undefined;
+const pgRatios = {
+  pg1: [] as number[],
+  pg3: [] as number[],
+  pg3OverPg1: [] as number[],
+  raw: [] as number[],
+};
+for (let round = 0; set1 && set3 && round < pgRounds; round++) {
+  const [first, second] = round % 2 === 0 ? [set1, set3] : [set3, set1];
+  const a = await first.round();
+  const b = await second.round();
+  const [one, three] = round % 2 === 0 ? [a, b] : [b, a];
+  const raw = await rawLoop(origin, events);
+  pgRatios.pg1.push(one / raw);
+  pgRatios.pg3.push(three / raw);
+  pgRatios.pg3OverPg1.push(three / one);
+  pgRatios.raw.push(raw);
+}
+const pg1 = await set1?.finish();
+const pg3 = await set3?.finish();
 const crossProcess = pg1 ? await crossProcessLatency() : undefined;
 const cycle = pg1 ? await storeCycleComparison({ url: postgresUrl, concurrency }) : undefined;
 
@@ -546,9 +606,9 @@ const sqlitePerSecond = median(sqliteRates);
 const rawPerSecond = median(rawRates);
 const result = {
   sqlite_ratio: round3(median(sqliteRatios)),
-  pg1_ratio: pg1 ? round3(pg1.rate / pg1.raw) : null,
-  pg3_ratio: pg3 ? round3(pg3.rate / pg3.raw) : null,
-  pg3_over_pg1: pg1 && pg3 ? round3(pg3.rate / pg1.rate) : null,
+  pg1_ratio: pg1 ? round3(median(pgRatios.pg1)) : null,
+  pg3_ratio: pg3 ? round3(median(pgRatios.pg3)) : null,
+  pg3_over_pg1: pg1 && pg3 ? round3(median(pgRatios.pg3OverPg1)) : null,
   pg_vs_graphile: cycle ? round3(cycle.ratio) : null,
   sqlite_cpu_ratio: round3(median(sqliteCpuRatios)),
   ordered_ratio: round3(median(orderedRatios)),
@@ -557,9 +617,10 @@ const result = {
   unordered_per_s: Math.round(median(unorderedRates)),
   sqlite_per_s: Math.round(sqlitePerSecond),
   raw_per_s: Math.round(rawPerSecond),
-  pg1_per_s: pg1 ? Math.round(pg1.rate) : null,
-  pg3_per_s: pg3 ? Math.round(pg3.rate) : null,
-  pg_raw_per_s: pg3 ? Math.round(pg3.raw) : pg1 ? Math.round(pg1.raw) : null,
+  pg1_per_s: pg1 ? Math.round(median(pg1.rates)) : null,
+  pg3_per_s: pg3 ? Math.round(median(pg3.rates)) : null,
+  pg_raw_per_s: pg1 ? Math.round(median(pgRatios.raw)) : null,
+  pg_rounds: pg1 ? pgRatios.raw.length : null,
   pg1_round_trips_per_delivery: pg1 ? round3(pg1.traffic.roundTrips / pg1.deliveries) : null,
   pg1_statements_per_delivery: pg1 ? round3(pg1.traffic.statements / pg1.deliveries) : null,
   pg1_transactions_per_delivery: pg1 ? round3(pg1.traffic.transactions / pg1.deliveries) : null,
@@ -595,11 +656,11 @@ const trafficText = (run: PostgresRun) =>
   `CPU ${Math.round(run.workerCpuMs * 1000)} µs in the workers + ${Math.round(run.serverCpuMs * 1000)} µs in their server backends`;
 if (pg1)
   process.stdout.write(
-    `postgres, 1 worker: ${format(pg1.rate)}/s vs ${format(pg1.raw)}/s → ratio ${result.pg1_ratio}; ${trafficText(pg1)}\n`,
+    `postgres, 1 worker: ${format(median(pg1.rates))}/s vs ${format(median(pgRatios.raw))}/s → ratio ${result.pg1_ratio}; ${trafficText(pg1)}\n`,
   );
 if (pg3)
   process.stdout.write(
-    `postgres, 3 workers: ${format(pg3.rate)}/s vs ${format(pg3.raw)}/s → ratio ${result.pg3_ratio}; ${trafficText(pg3)}\n`,
+    `postgres, 3 workers: ${format(median(pg3.rates))}/s vs ${format(median(pgRatios.raw))}/s → ratio ${result.pg3_ratio}; 3 ÷ 1 per round ${pgRatios.pg3OverPg1.map(round3).join(', ')}; ${trafficText(pg3)}\n`,
   );
 if (cycle)
   process.stdout.write(
