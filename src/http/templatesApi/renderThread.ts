@@ -3,7 +3,8 @@
  * template the first time a task of it comes (keeping the last few), and answers blocks of NDJSON
  * lines (`answerBatchLines`) into the output buffer the task names (shared with the request's
  * thread; answers that do not fit come back in memory of their own, moved, not copied) and single
- * renders (`answerOne`, moved back).
+ * renders (`answerOne`, moved back). Tasks come in arrays, the tasks of one turn of the request's
+ * thread; answers go back in arrays too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyRing } from '../../links/index.js';
@@ -40,40 +41,50 @@ function messageOf(task: RenderThreadTask): CompiledMessage | undefined {
   return compiled.message;
 }
 
-port.on('message', (task: RenderThreadTask) => {
-  let reply: RenderThreadReply;
-  const transfer: ArrayBuffer[] = [];
+/** Answers one task; what its answer moves (not copies) to the request's thread goes into `transfer`. */
+function answer(task: RenderThreadTask, transfer: ArrayBuffer[]): RenderThreadReply {
   try {
     if (task.work.kind === 'block' && task.work.out.memory !== undefined)
       outputs.set(task.work.out.slot, Buffer.from(task.work.out.memory));
     const message = messageOf(task);
     const settings = { ...task.settings, keyRing };
     const { work } = task;
-    if (message === undefined) reply = { id: task.id, missing: true };
-    else if (work.kind === 'one') {
+    if (message === undefined) return { id: task.id, missing: true };
+    if (work.kind === 'one') {
       const recipient = JSON.parse(work.recipient) as Recipient;
       const value = answerOne(message, settings, recipient, work.messageUid);
       transfer.push(value.bytes.buffer as ArrayBuffer);
-      reply = { id: task.id, value };
-    } else {
-      const text = Buffer.from(work.block.buffer, work.block.byteOffset, work.block.byteLength).toString(
-        'utf8',
-      );
-      const into = outputs.get(work.out.slot);
-      const value = answerBatchLines(message, settings, text, work.firstLine, into);
-      if (into !== undefined && value.bytes.buffer === into.buffer) {
-        reply = { id: task.id, value: { ...value, bytes: value.bytes.byteLength } };
-      } else {
-        transfer.push(value.bytes.buffer as ArrayBuffer);
-        reply = { id: task.id, value };
-      }
+      return { id: task.id, value };
     }
+    const text = Buffer.from(work.block.buffer, work.block.byteOffset, work.block.byteLength).toString(
+      'utf8',
+    );
+    const into = outputs.get(work.out.slot);
+    const value = answerBatchLines(message, settings, text, work.firstLine, into);
+    if (into !== undefined && value.bytes.buffer === into.buffer)
+      return { id: task.id, value: { ...value, bytes: value.bytes.byteLength } };
+    transfer.push(value.bytes.buffer as ArrayBuffer);
+    return { id: task.id, value };
   } catch (error) {
-    reply =
-      error instanceof MessageTemplateError
-        ? { id: task.id, refused: { code: error.code, message: error.message, field: error.field } }
-        : { id: task.id, error: { message: (error as Error).message } };
+    return error instanceof MessageTemplateError
+      ? { id: task.id, refused: { code: error.code, message: error.message, field: error.field } }
+      : { id: task.id, error: { message: (error as Error).message } };
   }
-  port.postMessage(reply, transfer);
+}
+
+// The tasks of one turn of the request's thread come in one message; their answers go back in one,
+// but a block's answer goes at once (the stream is waiting for it, and it is worth a message).
+port.on('message', (tasks: RenderThreadTask[]) => {
+  let replies: RenderThreadReply[] = [];
+  let transfer: ArrayBuffer[] = [];
+  for (const task of tasks) {
+    replies.push(answer(task, transfer));
+    if (task.work.kind === 'block') {
+      port.postMessage(replies, transfer);
+      replies = [];
+      transfer = [];
+    }
+  }
+  if (replies.length > 0) port.postMessage(replies, transfer);
 });
 port.postMessage({ ready: true });

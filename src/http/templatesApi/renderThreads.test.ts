@@ -135,4 +135,36 @@ describe('render threads', () => {
       MessageTemplateError,
     );
   });
+
+  it('send the renders of one turn together and give each caller its own answer, a block among them', async () => {
+    const message = compiled('Weekly for {{first_name}}', newsletter);
+    const recipients = Array.from({ length: 24 }, (_, n) => ({
+      ...(JSON.parse(examples[n % examples.length]!) as object),
+      contactId: 100 + n,
+    }));
+    const sms = { ...settings, channel: 'sms' as const };
+    // All asked in one turn: singles (every fifth refused), and a block in the middle.
+    const asked = recipients.map((recipient, n) =>
+      threads.answerOne(message, recipient, `uid-${n}`, n % 5 === 4 ? sms : settings).then(
+        (answer) => Buffer.from(answer.bytes).toString('utf8'),
+        (error: MessageTemplateError) => error.code,
+      ),
+    );
+    const blockAnswer = threads.answerBlock(message, block.slice(), 41, settings);
+    const local = localRenderer(keyRing);
+    const expected = await Promise.all(
+      recipients.map((recipient, n) =>
+        local.answerOne(message, recipient, `uid-${n}`, n % 5 === 4 ? sms : settings).then(
+          (answer) => Buffer.from(answer.bytes).toString('utf8'),
+          (error: MessageTemplateError) => error.code,
+        ),
+      ),
+    );
+    expect(await Promise.all(asked)).toEqual(expected);
+    expect(expected.filter((answer) => answer === 'invalid_recipient')).toHaveLength(4);
+    const threaded = await blockAnswer;
+    const localBlock = await local.answerBlock(message, block, 41, settings);
+    expect(Buffer.from(threaded.bytes).toString('utf8')).toBe(Buffer.from(localBlock.bytes).toString('utf8'));
+    threaded.release?.();
+  });
 });
