@@ -33,8 +33,15 @@ test.skipIf(!available)(
       at: Date.now(),
     });
 
+    // Leases follow the attempt timeout (timeout × rounds held + 1 s): with the harness's 1 s, a
+    // machine at load 10+ could keep a claimed delivery queued past its 5 s lease, and another
+    // worker then rightly took it again (at-least-once) — a second POST this test would count as a
+    // double claim. 5 s gives 21 s leases: what is tested is that live leases are never shared.
     const workers = [1, 2, 3].map(() =>
-      spawnWorker(context, { database, env: { UNSUB_RETRY_SCHEDULE: '0,20ms,50ms,100ms' } }),
+      spawnWorker(context, {
+        database,
+        env: { UNSUB_RETRY_SCHEDULE: '0,20ms,50ms,100ms', UNSUB_WEBHOOK_TIMEOUT_MS: '5000' },
+      }),
     );
     // All three compete from the first event on.
     await Promise.all(workers.map((worker) => worker.started));
