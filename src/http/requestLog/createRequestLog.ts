@@ -88,8 +88,19 @@ function trackRoute(req: Request): void {
       return this[routeValue];
     },
     set(this: WithRoute, value: { path?: unknown } | undefined) {
+      // The router sets the route it matched, then the route sets itself again as it dispatches:
+      // the same route at the same place is nothing new (and noting it again cost every request).
+      const seen = (this as Tracked)[routeKey];
+      if (
+        value === this[routeValue] &&
+        typeof seen === 'object' &&
+        seen.base === this.baseUrl &&
+        seen.url === this.url
+      ) {
+        return;
+      }
       this[routeValue] = value;
-      // Only noted here (a route is set twice per request, and the pattern is wanted once, at the end).
+      // Only noted here (the pattern is wanted once, at the end).
       const path = value?.path;
       if (typeof path === 'string' || Array.isArray(path)) {
         (this as Tracked)[routeKey] = { path, base: this.baseUrl, url: this.url };
@@ -117,6 +128,21 @@ function patternOf(paths: unknown[], requestPath: string): string | undefined {
 /** Each multi-path route's patterns with their static starts, worked out at its first request. */
 const staticStarts = new WeakMap<unknown[], (readonly [string, string])[]>();
 
+/** What the request log keeps of a request until its response ends. */
+interface Seen {
+  id: string;
+  /** `Date.now()` at the start (the line's `durationMs`). */
+  started: number;
+  /** `performance.now()` at the start (the histogram's finer duration). */
+  startedAt: number;
+  /** The line was written (a failure, then the 'close' that follows it, write one line). */
+  logged: boolean;
+}
+
+const seenKey = Symbol('unsub.requestLog');
+
+type Watched = ServerResponse & { [seenKey]?: Seen };
+
 /** The request-log middleware (see the module comment). */
 export function createRequestLog(options: RequestLogOptions): RequestHandler {
   const histogram = options.registry
@@ -137,22 +163,16 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
    * one call on the app's logger. pino-http made two child loggers and three listeners per request
    * for it, which cost the confirm page more than its own rendering.
    */
-  const writeLine = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    id: string,
-    started: number,
-    error?: Error,
-  ) => {
+  const writeLine = (req: IncomingMessage, res: ServerResponse, seen: Seen, error?: Error) => {
     if (!logger) return;
     const contactId = (res as Response).locals?.[contactKey] as number | undefined;
     const route = routePatternOf(req);
     const line: Record<string, unknown> = {
-      requestId: id,
+      requestId: seen.id,
       method: req.method,
       route,
       status: res.statusCode,
-      durationMs: Date.now() - started,
+      durationMs: Date.now() - seen.started,
     };
     if (contactId !== undefined) line.contactId = contactId;
     const message = `${req.method ?? ''} ${route} ${res.statusCode}`;
@@ -164,6 +184,35 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
     } else logger.info(line, message);
   };
 
+  /**
+   * The end of every response: Node emits 'close' after 'finish' for a response that was sent (and
+   * alone for one cut short, which the histogram leaves out, as it always did). One listener made
+   * once, not closures per request: what a request needs of it rides on the response (`seenKey`).
+   */
+  function onClose(this: ServerResponse): void {
+    const seen = (this as Watched)[seenKey];
+    if (seen === undefined) return;
+    const req = this.req;
+    if (histogram && this.writableFinished) {
+      histogram.observe(
+        { method: req.method, route: routePatternOf(req), status: String(this.statusCode) },
+        (performance.now() - seen.startedAt) / 1000,
+      );
+    }
+    if (!seen.logged) {
+      seen.logged = true;
+      writeLine(req, this, seen);
+    }
+  }
+
+  /** A response that failed: its line says so (once; the 'close' that follows writes nothing more). */
+  function onError(this: ServerResponse, error: Error): void {
+    const seen = (this as Watched)[seenKey];
+    if (seen === undefined || seen.logged) return;
+    seen.logged = true;
+    writeLine(this.req, this, seen, error);
+  }
+
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && safeRequestId.test(given) ? given : randomUUID();
@@ -171,27 +220,9 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
     res.setHeader('X-Request-Id', id);
     trackRoute(req);
     if (histogram || logger) {
-      const started = Date.now();
-      const startedAt = performance.now();
-      let logged = false;
-      const done = (error?: Error) => {
-        if (logged) return;
-        logged = true;
-        writeLine(req, res, id, started, error);
-      };
-      // One listener for the end of every response: Node emits 'close' after 'finish' for a
-      // response that was sent (and alone for one cut short, which the histogram leaves out, as it
-      // always did). Plain listeners (`once` wraps each in another closure); `done` runs once anyway.
-      res.on('close', () => {
-        if (histogram && res.writableFinished) {
-          histogram.observe(
-            { method: req.method, route: routePatternOf(req), status: String(res.statusCode) },
-            (performance.now() - startedAt) / 1000,
-          );
-        }
-        done();
-      });
-      if (logger) res.on('error', (error: Error) => done(error));
+      (res as Watched)[seenKey] = { id, started: Date.now(), startedAt: performance.now(), logged: false };
+      res.on('close', onClose);
+      if (logger) res.on('error', onError);
     }
     next();
   };
