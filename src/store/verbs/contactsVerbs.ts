@@ -42,10 +42,12 @@ const selectByEmailKey = `SELECT ${contactColumns} FROM contacts WHERE email_key
 /** The contact verbs on one executor. */
 export function createContactsVerbs(executor: SqlExecutor): ContactsStore {
   // One row by key, read as values: no keyed row object per read (see `SqlSession.firstValues`).
-  const selectContact = async (sql: string, value: string | number) => {
-    const values = await executor.firstValues<ContactValues>(sql, [value]);
-    return values ? contactFromValues(values) : undefined;
-  };
+  // (`then`, not an async function: a link page awaits this on every request, and each async layer
+  // costs its own promise and resumption.)
+  const selectContact = (sql: string, value: string | number) =>
+    executor
+      .firstValues<ContactValues>(sql, [value])
+      .then((values) => (values ? contactFromValues(values) : undefined));
 
   return {
     getContact: (id) => selectContact(selectById, id),
