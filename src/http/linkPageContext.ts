@@ -85,7 +85,8 @@ export function pageLanguage(
   claims?: LinkClaims,
 ): Translator {
   const { locale } = negotiateLocale({
-    query: req.query.lang,
+    // Express parses the query string anew at every `req.query`: a link without one has no `?lang=`.
+    query: req.url.includes('?') ? req.query.lang : undefined,
     linkLocale: claims?.locale,
     acceptLanguage: req.get('accept-language'),
     defaultLocale: branding.defaultLocale,
