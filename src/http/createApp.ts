@@ -15,7 +15,7 @@ import { registerManagerRoutes } from './managerRoutes.js';
 import { readBranding, type PageBranding } from './pageBranding.js';
 import { readFormBody } from './readFormBody.js';
 import { createRequestLog } from './requestLog/index.js';
-import { securityHeaders } from './securityHeaders.js';
+import { setSecurityHeaders } from './securityHeaders.js';
 import { registerUnsubscribeRoutes } from './unsubscribeRoutes.js';
 
 /** Options of `createApp`. */
@@ -107,8 +107,15 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   // Pages are per-recipient and no-store: hashing every body for an ETag is wasted work.
   app.set('etag', false);
-  app.use(options.requestLog ?? createRequestLog({}));
-  app.use(securityHeaders);
+  // The request log, then the security headers, as ONE middleware: every layer of the router costs
+  // each request a match and a dispatch, and these two run for every request anyway.
+  const requestLog = options.requestLog ?? createRequestLog({});
+  app.use((req, res, next) => {
+    requestLog(req, res, (error?: unknown) => {
+      if (error === undefined) setSecurityHeaders(res);
+      next(error);
+    });
+  });
 
   // The link pages first: they are the hot path, and each route before them costs a match.
   // Public forms are tiny (a few checkboxes, or List-Unsubscribe=One-Click): cap them, keep bytes.

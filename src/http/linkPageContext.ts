@@ -62,8 +62,12 @@ export function verifiedClaims(req: Request, deps: LinkPageDeps, page: LinkPage)
 }
 
 /** The contact a link names. @throws HttpError `gone` (410) when it no longer exists. */
-export async function linkedContact(deps: LinkPageDeps, claims: LinkClaims): Promise<Contact> {
-  const contact = await deps.store.getContact(claims.contactId);
+export function linkedContact(deps: LinkPageDeps, claims: LinkClaims): Promise<Contact> {
+  return deps.store.getContact(claims.contactId).then(presentContact);
+}
+
+/** The contact, or the 410 for one that no longer exists. */
+function presentContact(contact: Contact | undefined): Contact {
   if (!contact) throw new HttpError('gone', 'the contact of this link no longer exists', { status: 410 });
   return contact;
 }
@@ -81,7 +85,8 @@ export function pageLanguage(
   claims?: LinkClaims,
 ): Translator {
   const { locale } = negotiateLocale({
-    query: req.query.lang,
+    // Express parses the query string anew at every `req.query`: a link without one has no `?lang=`.
+    query: req.url.includes('?') ? req.query.lang : undefined,
     linkLocale: claims?.locale,
     acceptLanguage: req.get('accept-language'),
     defaultLocale: branding.defaultLocale,

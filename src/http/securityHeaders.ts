@@ -3,7 +3,7 @@
  * MIME sniffing and no Referer (link tokens are in the URLs, and a Referer would hand them to the
  * logo's host or the sender's redirect target).
  */
-import type { RequestHandler, Response } from 'express';
+import type { Response } from 'express';
 
 /**
  * The Content-Security-Policy of the app. `form-action` lists where our forms may submit: 'self',
@@ -42,11 +42,10 @@ const fixedHeaders: [string, string][] = [
   ['Cross-Origin-Resource-Policy', 'same-origin'],
 ];
 
-/** Sets the security headers on every response (the first middleware of the app). */
-export const securityHeaders: RequestHandler = (_req, res, next) => {
+/** Sets the security headers of every response (the app's first middleware does, after the request id). */
+export function setSecurityHeaders(res: Response): void {
   for (const [name, value] of fixedHeaders) res.setHeader(name, value);
-  next();
-};
+}
 
 /**
  * Ends a response with an HTML page (its text, or its UTF-8 bytes from `Pages.renderBytes`). Plain

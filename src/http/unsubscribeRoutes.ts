@@ -200,10 +200,20 @@ async function recordReason(
   );
 }
 
-/** The confirm page: what will happen, one button POSTing to this same URL. */
-async function showConfirm(deps: LinkPageDeps, res: Response, context: PageContext): Promise<void> {
+/**
+ * The confirm page: what will happen, one button POSTing to this same URL. A link that leaves every
+ * group names none, so its page is sent at once (no store read, no promise to wait for).
+ */
+function showConfirm(deps: LinkPageDeps, res: Response, context: PageContext): Promise<void> | void {
+  if (context.claims.action === 'unsubscribe') return sendConfirm(deps, res, context, []);
+  return deps.store
+    .getGroups(context.claims.groupIds)
+    .then((groups) => sendConfirm(deps, res, context, groups));
+}
+
+/** Sends the confirm page for the groups the link names (none: all of the channel). */
+function sendConfirm(deps: LinkPageDeps, res: Response, context: PageContext, groups: Group[]): void {
   const { claims, contact, branding, i18n } = context;
-  const groups = claims.action === 'unsubscribe' ? [] : await deps.store.getGroups(claims.groupIds);
   const redirectOrigin = claims.redirectUrl ? cspOrigin(claims.redirectUrl) : undefined;
   setTokenPageHeaders(res);
   // The POST of this page answers 303 to the sender's page: the form must be allowed to go there.

@@ -91,28 +91,33 @@ export interface LocaleRequest {
   offered?: readonly Locale[];
 }
 
+/** The locale `tag` matches, when the page is offered in it. (A plain function: pages call this per request.) */
+function pick(tag: string, offered: readonly Locale[] | undefined): Locale | undefined {
+  const locale = matchLocale(tag);
+  return locale && (!offered || offered.includes(locale)) ? locale : undefined;
+}
+
 /** Picks the page's locale; first match wins (see the module comment). Never throws. */
 export function negotiateLocale(request: LocaleRequest): { locale: Locale; source: LocaleSource } {
   const offered = request.offered;
-  const pick = (tag: string): Locale | undefined => {
-    const locale = matchLocale(tag);
-    return locale && (!offered || offered.includes(locale)) ? locale : undefined;
-  };
   if (typeof request.query === 'string') {
-    const fromQuery = pick(request.query);
+    const fromQuery = pick(request.query, offered);
     if (fromQuery) return { locale: fromQuery, source: 'query' };
   }
   if (request.linkLocale) {
-    const fromLink = pick(request.linkLocale);
+    const fromLink = pick(request.linkLocale, offered);
     if (fromLink) return { locale: fromLink, source: 'link' };
   }
   if (request.remembered) {
-    const fromMemory = pick(request.remembered);
+    const fromMemory = pick(request.remembered, offered);
     if (fromMemory) return { locale: fromMemory, source: 'remembered' };
   }
-  for (const tag of parseAcceptLanguage(request.acceptLanguage)) {
-    const fromHeader = pick(tag);
-    if (fromHeader) return { locale: fromHeader, source: 'header' };
+  // Without the header there is nothing to parse (and no array of ranges to make).
+  if (request.acceptLanguage) {
+    for (const tag of parseAcceptLanguage(request.acceptLanguage)) {
+      const fromHeader = pick(tag, offered);
+      if (fromHeader) return { locale: fromHeader, source: 'header' };
+    }
   }
   const fallback = request.defaultLocale;
   if (isSupportedLocale(fallback) && (!offered || offered.includes(fallback)))

@@ -221,12 +221,14 @@ export class KeyRing {
     const payloadBytes = decodeBase64url(token.slice(dot1 + 1, dot2));
     const signature = decodeBase64url(token.slice(dot2 + 1));
     if (!payloadBytes || !signature) return fail('malformed');
-    const signed = Buffer.from(token.slice(0, dot2));
+    // The signing input as text: HMAC encodes it (UTF-8, as Buffer.from would) without a Buffer of
+    // its own in between; Ed25519 verification takes bytes.
+    const signed = token.slice(0, dot2);
     if (key.alg === 'HS256') {
       const expected = createHmac('sha256', key.secret).update(signed).digest();
       if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
         return fail('bad_signature');
-    } else if (signature.length !== 64 || !verifyBytes(null, signed, key.publicKey, signature)) {
+    } else if (signature.length !== 64 || !verifyBytes(null, Buffer.from(signed), key.publicKey, signature)) {
       return fail('bad_signature');
     }
     // Only a genuine token of a retired key says so; a forged one is just a bad signature.

@@ -15,6 +15,15 @@ export type SqlRow = Record<string, unknown>;
 export interface SqlSession {
   /** Runs a statement that returns rows (SELECT, or INSERT/UPDATE … RETURNING). */
   all<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * The first row of a statement as its column values in select order, or undefined when it has
+   * none: for hot look-ups of one row by key (a link page's contact). SQLite steps once and stops,
+   * and no keyed row object is built (better-sqlite3 names every column of every row anew).
+   */
+  firstValues<T extends readonly unknown[] = unknown[]>(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<T | undefined>;
   /** Runs a statement and returns the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs a script of several statements without parameters (migrations). */

@@ -39,21 +39,49 @@ interface SeenRoute {
   url: string;
 }
 
-type Tracked = IncomingMessage & { [routeKey]?: string | SeenRoute; id?: unknown };
+/**
+ * What the request log keeps of one request until its response ends, in ONE object on the request:
+ * every property added to a request object is a slow store (requests change prototype per app, so
+ * these stores never settle on one shape), and the log used to add four per request.
+ */
+interface RequestState {
+  id: string;
+  /** `req.route` as Express set it. */
+  routeValue: unknown;
+  /** The matched route as the setter saw it, then its pattern once worked out. */
+  route: string | SeenRoute | undefined;
+  /** `Date.now()` at the start (the line's `durationMs`). */
+  started: number;
+  /** `performance.now()` at the start (the histogram's finer duration). */
+  startedAt: number;
+  /** The line was written (a failure, then the 'close' that follows it, write one line). */
+  logged: boolean;
+}
+
+const stateKey = Symbol('unsub.requestLog');
+const routeValue = Symbol('unsub.routeValue');
+
+/** A request, with the request log's state once it ran (and the route on itself if it did not). */
+type Tracked = IncomingMessage & {
+  [stateKey]?: RequestState;
+  [routeKey]?: string | SeenRoute;
+  [routeValue]?: unknown;
+};
 
 /** The request id given to `req` (empty before the request log ran). */
 export function requestIdOf(req: IncomingMessage): string {
-  const id = (req as Tracked).id;
-  return typeof id === 'string' ? id : '';
+  return (req as Tracked)[stateKey]?.id ?? '';
 }
 
 /** The route pattern the router matched for `req`, e.g. `/u/:token`, `/api/contacts/:id`. */
 export function routePatternOf(req: IncomingMessage): string {
-  const seen = (req as Tracked)[routeKey];
+  const state = (req as Tracked)[stateKey];
+  const seen = state ? state.route : (req as Tracked)[routeKey];
   if (seen === undefined || typeof seen === 'string') return seen ?? unmatched;
   const pattern = typeof seen.path === 'string' ? seen.path : patternOf(seen.path, seen.url);
   const full = pattern === undefined ? unmatched : `${seen.base}${pattern}`;
-  (req as Tracked)[routeKey] = full;
+  if (state) state.route = full;
+  else (req as Tracked)[routeKey] = full;
   return full;
 }
 
@@ -62,9 +90,7 @@ export function noteContactId(res: Response, contactId: number): void {
   res.locals[contactKey] = contactId;
 }
 
-const routeValue = Symbol('unsub.routeValue');
-
-type WithRoute = Request & { [routeValue]?: unknown };
+type WithRoute = Request & Tracked;
 
 /** The request prototypes whose `route` property already reports the matched pattern. */
 const trackedPrototypes = new WeakSet<object>();
@@ -85,14 +111,30 @@ function trackRoute(req: Request): void {
     configurable: true,
     enumerable: true,
     get(this: WithRoute) {
-      return this[routeValue];
+      const state = this[stateKey];
+      return state ? state.routeValue : this[routeValue];
     },
     set(this: WithRoute, value: { path?: unknown } | undefined) {
-      this[routeValue] = value;
-      // Only noted here (a route is set twice per request, and the pattern is wanted once, at the end).
+      // The router sets the route it matched, then the route sets itself again as it dispatches:
+      // the same route at the same place is nothing new (and noting it again cost every request).
+      const state = this[stateKey];
+      const seen = state ? state.route : this[routeKey];
+      if (
+        value === (state ? state.routeValue : this[routeValue]) &&
+        typeof seen === 'object' &&
+        seen.base === this.baseUrl &&
+        seen.url === this.url
+      ) {
+        return;
+      }
+      if (state) state.routeValue = value;
+      else this[routeValue] = value;
+      // Only noted here (the pattern is wanted once, at the end).
       const path = value?.path;
       if (typeof path === 'string' || Array.isArray(path)) {
-        (this as Tracked)[routeKey] = { path, base: this.baseUrl, url: this.url };
+        const route = { path, base: this.baseUrl, url: this.url };
+        if (state) state.route = route;
+        else this[routeKey] = route;
       }
     },
   });
@@ -137,22 +179,16 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
    * one call on the app's logger. pino-http made two child loggers and three listeners per request
    * for it, which cost the confirm page more than its own rendering.
    */
-  const writeLine = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    id: string,
-    started: number,
-    error?: Error,
-  ) => {
+  const writeLine = (req: IncomingMessage, res: ServerResponse, seen: RequestState, error?: Error) => {
     if (!logger) return;
     const contactId = (res as Response).locals?.[contactKey] as number | undefined;
     const route = routePatternOf(req);
     const line: Record<string, unknown> = {
-      requestId: id,
+      requestId: seen.id,
       method: req.method,
       route,
       status: res.statusCode,
-      durationMs: Date.now() - started,
+      durationMs: Date.now() - seen.started,
     };
     if (contactId !== undefined) line.contactId = contactId;
     const message = `${req.method ?? ''} ${route} ${res.statusCode}`;
@@ -164,34 +200,52 @@ export function createRequestLog(options: RequestLogOptions): RequestHandler {
     } else logger.info(line, message);
   };
 
+  /**
+   * The end of every response: Node emits 'close' after 'finish' for a response that was sent (and
+   * alone for one cut short, which the histogram leaves out, as it always did). One listener made
+   * once, not closures per request: what a request needs of it rides on the request (`stateKey`).
+   */
+  function onClose(this: ServerResponse): void {
+    const req = this.req;
+    const seen = (req as Tracked)[stateKey];
+    if (seen === undefined) return;
+    if (histogram && this.writableFinished) {
+      histogram.observe(
+        { method: req.method, route: routePatternOf(req), status: String(this.statusCode) },
+        (performance.now() - seen.startedAt) / 1000,
+      );
+    }
+    if (!seen.logged) {
+      seen.logged = true;
+      writeLine(req, this, seen);
+    }
+  }
+
+  /** A response that failed: its line says so (once; the 'close' that follows writes nothing more). */
+  function onError(this: ServerResponse, error: Error): void {
+    const seen = (this.req as Tracked)[stateKey];
+    if (seen === undefined || seen.logged) return;
+    seen.logged = true;
+    writeLine(this.req, this, seen, error);
+  }
+
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && safeRequestId.test(given) ? given : randomUUID();
-    (req as Tracked).id = id;
+    const watched = histogram !== undefined || logger !== undefined;
+    (req as Tracked)[stateKey] = {
+      id,
+      routeValue: undefined,
+      route: undefined,
+      started: watched ? Date.now() : 0,
+      startedAt: watched ? performance.now() : 0,
+      logged: false,
+    };
     res.setHeader('X-Request-Id', id);
     trackRoute(req);
-    if (histogram || logger) {
-      const started = Date.now();
-      const startedAt = performance.now();
-      let logged = false;
-      const done = (error?: Error) => {
-        if (logged) return;
-        logged = true;
-        writeLine(req, res, id, started, error);
-      };
-      // One listener for the end of every response: Node emits 'close' after 'finish' for a
-      // response that was sent (and alone for one cut short, which the histogram leaves out, as it
-      // always did). Plain listeners (`once` wraps each in another closure); `done` runs once anyway.
-      res.on('close', () => {
-        if (histogram && res.writableFinished) {
-          histogram.observe(
-            { method: req.method, route: routePatternOf(req), status: String(res.statusCode) },
-            (performance.now() - startedAt) / 1000,
-          );
-        }
-        done();
-      });
-      if (logger) res.on('error', (error: Error) => done(error));
+    if (watched) {
+      res.on('close', onClose);
+      if (logger) res.on('error', onError);
     }
     next();
   };

@@ -121,6 +121,16 @@ export function openPostgresExecutor(options: PostgresExecutorOptions): SqlExecu
       const result = await client.query(queryConfig(sql, params));
       return result.rows as T[];
     },
+    async firstValues<T extends readonly unknown[]>(
+      sql: string,
+      params: readonly SqlValue[] = [],
+    ): Promise<T | undefined> {
+      postgresTraffic.roundTrips++;
+      postgresTraffic.statements++;
+      const config: pg.QueryArrayConfig = { ...queryConfig(sql, params), rowMode: 'array' };
+      const result = await client.query(config);
+      return result.rows[0] as T | undefined;
+    },
     async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
       postgresTraffic.roundTrips++;
       postgresTraffic.statements++;

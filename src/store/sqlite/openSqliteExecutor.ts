@@ -43,11 +43,13 @@ const statementCacheSize = 500;
 /**
  * `prepare` through a least-recently-used cache of `size` statements (a Map iterates in insertion
  * order: a hit is moved to the end, and the first entry is the one to evict). An evicted statement
- * is simply dropped; better-sqlite3 finalizes it when it is garbage-collected.
+ * is simply dropped; better-sqlite3 finalizes it when it is garbage-collected. `setUp` runs once on
+ * each newly prepared statement (e.g. raw mode).
  */
 export function preparedStatementCache(
   db: Database.Database,
   size: number,
+  setUp?: (statement: Database.Statement) => void,
 ): (sql: string) => Database.Statement {
   const statements = new Map<string, Database.Statement>();
   return (sql) => {
@@ -56,6 +58,7 @@ export function preparedStatementCache(
       statements.delete(sql);
     } else {
       statement = db.prepare(sql);
+      setUp?.(statement);
       if (statements.size >= size) statements.delete(statements.keys().next().value as string);
     }
     statements.set(sql, statement);
@@ -209,6 +212,9 @@ function openConnection(file: string, options: ConnectionOptions): SqlExecutor {
     db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpointPages))}`);
 
   const prepare = preparedStatementCache(db, statementCacheSize);
+  // Statements that return their rows as arrays of values (`firstValues`): a cache of their own,
+  // since raw mode is a setting of the statement and `all` must keep getting keyed rows.
+  const prepareRaw = preparedStatementCache(db, statementCacheSize, (statement) => statement.raw(true));
   // Prepared once: `db.exec` would parse these again for every transaction.
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
@@ -219,6 +225,12 @@ function openConnection(file: string, options: ConnectionOptions): SqlExecutor {
   const direct: SqlSession = {
     async all<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
       return prepare(sql).all(params) as T[];
+    },
+    async firstValues<T extends readonly unknown[]>(
+      sql: string,
+      params: readonly SqlValue[] = [],
+    ): Promise<T | undefined> {
+      return prepareRaw(sql).get(params) as T | undefined;
     },
     async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
       return prepare(sql).run(params).changes;
@@ -307,6 +319,8 @@ function openConnection(file: string, options: ConnectionOptions): SqlExecutor {
     migrationPrelude: [],
     all: <T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) =>
       queue.runSync(() => prepare(sql).all(params) as T[]),
+    firstValues: <T extends readonly unknown[]>(sql: string, params: readonly SqlValue[] = []) =>
+      queue.runSync(() => prepareRaw(sql).get(params) as T | undefined),
     run: (sql, params = []) => queue.runSync(() => prepare(sql).run(params).changes),
     exec: (sql) => queue.run(() => direct.exec(sql)),
     transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {

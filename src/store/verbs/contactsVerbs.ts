@@ -6,7 +6,14 @@ import type { SqlExecutor } from '../sqlExecutor.js';
 import { StoreError } from '../storeError.js';
 import type { ContactPatch, ContactsStore } from '../types.js';
 import { createImportContacts } from './importContactsVerb.js';
-import { caseKey, contactColumns, contactFromRow, type ContactRow } from './rows.js';
+import {
+  caseKey,
+  contactColumns,
+  contactFromRow,
+  contactFromValues,
+  type ContactRow,
+  type ContactValues,
+} from './rows.js';
 import { startUnsubscribed } from './suppressionSteps.js';
 import { appendOutbox, joinGroups, mapUniqueViolation, requireGroups } from './transactionSteps.js';
 
@@ -34,10 +41,13 @@ const selectByEmailKey = `SELECT ${contactColumns} FROM contacts WHERE email_key
 
 /** The contact verbs on one executor. */
 export function createContactsVerbs(executor: SqlExecutor): ContactsStore {
-  const selectContact = async (sql: string, value: string | number) => {
-    const rows = await executor.all<ContactRow>(sql, [value]);
-    return rows[0] ? contactFromRow(rows[0]) : undefined;
-  };
+  // One row by key, read as values: no keyed row object per read (see `SqlSession.firstValues`).
+  // (`then`, not an async function: a link page awaits this on every request, and each async layer
+  // costs its own promise and resumption.)
+  const selectContact = (sql: string, value: string | number) =>
+    executor
+      .firstValues<ContactValues>(sql, [value])
+      .then((values) => (values ? contactFromValues(values) : undefined));
 
   return {
     getContact: (id) => selectContact(selectById, id),

@@ -87,6 +87,32 @@ export function contactFromRow(row: ContactRow): Contact {
   };
 }
 
+/** The values of a `contacts` row in `contactColumns` order (`SqlSession.firstValues`). */
+export type ContactValues = [
+  id: number,
+  email: string,
+  phone: string | null,
+  firstName: string | null,
+  lastName: string | null,
+  extra: string,
+  createdAt: number,
+  updatedAt: number,
+];
+
+/** Maps a `contacts` row read as values (`contactColumns` order); the same contact as `contactFromRow`. */
+export function contactFromValues(values: ContactValues): Contact {
+  return {
+    id: Number(values[0]),
+    email: values[1],
+    phone: values[2],
+    firstName: values[3],
+    lastName: values[4],
+    extra: JSON.parse(values[5]) as JsonObject,
+    createdAt: Number(values[6]),
+    updatedAt: Number(values[7]),
+  };
+}
+
 /** Maps a `mailing_groups` row. */
 export function groupFromRow(row: GroupRow): Group {
   return {
