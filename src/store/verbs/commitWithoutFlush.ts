@@ -17,7 +17,9 @@
  *
  * `set_config(…, true)` lasts until the end of the transaction, and the transaction of a statement
  * sent on its own ends after the statement with its commit, which reads the setting before it is
- * reset; as an InitPlan the sub-select runs once, whatever the rows. No BEGIN, no `SET LOCAL`
- * round trip.
+ * reset; as an InitPlan the sub-select runs once, whatever the rows (and not at all when the planner
+ * proves that no row can match: then the statement writes nothing, and its commit has nothing to
+ * flush). No BEGIN, no `SET LOCAL` round trip. `commitWithoutFlush.test.ts` checks that the setting
+ * ends with the statement's transaction.
  */
 export const commitWithoutFlush = "(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL";
