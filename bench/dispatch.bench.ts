@@ -51,6 +51,7 @@ import { Pool } from 'undici';
 import { createEventBus } from '../src/events/index.js';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
+import { countingRecords } from './countingRecords.js';
 import { storeCycleComparison } from './graphileCycle.js';
 import { backendCpu, cpuBetween, processCpuMs, withApplicationName } from './processCpu.js';
 
@@ -179,36 +180,6 @@ async function rawLoop(origin: string, count: number): Promise<number> {
   rawCpuMsPerRequest = cpuMsSince(cpu) / count;
   await pool.close();
   return rate;
-}
-
-/**
- * The store as the dispatcher sees it, counting the successful attempts whose records committed
- * (`completeAttempts` resolves after the COMMIT): the end of a round is known the moment its last
- * record is durable, without polling a COUNT over the growing table from the measured process.
- */
-function countingRecords(store: Store) {
-  let recorded = 0;
-  let waiting: { target: number; resolve: (at: number) => void } | undefined;
-  const counting: Store = {
-    ...store,
-    async completeAttempts(results) {
-      const applied = await store.completeAttempts(results);
-      results.forEach((result, index) => {
-        if (applied[index] && result.outcome === 'succeeded') recorded += 1;
-      });
-      if (waiting && recorded >= waiting.target) {
-        waiting.resolve(performance.now());
-        waiting = undefined;
-      }
-      return applied;
-    },
-  };
-  /** Resolves with the time the `target`-th success was committed. */
-  const untilRecorded = (target: number) =>
-    recorded >= target
-      ? Promise.resolve(performance.now())
-      : new Promise<number>((resolve) => (waiting = { target, resolve }));
-  return { counting, untilRecorded };
 }
 
 /** Polls the store until `target` deliveries succeeded; returns when that happened (ms). */

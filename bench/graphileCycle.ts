@@ -16,8 +16,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Logger, makeWorkerUtils, run, runMigrations, type RunnerOptions } from 'graphile-worker';
 import { postgresTraffic } from '../src/store/postgres/openPostgresExecutor.js';
-import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { openStore, outboxEvent } from '../src/store/index.js';
 import { createDispatcher, generateSecret, type WebhookSender } from '../src/webhooks/index.js';
+import { countingRecords } from './countingRecords.js';
 import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
 
 /** Options of {@link storeCycleComparison}. */
@@ -69,17 +70,7 @@ export async function openCycleStore(url: string, concurrency: number) {
     secret: generateSecret(),
     at: Date.now(),
   });
-  let recorded = 0;
-  let waiting: { target: number; resolve: () => void } | undefined;
-  const counting: Store = {
-    ...store,
-    async completeAttempts(results) {
-      const applied = await store.completeAttempts(results);
-      recorded += applied.filter(Boolean).length;
-      if (waiting && recorded >= waiting.target) waiting.resolve();
-      return applied;
-    },
-  };
+  const { counting, recorded, untilRecorded } = countingRecords(store);
   return {
     schema,
     store,
@@ -93,8 +84,7 @@ export async function openCycleStore(url: string, concurrency: number) {
         pollMs: 50,
       }),
     /** Resolves once `count` completions more than so far have committed. */
-    completions: (count: number) =>
-      new Promise<void>((resolve) => (waiting = { target: recorded + count, resolve })),
+    completions: (count: number) => untilRecorded(recorded() + count).then(() => undefined),
   };
 }
 

@@ -30,8 +30,9 @@ import Database from 'better-sqlite3';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { metricsRoutes } from '../src/http/webhooksApi/index.js';
-import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { openStore, outboxEvent } from '../src/store/index.js';
 import { createDispatcher, createPruner, generateSecret, type Dispatcher } from '../src/webhooks/index.js';
+import { countingRecords } from './countingRecords.js';
 
 const history = Number(process.env.BENCH_HISTORY ?? 2_000_000);
 const pendingCount = Number(process.env.BENCH_PENDING ?? 100_000);
@@ -138,22 +139,7 @@ function seed(file: string, ids: { healthy: number; hanging: number }): void {
 /** The store with a counter of committed successes, and a running dispatcher. */
 async function running(file: string) {
   const store = await openStore({ sqlitePath: file, thread: true });
-  let recorded = 0;
-  let waiting: { target: number; resolve: () => void } | undefined;
-  const counting: Store = {
-    ...store,
-    async completeAttempts(results) {
-      const applied = await store.completeAttempts(results);
-      results.forEach((result, index) => {
-        if (applied[index] && result.outcome === 'succeeded') recorded += 1;
-      });
-      if (waiting && recorded >= waiting.target) {
-        waiting.resolve();
-        waiting = undefined;
-      }
-      return applied;
-    },
-  };
+  const { counting, recorded, untilRecorded } = countingRecords(store);
   const newDispatcher = (): Dispatcher =>
     createDispatcher({ store: counting, allow: ['127.0.0.0/8'], concurrency, timeoutMs: 2_000, pollMs: 50 });
   let dispatcher = newDispatcher();
@@ -171,13 +157,10 @@ async function running(file: string) {
       await store.appendEvents(batch, Date.now());
     }
     appended += count;
-    const target = recorded + count;
+    const target = recorded() + count;
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const done = new Promise<void>((resolve) => {
-      if (recorded >= target) resolve();
-      else waiting = { target, resolve };
-    });
+    const done = untilRecorded(target);
     dispatcher.wake();
     await done;
     const used = process.cpuUsage(cpu);
