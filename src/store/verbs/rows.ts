@@ -73,18 +73,18 @@ export function caseKey(value: string): string {
   return value.trim().toLowerCase();
 }
 
-/** Maps a `contacts` row. */
+/** Maps a `contacts` row (through `contactFromValues`: one place converts a contact's columns). */
 export function contactFromRow(row: ContactRow): Contact {
-  return {
-    id: Number(row.id),
-    email: row.email,
-    phone: row.phone,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    extra: JSON.parse(row.extra) as JsonObject,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
+  return contactFromValues([
+    row.id,
+    row.email,
+    row.phone,
+    row.first_name,
+    row.last_name,
+    row.extra,
+    row.created_at,
+    row.updated_at,
+  ]);
 }
 
 /** The values of a `contacts` row in `contactColumns` order (`SqlSession.firstValues`). */
