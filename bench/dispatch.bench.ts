@@ -90,7 +90,11 @@ const body = (n: number) =>
 
 /** Spawns `node --import tsx <script>` in the repository; resolves with the child. */
 function spawnScript(script: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_WORKER_PROF=<dir>: every child writes a V8 CPU profile there (`node --cpu-prof`) when it exits.
+  const profile = process.env.BENCH_WORKER_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -244,3 +244,60 @@ test('the default lease covers the held rounds: four attempt timeouts plus a sec
   expect(leases.length).toBeGreaterThan(0);
   expect(new Set(leases)).toEqual(new Set([4 * 2_000 + 1_000]));
 });
+
+for (const fanOutsInFlight of [1, 2]) {
+  test(`${fanOutsInFlight} fan-out(s) in flight: the next page is asked for early, within the caps, each event once`, async (context) => {
+    const { store, receiver, dispatcher } = await setup(context);
+    const events = 400;
+    await store.appendEvents(
+      Array.from({ length: events }, (_, n) => outboxEvent({ event: 'message sent', n })),
+      Date.now(),
+    );
+    const concurrency = 8;
+    const cap = 4 * concurrency; // holdRounds rounds of the caps
+    /** The fan-outs in flight: the room each may still fill. */
+    const outstanding = new Set<{ limit: number }>();
+    let mostAtOnce = 0;
+    const overCap: string[] = [];
+    const slow: Store = {
+      ...store,
+      // A slow trip to the store: sending what is held takes less time than one page's trip.
+      fanOutPending: async (at, limit, claim) => {
+        const call = { limit: claim?.limit ?? 0 };
+        if (claim) {
+          const held = [...(claim.inFlight ?? new Map<number, number>()).values()].reduce((a, b) => a + b, 0);
+          const others = [...outstanding].reduce((sum, other) => sum + other.limit, 0);
+          if (held + claim.limit + others > cap) overCap.push(`total ${held} + ${claim.limit} + ${others}`);
+          if ((claim.perEndpointLimit ?? claim.limit) + others > cap) {
+            overCap.push(`per endpoint ${claim.perEndpointLimit ?? claim.limit} + ${others}`);
+          }
+        }
+        outstanding.add(call);
+        mostAtOnce = Math.max(mostAtOnce, outstanding.size);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          return await store.fanOutPending(at, limit, claim);
+        } finally {
+          outstanding.delete(call);
+        }
+      },
+    };
+    const worker = dispatcher({
+      store: slow,
+      concurrency,
+      perEndpointConcurrency: concurrency,
+      fanOutsInFlight,
+      pollMs: 3_600_000,
+    });
+    worker.start();
+    await until(() => receiver.requests.length >= events);
+    await worker.stop();
+    expect(overCap).toEqual([]);
+    expect(mostAtOnce).toBe(fanOutsInFlight);
+    const ids = receiver.requests.map((request) => request.headers['webhook-id']);
+    expect(new Set(ids).size).toBe(events);
+    expect(receiver.requests).toHaveLength(events);
+    const deliveries = await store.listDeliveries({ limit: 1_000 });
+    expect(deliveries.filter((delivery) => delivery.status === 'succeeded')).toHaveLength(events);
+  });
+}
