@@ -54,4 +54,39 @@ describe('createPages', () => {
       }
     }
   });
+
+  test('a confirm page from the cached body is the page rendered in full, for any address and data', () => {
+    const pages = createPages({ basePath: '' });
+    const translators = bundledTranslators();
+    const addresses = [
+      'j***@example.com',
+      'ä***@пример.рф',
+      '+79*******89',
+      "o'***@example.com",
+      '<***@x',
+      '',
+      '=***@x',
+    ];
+    const variants: PageViews['confirm'][] = [
+      views.confirm,
+      { ...views.confirm, allGroups: true, groups: [], notice: undefined, redirectHost: undefined },
+      { ...views.confirm, groups: ['Weekly <news>'] },
+      { ...views.confirm, notice: 'Hello & welcome', buttonText: 'Leave' },
+      { ...views.confirm, channel: 'sms', allGroups: true, groups: [] },
+    ];
+    for (const locale of ['en', 'ar', 'ru'] as const) {
+      const i18n = translators[locale];
+      const frame: PageFrame = { title: i18n.t('confirm.title'), i18n };
+      // Twice round: the second takes every body from the cache.
+      for (let i = 0; i < 2; i++) {
+        for (const variant of variants) {
+          for (const address of addresses) {
+            const data = { ...variant, address };
+            const bytes = pages.renderBytes('confirm', frame, data);
+            expect(bytes.toString('utf8')).toBe(pages.render('confirm', frame, data));
+          }
+        }
+      }
+    }
+  });
 });

@@ -123,6 +123,18 @@ interface FrameParts {
   afterBytes: Buffer;
 }
 
+/**
+ * A view's body around its recipient's address: the bytes before, between and after each place the
+ * address goes, for one translator and one set of the view's other data.
+ */
+type BodyPieces = Buffer[];
+
+/**
+ * An address that every HTML escaper leaves as it is (Handlebars' and the catalogs' `html`): such
+ * an address can go into a cached body in place of the marker it was rendered with.
+ */
+const plainAddress = /^[^&<>"'`=]*$/;
+
 /** The switcher's `<option>`s per page locale, as HTML made once (the pages are the hot path). */
 const switcherOptions = Object.fromEntries(
   supportedLocales.map((current) => [
@@ -182,6 +194,21 @@ function withConstantTexts(program: hbs.AST.Program, i18n: Translator): hbs.AST.
 /** The translator of the template being rendered (every render passes it as `i18n`). */
 function translatorOf(options: Handlebars.HelperOptions): Translator {
   return (options.data as { root: { i18n: Translator } }).root.i18n;
+}
+
+/** A page: the frame's bytes before, the body's pieces with `address` between them, the frame's after. */
+function pageAround(before: Buffer, pieces: BodyPieces, address: string, after: Buffer): Buffer {
+  const addressLength = Buffer.byteLength(address, 'utf8');
+  let length = before.length + after.length + addressLength * (pieces.length - 1);
+  for (const piece of pieces) length += piece.length;
+  const page = Buffer.allocUnsafe(length);
+  let at = before.copy(page, 0);
+  for (let i = 0; i < pieces.length; i++) {
+    if (i > 0) at += page.write(address, at, 'utf8');
+    at += (pieces[i] as Buffer).copy(page, at);
+  }
+  after.copy(page, at);
+  return page;
 }
 
 /**
@@ -259,6 +286,46 @@ export function createPages(options: PagesOptions): Pages {
     }
     return parts;
   };
+  /**
+   * The bodies of views with an `address`, per translator and the view's other data. A confirm page
+   * differs from one recipient to the next mostly in the masked address, and its view is the
+   * costliest part of the page (Handlebars sets up its helpers on every call): so the body is
+   * rendered once around a marker in place of the address (two different markers, and kept only
+   * when both renders are the same text around them, i.e. the view inserts the address as it is),
+   * and a page costs the copies of its pieces and the address in between. The key holds every
+   * other field of the data, so any change of branding, groups or texts is a different body.
+   */
+  const addressMarkers = [1, 2].map(() => `unsubaddress${randomUUID().replaceAll('-', '')}`) as [
+    string,
+    string,
+  ];
+  const bodiesFor = new Map<Translator, Map<string, BodyPieces | null>>();
+  const bodyPiecesOf = (
+    view: keyof PageViews,
+    template: Handlebars.TemplateDelegate,
+    i18n: Translator,
+    data: { address: string },
+  ): BodyPieces | undefined => {
+    let bodies = bodiesFor.get(i18n);
+    if (!bodies) {
+      if (bodiesFor.size >= 64) bodiesFor.clear();
+      bodies = new Map();
+      bodiesFor.set(i18n, bodies);
+    }
+    const key = `${view}\u0000${JSON.stringify({ ...data, address: '' })}`;
+    let pieces = bodies.get(key);
+    if (pieces === undefined) {
+      const [first, second] = addressMarkers;
+      const texts = template({ ...data, address: first, i18n }).split(first);
+      const same = template({ ...data, address: second, i18n }) === texts.join(second);
+      // null: this view and data do not take the address as it is (rendered in full every time).
+      pieces = same && texts.length > 1 ? texts.map((text) => Buffer.from(text, 'utf8')) : null;
+      // Bounded like the frames: the same few bodies (a sender's pages per locale) come back all day.
+      if (bodies.size >= 256) bodies.clear();
+      bodies.set(key, pieces);
+    }
+    return pieces ?? undefined;
+  };
   const viewsFor = (i18n: Translator): Compiled => {
     let compiled = compiledFor.get(i18n);
     if (!compiled) {
@@ -294,8 +361,13 @@ export function createPages(options: PagesOptions): Pages {
     renderBytes(view, frame, data) {
       const { i18n } = frame;
       const views = viewsFor(i18n);
-      const body = views[view]({ ...data, i18n });
       const { beforeBytes, afterBytes } = frameOf(i18n, views.layout, frame);
+      const address = (data as { address?: unknown }).address;
+      if (view === 'confirm' && typeof address === 'string' && plainAddress.test(address)) {
+        const pieces = bodyPiecesOf(view, views[view], i18n, data as { address: string });
+        if (pieces) return pageAround(beforeBytes, pieces, address, afterBytes);
+      }
+      const body = views[view]({ ...data, i18n });
       const bodyLength = Buffer.byteLength(body, 'utf8');
       const page = Buffer.allocUnsafe(beforeBytes.length + bodyLength + afterBytes.length);
       beforeBytes.copy(page, 0);
