@@ -501,6 +501,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
    */
   function overlapFanOut(): void {
     if (!running || !moreWaiting || ticking === 0 || ticking >= fanOutsInFlight) return;
+    // Only when the slots are about to run dry (less than half a round waiting to start): while
+    // pages come back in time, a second one would only make them smaller (measured with one
+    // worker over HTTP: a fifth more CPU per delivery, on both sides, for no more throughput).
+    if (queue.heldTotal - queue.inFlight >= claimBatch / 2) return;
     if (holdRounds * concurrency - queue.heldTotal - reservedRoom < claimBatch) return;
     const done = tick(false, true).then(
       // The loop may be waiting for this fan-out's room (or for the work it brought).
