@@ -245,8 +245,13 @@ test('the default lease covers the held rounds: four attempt timeouts plus a sec
   expect(new Set(leases)).toEqual(new Set([4 * 2_000 + 1_000]));
 });
 
-for (const fanOutsInFlight of [1, 2]) {
-  test(`${fanOutsInFlight} fan-out(s) in flight: the next page is asked for early, within the caps, each event once`, async (context) => {
+for (const [fanOutsInFlight, failEvery] of [
+  [1, 0],
+  [2, 0],
+  [2, 4],
+]) {
+  const failing = failEvery ? `, every ${failEvery}th fan-out failing` : '';
+  test(`${fanOutsInFlight} fan-out(s) in flight${failing}: the next page is asked for early, within the caps, each event once`, async (context) => {
     const { store, receiver, dispatcher } = await setup(context);
     const events = 400;
     await store.appendEvents(
@@ -258,6 +263,7 @@ for (const fanOutsInFlight of [1, 2]) {
     /** The fan-outs in flight: the room each may still fill. */
     const outstanding = new Set<{ limit: number }>();
     let mostAtOnce = 0;
+    let calls = 0;
     const overCap: string[] = [];
     const slow: Store = {
       ...store,
@@ -274,8 +280,11 @@ for (const fanOutsInFlight of [1, 2]) {
         }
         outstanding.add(call);
         mostAtOnce = Math.max(mostAtOnce, outstanding.size);
+        calls += 1;
         try {
           await new Promise((resolve) => setTimeout(resolve, 25));
+          // The store is unreachable for this page: nothing of it was written.
+          if (failEvery && calls % failEvery === 0) throw new Error('connection reset');
           return await store.fanOutPending(at, limit, claim);
         } finally {
           outstanding.delete(call);

@@ -491,7 +491,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /**
    * A fan-out started while the loop's look for work is still out (`fanOutsInFlight`): when the
-   * last page stopped at its room (more events wait) and a round of slots has freed since. One
+   * last page stopped at its room (more events wait), less than half a round waits to start, and a
+   * round of slots is free beside the room the look in flight may still fill. One
    * page's trip through the store (on PostgreSQL a statement that writes every delivery it leases)
    * took longer than sending what the worker held, so with one fan-out at a time the slots stood
    * idle for part of every page (measured with one worker: 20–30 % of the busy time nothing left
@@ -510,9 +511,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // The loop may be waiting for this fan-out's room (or for the work it brought).
       () => wake(),
       (error: unknown) => {
-        // The loop's next look (or poll) tries again; only its own failures back off.
+        // The loop's next look tries again (only its own failures back off); no more overlapping
+        // fan-outs until a page of its own says that more events wait.
+        moreWaiting = false;
         fanOutHint = claimHint = true;
         logger.error('the webhook dispatcher cannot reach the store (a fan-out); retrying', error);
+        wake();
       },
     );
     overlaps.add(done);
