@@ -196,6 +196,29 @@ function translatorOf(options: Handlebars.HelperOptions): Translator {
   return (options.data as { root: { i18n: Translator } }).root.i18n;
 }
 
+/**
+ * Values made once per translator and key (a page's frame, a view's body). Bounded: a sender's
+ * pages take a handful of keys per locale, and the caps only guard against a caller that passes
+ * per-request ones. `make` never returns `undefined` (`null` is kept: "nothing to reuse").
+ */
+function perTranslatorCache<V>(): (i18n: Translator, key: string, make: () => V) => V {
+  const byTranslator = new Map<Translator, Map<string, V>>();
+  return (i18n, key, make) => {
+    let values = byTranslator.get(i18n);
+    if (!values) {
+      if (byTranslator.size >= 64) byTranslator.clear();
+      values = new Map();
+      byTranslator.set(i18n, values);
+    }
+    const found = values.get(key);
+    if (found !== undefined) return found;
+    const value = make();
+    if (values.size >= 256) values.clear();
+    values.set(key, value);
+    return value;
+  };
+}
+
 /** A page: the frame's bytes before, the body's pieces with `address` between them, the frame's after. */
 function pageAround(before: Buffer, pieces: BodyPieces, address: string, after: Buffer): Buffer {
   const addressLength = Buffer.byteLength(address, 'utf8');
@@ -249,17 +272,10 @@ export function createPages(options: PagesOptions): Pages {
    * contain, and cut there. A page then costs its own view and two concatenations.
    */
   const marker = `\u0000unsub-page-body-${randomUUID()}\u0000`;
-  const framesFor = new Map<Translator, Map<string, FrameParts>>();
-  const frameOf = (i18n: Translator, layout: Handlebars.TemplateDelegate, frame: PageFrame) => {
-    let frames = framesFor.get(i18n);
-    if (!frames) {
-      if (framesFor.size >= 64) framesFor.clear();
-      frames = new Map();
-      framesFor.set(i18n, frames);
-    }
-    const key = `${frame.title}\u0000${frame.logoUrl ?? ''}`;
-    let parts = frames.get(key);
-    if (!parts) {
+  const frames = perTranslatorCache<FrameParts>();
+  const frameOf = (i18n: Translator, layout: Handlebars.TemplateDelegate, frame: PageFrame) =>
+    // Titles are catalog texts and the logo one setting: a handful of keys.
+    frames(i18n, `${frame.title}\u0000${frame.logoUrl ?? ''}`, () => {
       const html = layout({
         title: frame.title,
         logoUrl: frame.logoUrl,
@@ -273,19 +289,13 @@ export function createPages(options: PagesOptions): Pages {
       const at = html.indexOf(marker);
       const before = html.slice(0, at);
       const after = html.slice(at + marker.length);
-      parts = {
+      return {
         before,
         after,
         beforeBytes: Buffer.from(before, 'utf8'),
         afterBytes: Buffer.from(after, 'utf8'),
       };
-      // Titles are catalog texts and the logo one setting: a handful of keys. The cap only guards
-      // against a caller that passes per-request titles.
-      if (frames.size >= 256) frames.clear();
-      frames.set(key, parts);
-    }
-    return parts;
-  };
+    });
   /**
    * The bodies of views with an `address`, per translator and the view's other data. A confirm page
    * differs from one recipient to the next mostly in the masked address, and its view is the
@@ -299,33 +309,20 @@ export function createPages(options: PagesOptions): Pages {
     string,
     string,
   ];
-  const bodiesFor = new Map<Translator, Map<string, BodyPieces | null>>();
+  const bodies = perTranslatorCache<BodyPieces | null>();
   const bodyPiecesOf = (
     view: keyof PageViews,
     template: Handlebars.TemplateDelegate,
     i18n: Translator,
     data: { address: string },
-  ): BodyPieces | undefined => {
-    let bodies = bodiesFor.get(i18n);
-    if (!bodies) {
-      if (bodiesFor.size >= 64) bodiesFor.clear();
-      bodies = new Map();
-      bodiesFor.set(i18n, bodies);
-    }
-    const key = `${view}\u0000${JSON.stringify({ ...data, address: '' })}`;
-    let pieces = bodies.get(key);
-    if (pieces === undefined) {
+  ): BodyPieces | undefined =>
+    bodies(i18n, `${view}\u0000${JSON.stringify({ ...data, address: '' })}`, () => {
       const [first, second] = addressMarkers;
       const texts = template({ ...data, address: first, i18n }).split(first);
       const same = template({ ...data, address: second, i18n }) === texts.join(second);
       // null: this view and data do not take the address as it is (rendered in full every time).
-      pieces = same && texts.length > 1 ? texts.map((text) => Buffer.from(text, 'utf8')) : null;
-      // Bounded like the frames: the same few bodies (a sender's pages per locale) come back all day.
-      if (bodies.size >= 256) bodies.clear();
-      bodies.set(key, pieces);
-    }
-    return pieces ?? undefined;
-  };
+      return same && texts.length > 1 ? texts.map((text) => Buffer.from(text, 'utf8')) : null;
+    }) ?? undefined;
   const viewsFor = (i18n: Translator): Compiled => {
     let compiled = compiledFor.get(i18n);
     if (!compiled) {
