@@ -404,7 +404,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (othersReserved > 0 && (room <= 0 || perEndpointLimit <= 0)) {
       return { fannedOut: 0, attempted: 0, reserved: true };
     }
-    if (room <= 0 || perEndpointLimit <= 0) {
+    if (room <= 0) {
       // Full (an overlapping fan-out filled it): the next look is due once a round has freed again.
       freedSinceClaim = 0;
       return { fannedOut: 0, attempted: 0 };
