@@ -87,6 +87,7 @@ export {
 export { verifyWebhookDelivery, type VerifiedWebhook, type EventSequence } from './webhooks/index.js';
 export {
   createApp,
+  createAppServer,
   HttpError,
   pageBrandingSchema,
   readBranding,

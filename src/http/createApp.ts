@@ -8,6 +8,7 @@ import { bundledTranslators, isSupportedLocale, negotiateLocale, type Locale } f
 import type { KeyRing } from '../links/index.js';
 import type { Store } from '../store/index.js';
 import type { Subscriptions } from '../subscriptions/index.js';
+import { listenWithAppServer } from './createAppServer.js';
 import { createPages } from './createPages.js';
 import { createErrorHandler, errorPageKey, notFoundHandler, methodNotAllowed } from './errors.js';
 import { setLanguageHeaders, type LinkPageDeps } from './linkPageContext.js';
@@ -85,7 +86,9 @@ function cachedBranding(options: AppOptions, ttlMs: number, now: () => number): 
 
 /**
  * Builds the app. Reads and compiles the page views once (throws at start-up when they are missing).
- * Listen with `app.listen(port)` or `http.createServer(app)`.
+ * Listen with `app.listen(port)` or `createAppServer(app)`: both serve requests born with the app's
+ * prototypes (see `createAppServer.ts`); `http.createServer(app)` works too, at Express's usual
+ * cost per request.
  */
 export function createApp(options: AppOptions): Express {
   const now = options.now ?? Date.now;
@@ -104,6 +107,7 @@ export function createApp(options: AppOptions): Express {
   };
 
   const app = express();
+  listenWithAppServer(app);
   app.disable('x-powered-by');
   // Pages are per-recipient and no-store: hashing every body for an ETag is wasted work.
   app.set('etag', false);

@@ -4,6 +4,7 @@
  * the admin API and the settings UI reuse. Other parts import only this entry.
  */
 export { createApp, basePathOf, type AppOptions } from './createApp.js';
+export { createAppServer } from './createAppServer.js';
 export {
   HttpError,
   toHttpProblem,

@@ -6,11 +6,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
-import http from 'node:http';
+import type http from 'node:http';
 import type { Express, Router } from 'express';
 import type { Config } from '../config/index.js';
 import { createEventBus, type EventBus } from '../events/index.js';
-import { createApp, createFailureThrottle, createRequestLog } from '../http/index.js';
+import { createApp, createAppServer, createFailureThrottle, createRequestLog } from '../http/index.js';
 import { createAdminRouter, type AdminTokenVerifier } from '../http/admin/index.js';
 import { createConsoleRouter } from '../http/console/index.js';
 import { localRenderer, renderThreads, templatesApiRouter } from '../http/templatesApi/index.js';
@@ -136,7 +136,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     sqlitePath: config.sqlitePath,
     thread: config.sqliteThread,
   });
-  const server = http.createServer();
+  // Created with the app (below): its requests are born with the app's prototypes (createAppServer).
+  let server: http.Server | undefined;
   const stops: StopHook[] = [];
   try {
     const keyRing = await KeyRing.load(config.keysFile, {
@@ -266,9 +267,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
         options.mount?.(mounted, context);
       },
     });
-    server.on('request', app);
+    const listening = createAppServer(app);
+    server = listening;
 
-    const port = await listen(server, config);
+    const port = await listen(listening, config);
     const url = listeningUrl(config.host, port);
     if (config.baseUrlFromDefault) baseUrl = url;
     const backend = config.databaseUrl
@@ -293,9 +295,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
       closing ??= (async () => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const cut = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
+        const serverClosed = new Promise<void>((resolve) => listening.close(() => resolve()));
+        listening.closeIdleConnections();
+        const cut = setTimeout(() => listening.closeAllConnections(), shutdownGraceMs);
         cut.unref();
         try {
           for (const hook of stops.reverse()) await hook();
@@ -315,7 +317,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     return { url, port, baseUrl, context, createdAdminToken: admin.token, close, closed };
   } catch (error) {
     for (const hook of stops.reverse()) await Promise.resolve(hook()).catch(() => undefined);
-    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const started = server;
+    if (started?.listening) await new Promise<void>((resolve) => started.close(() => resolve()));
     await store.close().catch(() => undefined);
     throw error;
   }
