@@ -13,7 +13,9 @@
  *   `render_html_floor_per_s` (the engine's `render` of the HTML part alone, the floor before
  *   2026-12) is printed for comparison only.
  * - `http_single_ratio`: requests/s of single `POST /api/render` (the same template by id, one
- *   recipient) ÷ a bare Express JSON route (express.json, a small JSON answer). Target ≥ 0.5.
+ *   recipient) ÷ a bare Express JSON route (express.json, a small JSON answer) on Express's default
+ *   server. Target ≥ 0.5. Ours is served by `createAppServer`, as `unsub serve` serves it;
+ *   `http_single_same_server_ratio` divides by the bare route served the same way.
  * - `batch_100k_rss_growth_mb`: the server's RSS growth (peak − before) during one batch of 100,000
  *   recipients; the issue's bound is ~100 MB.
  *
@@ -40,7 +42,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { createApp } from '../src/http/index.js';
+import { createApp, createAppServer } from '../src/http/index.js';
 import { renderThreads, templatesApiRouter } from '../src/http/templatesApi/index.js';
 import { KeyRing } from '../src/links/index.js';
 import { compileMessage, createMessageTemplates, renderMessage } from '../src/messageTemplates/index.js';
@@ -105,14 +107,18 @@ bare.post('/render', express.json(), (req, res) => {
   });
 });
 
-async function listen(app: Express): Promise<{ server: Server; origin: string }> {
+async function listen(app: Express | Server): Promise<{ server: Server; origin: string }> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+// `ours.listen` is createApp's: a createAppServer server, as `unsub serve` runs it. The bare route is
+// measured on Express's default server (the floor of `http_single_ratio`) and on createAppServer
+// (`http_single_same_server_ratio`: what the route itself costs beside a bare one, same server).
 const oursServer = await listen(ours);
 const bareServer = await listen(bare);
+const bareSameServer = await listen(createAppServer(bare));
 
 /** Runs a bench client script in a child process with a JSON job; resolves with its last line. */
 function runChild<T>(script: string, job: unknown): Promise<T> {
@@ -275,8 +281,8 @@ const single = async (ms: number) => {
     throw new Error(`POST /api/render: ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
   return result;
 };
-const singleFloor = (ms: number) =>
-  runChild<LoadResult>('httpLoadGenerator.ts', singleJob(bareServer.origin, '/render', ms));
+const singleFloor = (ms: number, origin = bareServer.origin) =>
+  runChild<LoadResult>('httpLoadGenerator.ts', singleJob(origin, '/render', ms));
 
 // Warm-up (JIT, the compiled-template cache, connections): not measured.
 floorBatch();
@@ -285,6 +291,7 @@ htmlFloorBatch();
 await httpBatch(2000);
 await httpBatch();
 await singleFloor(1000);
+await singleFloor(1000, bareSameServer.origin);
 await single(1000);
 
 const batchRatios: number[] = [];
@@ -300,6 +307,7 @@ const htmlFloorRates: number[] = [];
 const singleRatios: number[] = [];
 const singleRates: number[] = [];
 const bareRates: number[] = [];
+const sameServerRatios: number[] = [];
 for (let round = 0; round < rounds; round++) {
   htmlFloorRates.push(htmlFloorBatch());
   const floor = floorBatch();
@@ -315,10 +323,12 @@ for (let round = 0; round < rounds; round++) {
   clientCores.push(batch.clientCpuSeconds / batch.seconds);
   machineIdle.push(batch.idle);
   const bareResult = await singleFloor(durationMs);
+  const sameServerResult = await singleFloor(durationMs, bareSameServer.origin);
   const oursResult = await single(durationMs);
   bareRates.push(bareResult.rps);
   singleRates.push(oursResult.rps);
   singleRatios.push(oursResult.rps / bareResult.rps);
+  sameServerRatios.push(oursResult.rps / sameServerResult.rps);
 }
 
 // --- memory: one batch of 100,000 recipients, the server's RSS sampled meanwhile ------------------
@@ -355,6 +365,7 @@ if (sink === 0) console.log('');
 const result = {
   http_batch_ratio: round3(median(batchRatios)),
   http_single_ratio: round3(median(singleRatios)),
+  http_single_same_server_ratio: round3(median(sameServerRatios)),
   http_batch_cpu_ratio: round3(median(batchCpuRatios)),
   floor_cpu_us_per_recipient: Math.round(median(floorCpuUs)),
   server_cpu_us_per_recipient: Math.round(median(batchCpuUs)),
@@ -369,10 +380,10 @@ const result = {
   rounds,
   load_average: [round3(loadBefore), round3(os.loadavg()[0]!)],
 };
-oursServer.server.close();
-bareServer.server.close();
-oursServer.server.closeAllConnections();
-bareServer.server.closeAllConnections();
+for (const { server } of [oursServer, bareServer, bareSameServer]) {
+  server.close();
+  server.closeAllConnections();
+}
 batchClient.stdin!.end();
 await renderer?.close();
 await store.close();
