@@ -43,6 +43,7 @@ export async function runWorker(config: Config, storeOptions: Partial<StoreOptio
   const pruner = createPruner({
     store,
     retentionDays: async () => (await readRetentionDays(store, config.retentionDays)).days,
+    auditRetentionDays: config.auditRetentionDays,
     logger: log,
   });
   await new Promise<void>((resolve) => {

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(config.sqliteThread).toBe(true);
     expect(config.renderThreads).toBeGreaterThanOrEqual(1);
     expect(config.renderThreads).toBeLessThanOrEqual(4);
+    expect(config.auditRetentionDays).toBe(365);
   });
 
   it('reads every variable it documents', () => {
@@ -34,6 +35,7 @@ describe('loadConfig', () => {
       UNSUB_RETRY_SCHEDULE: '0,50ms,1s,2m,1h',
       UNSUB_SQLITE_THREAD: 'false',
       UNSUB_RENDER_THREADS: '0',
+      UNSUB_AUDIT_RETENTION_DAYS: '0',
     });
     expect(config.port).toBe(3000);
     expect(config.keysFile).toBe('/tmp/unsub-x/keys.json');
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
     expect(config.retryScheduleMs).toEqual([0, 50, 1000, 120_000, 3_600_000]);
     expect(config.sqliteThread).toBe(false);
     expect(config.renderThreads).toBe(0);
+    expect(config.auditRetentionDays).toBe(0);
   });
 
   it.each([
@@ -60,6 +63,8 @@ describe('loadConfig', () => {
     [{ UNSUB_RENDER_THREADS: 'two' }, 'UNSUB_RENDER_THREADS'],
     [{ UNSUB_RENDER_THREADS: '-1' }, 'UNSUB_RENDER_THREADS'],
     [{ UNSUB_RENDER_THREADS: '1.5' }, 'UNSUB_RENDER_THREADS'],
+    [{ UNSUB_AUDIT_RETENTION_DAYS: 'a year' }, 'UNSUB_AUDIT_RETENTION_DAYS'],
+    [{ UNSUB_AUDIT_RETENTION_DAYS: '-1' }, 'UNSUB_AUDIT_RETENTION_DAYS'],
   ])('refuses %o naming %s', (env, name) => {
     let caught: unknown;
     try {

@@ -75,6 +75,11 @@ const envSchema = z.object({
     .positive('must be more than 0 days (history is kept at least that long)')
     .max(36_500, 'must be at most 36500 days')
     .default(30),
+  UNSUB_AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days, e.g. 365, or 0 to keep the audit log for ever' })
+    .min(0, 'must be 0 (keep for ever) or more days')
+    .max(36_500, 'must be at most 36500 days')
+    .default(365),
   UNSUB_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(250),
   UNSUB_RENDER_THREADS: z.coerce
     .number({ error: 'must be a whole number of threads, 0 to render on the request thread' })
@@ -118,6 +123,8 @@ export interface Config {
   renderThreads: number;
   /** Finished webhook history older than this many days is pruned (the console setting overrides it). */
   retentionDays: number;
+  /** Audit log entries older than this many days are pruned; 0 keeps them for ever. */
+  auditRetentionDays: number;
   /** How often an idle dispatcher looks for work when no signal woke it (ms). */
   webhookPollMs: number;
 }
@@ -178,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.UNSUB_MAIL_FROM,
     logFormat: e.UNSUB_LOG_FORMAT,
     retentionDays: e.UNSUB_RETENTION_DAYS,
+    auditRetentionDays: e.UNSUB_AUDIT_RETENTION_DAYS,
     webhookPollMs: e.UNSUB_WEBHOOK_POLL_MS,
     renderThreads: e.UNSUB_RENDER_THREADS ?? Math.min(4, availableParallelism()),
   };

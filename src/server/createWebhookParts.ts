@@ -68,6 +68,7 @@ export function createWebhookParts(options: {
     ? createPruner({
         store,
         retentionDays: async () => (await readRetentionDays(store, config.retentionDays)).days,
+        auditRetentionDays: config.auditRetentionDays,
         now,
         logger: options.logger,
       })

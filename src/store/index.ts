@@ -21,3 +21,4 @@ export { runMigrations } from './runMigrations.js';
 export { createSqlStore } from './createSqlStore.js';
 export { outboxEvent } from './outboxEvent.js';
 export { vacuumDatabase, type VacuumReport } from './vacuumDatabase.js';
+export { finishScrub, type FinishScrubOptions } from './finishScrub.js';

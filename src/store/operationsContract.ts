@@ -53,6 +53,31 @@ export function runOperationsContract(options: StoreContractOptions): void {
       expect(page.map((entry) => entry.at)).toEqual([t0 + 2, t0 + 1]);
     });
 
+    test('audit log retention: the oldest entries go in bounded steps, newer ones stay', async (context) => {
+      const store = await open(context);
+      expect(await store.pruneAudit({ before: t0 + day, limit: 10 })).toBe(0);
+      const append = (at: number) =>
+        store.appendAudit({
+          at,
+          method: 'POST',
+          route: '/api/contacts',
+          status: 201,
+          sourceAddress: '198.51.100.2',
+          sessionId: null,
+        });
+      for (let n = 0; n < 5; n += 1) await append(t0 + n);
+      // A clock that stepped back: older than the cut-off, but after a newer entry in the log.
+      await append(t0 + 2 * day);
+      await append(t0 + 10);
+      expect(await store.pruneAudit({ before: t0 + day, limit: 3 })).toBe(3);
+      expect(await store.pruneAudit({ before: t0 + day, limit: 3 })).toBe(2);
+      expect(await store.pruneAudit({ before: t0 + day, limit: 3 })).toBe(0);
+      expect((await store.listAudit()).map((entry) => entry.at)).toEqual([t0 + 10, t0 + 2 * day]);
+      // Once the newer one ages out too, the out-of-order one goes with it.
+      expect(await store.pruneAudit({ before: t0 + 3 * day, limit: 10 })).toBe(2);
+      expect(await store.listAudit()).toEqual([]);
+    });
+
     test('unsubscribes by day, group and source come from the membership change history', async (context) => {
       const store = await open(context);
       const news = await store.createGroup({ name: 'News', systemName: 'news', channel: 'email' }, t0);

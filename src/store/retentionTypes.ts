@@ -57,32 +57,32 @@ export interface EraseContactInput {
   suppressionKey: (channel: Channel, address: string) => string;
 }
 
-/** What `eraseContact` removed, and what the history scrub must look for. */
+/** What `eraseContact` removed, and the scrub of the history it recorded. */
 export interface ErasedContact {
   contactId: number;
   memberships: number;
   /** Suppression entries written or merged (one per channel with an unsubscribe). */
   suppressions: Suppression[];
   /**
-   * The strings that identify the person in stored history (their e-mail and phone as they appear
-   * in event bodies), for `scrubHistory`. Returned once, never stored.
+   * The history scrub recorded in the same transaction (`erasure_scrubs`): drive it with
+   * `scrubHistory` until `done`. The strings it looks for (the person's e-mail and phone as they
+   * appear in event bodies) stay in the store until its last page, never longer.
    */
-  needles: string[];
+  scrubId: number;
 }
 
-/** Input of `scrubHistory`: one page of the outbox and of the attempt log. */
+/** Input of `scrubHistory`: one page of a recorded scrub. */
 export interface ScrubHistoryInput {
-  /** Case-insensitive substrings (`ann@example.com`, a phone as a JSON string `"+37120000000"`). */
-  needles: readonly string[];
-  /** Cursors of this pass (0 to start). */
-  afterEventId: number;
-  afterAttemptId: number;
-  /** Rows of each table examined in this call. */
+  /** The scrub (`ErasedContact.scrubId`, `listErasureScrubs`). */
+  scrubId: number;
+  /** Rows of the outbox and of the attempt log examined in this call. */
   scanLimit: number;
+  /** The clock (ms), for the scrub's `updatedAt`. */
+  at: number;
 }
 
-/** What one `scrubHistory` call removed. */
-export interface ScrubHistoryResult {
+/** Counts of what a scrub removed (one page, or the whole scrub so far). */
+export interface ScrubCounts {
   /** Outbox events that carried a needle, deleted with their deliveries and attempts. */
   events: number;
   deliveries: number;
@@ -91,9 +91,26 @@ export interface ScrubHistoryResult {
   attempts: number;
   /** Attempt records of other events whose response excerpt carried a needle (excerpt cleared). */
   excerpts: number;
-  /** Next cursors; both null when the whole history was scanned. */
-  nextAfterEventId: number | null;
-  nextAfterAttemptId: number | null;
+}
+
+/** What one `scrubHistory` call removed, and whether the scrub is over. */
+export interface ScrubHistoryResult extends ScrubCounts {
+  /** The whole scrub's counts so far, this page included (a resumed scrub counts earlier pages). */
+  total: ScrubCounts;
+  /**
+   * True once the whole history was scanned (the scrub's row is gone with this page), or when
+   * there is no such scrub (another process finished it).
+   */
+  done: boolean;
+}
+
+/** A scrub in progress, as `listErasureScrubs` shows it (never its needles). */
+export interface ErasureScrub {
+  id: number;
+  contactId: number;
+  createdAt: number;
+  /** When its last page committed (or it was recorded). */
+  updatedAt: number;
 }
 
 /** Retention: pruning and reclaiming space. */
@@ -114,6 +131,11 @@ export interface RetentionStore {
    * longest window (see `createPruner`).
    */
   pruneStats(input: { before: number }): Promise<number>;
+  /**
+   * Deletes up to `limit` audit log entries older than `before` (ms), oldest first, in one short
+   * transaction; answers how many went (fewer than `limit`: none older are left).
+   */
+  pruneAudit(input: { before: number; limit: number }): Promise<number>;
 }
 
 /** Erasure and the suppression list. */
@@ -121,11 +143,18 @@ export interface ErasureStore {
   /**
    * In ONE transaction: reads the contact and its memberships, merges its unsubscribes into the
    * suppression list (keyed by `suppressionKey`), deletes the contact and its memberships.
-   * Undefined when there is no such contact. Follow with `scrubHistory` until both cursors are null.
+   * Records the history scrub (`erasure_scrubs`) in the same transaction. Undefined when there is
+   * no such contact. Follow with `scrubHistory` until `done`.
    */
   eraseContact(input: EraseContactInput): Promise<ErasedContact | undefined>;
-  /** One page of the history scrub (see `ScrubHistoryInput`); small transactions, never a long lock. */
+  /**
+   * One page of a recorded history scrub (see `ScrubHistoryInput`), in one small transaction that
+   * also moves the scrub's cursors, so a scrub resumed by anyone goes on where the last committed
+   * page ended. Two callers driving one scrub take turns (its row is locked) and do no harm.
+   */
   scrubHistory(input: ScrubHistoryInput): Promise<ScrubHistoryResult>;
+  /** Scrubs in progress, oldest first (resumed by the retention job when nobody moves them). */
+  listErasureScrubs(): Promise<ErasureScrub[]>;
   /** The suppression entries among `keys`. */
   findSuppressions(keys: readonly string[]): Promise<Suppression[]>;
 }

@@ -155,8 +155,11 @@ export function runStoreContract(options: StoreContractOptions): void {
       });
       expect((await store.listContacts({ limit: 1 })).map((c) => c.id)).toEqual([a.id]);
       expect((await store.listContacts({ afterId: a.id })).map((c) => c.id)).toEqual([b.id]);
-      expect(await store.deleteContact(b.id)).toBe(true);
-      expect(await store.deleteContact(b.id)).toBe(false);
+      // Contacts go only by erasure (history and suppression included); an id is never reused.
+      const erase = () =>
+        store.eraseContact({ contactId: b.id, at: t0, suppressionKey: (ch, ad) => `${ch}:${ad}` });
+      expect(await erase()).toMatchObject({ contactId: b.id });
+      expect(await erase()).toBeUndefined();
       const c = await make('c@x.test');
       expect(c.id).toBeGreaterThan(b.id);
     });

@@ -254,8 +254,6 @@ export interface ContactsStore {
    * Updates the given fields. @throws StoreError `contact_not_found`, `email_taken`.
    */
   updateContact(id: number, patch: ContactPatch, at: number): Promise<Contact>;
-  /** Deletes a contact and its memberships; false when there was none. Outbox events stay. */
-  deleteContact(id: number): Promise<boolean>;
   /**
    * Creates or merges many contacts in ONE transaction (all or nothing). Existing e-mails (matched
    * case-insensitively) are merged: given phone/names overwrite, extra fields are merged key by key,

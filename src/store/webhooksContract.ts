@@ -591,18 +591,26 @@ export function runWebhooksContract(options: StoreContractOptions): void {
       expect(after.map((a) => a.worker)).toEqual(['w1', 'w2', 'w3']);
       expect(after.map((a) => a.id)).toEqual([...after.map((a) => a.id)].sort((x, y) => x - y));
 
-      // Erasure clears the excerpts that name someone, wherever the attempt lives.
-      let cursor = { afterEventId: 0, afterAttemptId: 0 };
+      // Erasure clears the excerpts that name someone, wherever the attempt lives (one row a page).
+      const ann = await store.createContact(
+        { email: 'ANN2@example.com', groupIds: [], source: 't', at: t0 },
+        () => [],
+      );
+      const erased = await store.eraseContact({
+        contactId: ann.value.id,
+        at: t0 + 40,
+        suppressionKey: (channel, address) => `${channel}:${address}`,
+      });
+      if (!erased) throw new Error('expected the contact to be erased');
       let excerpts = 0;
-      for (;;) {
-        const scrubbed = await store.scrubHistory({ needles: ['ANN2@example.com'], scanLimit: 1, ...cursor });
+      for (let pages = 1; ; pages++) {
+        const scrubbed = await store.scrubHistory({ scrubId: erased.scrubId, scanLimit: 1, at: t0 + 40 });
         excerpts += scrubbed.excerpts;
-        if (scrubbed.nextAfterEventId === null && scrubbed.nextAfterAttemptId === null) break;
-        cursor = {
-          afterEventId: scrubbed.nextAfterEventId ?? Number.MAX_SAFE_INTEGER,
-          afterAttemptId: scrubbed.nextAfterAttemptId ?? Number.MAX_SAFE_INTEGER,
-        };
+        expect(scrubbed.total.excerpts).toBe(excerpts);
+        if (scrubbed.done) break;
+        expect(pages).toBeLessThan(100);
       }
+      expect(await store.listErasureScrubs()).toEqual([]);
       expect(excerpts).toBe(1);
       expect((await store.getDelivery(first.id))?.attemptLog.map((a) => a.responseExcerpt)).toEqual([
         'ok',

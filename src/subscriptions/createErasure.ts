@@ -3,7 +3,13 @@
  * history, every stored copy of its address) keeping its unsubscribes as keyed hashes, and look
  * addresses up in that list when a contact is created or imported, or when the sender asks.
  */
-import type { Channel, ImportContactRow, Store, Suppression } from '../store/index.js';
+import {
+  finishScrub,
+  type Channel,
+  type ImportContactRow,
+  type Store,
+  type Suppression,
+} from '../store/index.js';
 import { SubscriptionError } from './subscriptionError.js';
 import type { SuppressionKeys } from './suppressionKeys.js';
 
@@ -88,34 +94,15 @@ export function createErasure(store: Store, keys: SuppressionKeys, now: () => nu
           field: 'id',
         });
       }
+      // Recorded with the deletion: should this process die before the last page, the retention
+      // job finishes the scrub (`finishScrub`), so the history never keeps the address.
+      const { total } = await finishScrub(store, erased.scrubId, { pageSize: scrubPage, now });
       const report: ErasureReport = {
         contactId,
         memberships: erased.memberships,
-        events: 0,
-        deliveries: 0,
-        cancelled: 0,
-        attempts: 0,
-        excerpts: 0,
+        ...total,
         suppressed: erased.suppressions.map(notice),
       };
-      let afterEventId: number | null = 0;
-      let afterAttemptId: number | null = 0;
-      while (afterEventId !== null || afterAttemptId !== null) {
-        const page = await store.scrubHistory({
-          needles: erased.needles,
-          // A finished cursor is parked past every id (nothing more to examine there).
-          afterEventId: afterEventId ?? Number.MAX_SAFE_INTEGER,
-          afterAttemptId: afterAttemptId ?? Number.MAX_SAFE_INTEGER,
-          scanLimit: scrubPage,
-        });
-        report.events += page.events;
-        report.deliveries += page.deliveries;
-        report.cancelled += page.cancelled;
-        report.attempts += page.attempts;
-        report.excerpts += page.excerpts;
-        afterEventId = afterEventId === null ? null : page.nextAfterEventId;
-        afterAttemptId = afterAttemptId === null ? null : page.nextAfterAttemptId;
-      }
       return report;
     },
 

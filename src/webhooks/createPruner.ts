@@ -11,8 +11,15 @@
  * per pass, kept for the retention period but never less than `statsKeepDays`: the dashboard's
  * longest hourly window (168 hours) stays whole even with a retention of a day or two, and the
  * rollups never outgrow the history they summarise by more than a few days of small rows.
+ *
+ * Each pass also does the two other jobs of keeping the history right over the years: it finishes
+ * erasure scrubs that nobody has moved for `resumeScrubsAfterMs` (the process erasing died between
+ * pages; the scrub is recorded with the contact's deletion, see `finishScrub`), first, since an
+ * erased address must not wait behind routine pruning; and it prunes the audit log past its own
+ * period (`auditRetentionDays`, a year by default: it answers "who changed what", for longer than
+ * the webhook history, and its rows carry source addresses, so it is not kept forever either).
  */
-import type { PruneHistoryResult, Store } from '../store/index.js';
+import { finishScrub, type PruneHistoryResult, type Store } from '../store/index.js';
 import type { DispatcherLogger } from './createDispatcher.js';
 
 /** Milliseconds in a day. */
@@ -23,9 +30,19 @@ export const statsKeepDays = 8;
 
 /** Options of `createPruner`. */
 export interface PrunerOptions {
-  store: Pick<Store, 'pruneHistory' | 'reclaimSpace' | 'pruneStats'>;
+  store: Pick<
+    Store,
+    'pruneHistory' | 'reclaimSpace' | 'pruneStats' | 'pruneAudit' | 'listErasureScrubs' | 'scrubHistory'
+  >;
   /** The retention period in days, read at the start of every pass. */
   retentionDays: () => Promise<number> | number;
+  /** Days the audit log is kept (`UNSUB_AUDIT_RETENTION_DAYS`); 0 or unset keeps it for ever. */
+  auditRetentionDays?: number;
+  /**
+   * An erasure scrub not moved for this long is finished by the pass (default 60 s; a live erasure
+   * moves its scrub every few ms, so the job does not race it — and if it did, pages take turns).
+   */
+  resumeScrubsAfterMs?: number;
   /** The clock (ms); default `Date.now`. */
   now?: () => number;
   /** Rows per transaction (default 1,000). */
@@ -48,6 +65,10 @@ export interface PruneTotals {
   attempts: number;
   /** Pages given back to the file system. */
   pages: number;
+  /** Audit log entries past their period, deleted. */
+  audit: number;
+  /** Interrupted erasure scrubs finished. */
+  scrubs: number;
   /** False when another process held the pruning lock and this pass did nothing. */
   ran: boolean;
 }
@@ -68,15 +89,50 @@ export function createPruner(options: PrunerOptions): Pruner {
   const batch = options.batch ?? 1_000;
   const pauseMs = options.pauseMs ?? 20;
   const reclaimPages = options.reclaimPages ?? 2_000;
+  const resumeScrubsAfterMs = options.resumeScrubsAfterMs ?? 60_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeUp: (() => void) | undefined;
 
+  /** Whether a started job was stopped (`runOnce` alone is never stopped). */
+  const stopped = () => loop !== undefined && !running;
+
+  /** Finishes the erasure scrubs nobody has moved lately; answers how many ended. */
+  const resumeScrubs = async (): Promise<number> => {
+    let finished = 0;
+    for (const scrub of await store.listErasureScrubs()) {
+      if (stopped()) break;
+      if (scrub.updatedAt > now() - resumeScrubsAfterMs) continue;
+      const { total, done } = await finishScrub(store, scrub.id, {
+        pageSize: batch * 5,
+        now,
+        pause: () => sleep(pauseMs),
+        keepGoing: () => !stopped(),
+      });
+      if (!done) break;
+      finished += 1;
+      options.logger?.info(
+        `erasure: finished the interrupted history scrub of contact ${scrub.contactId}: ${total.events} events, ` +
+          `${total.deliveries} deliveries, ${total.attempts} attempts deleted, ${total.excerpts} excerpts cleared`,
+      );
+    }
+    return finished;
+  };
+
   const pass = async (): Promise<PruneTotals> => {
+    const totals: PruneTotals = {
+      events: 0,
+      deliveries: 0,
+      attempts: 0,
+      pages: 0,
+      audit: 0,
+      scrubs: 0,
+      ran: true,
+    };
+    totals.scrubs = await resumeScrubs();
     const days = await options.retentionDays();
-    const totals: PruneTotals = { events: 0, deliveries: 0, attempts: 0, pages: 0, ran: true };
     let afterEventId = 0;
     for (;;) {
       const before = now() - days * dayMs;
@@ -88,11 +144,18 @@ export function createPruner(options: PrunerOptions): Pruner {
       // The pass ends when the event cursor reached the cut-off and no final delivery was left.
       if (step.nextAfterEventId === null && step.deliveries < batch) break;
       afterEventId = step.nextAfterEventId ?? 0;
-      if (loop !== undefined && !running) return totals;
+      if (stopped()) return totals;
       await sleep(pauseMs);
     }
     await store.pruneStats({ before: now() - Math.max(days, statsKeepDays) * dayMs });
-    if (totals.events + totals.deliveries > 0) {
+    const auditDays = options.auditRetentionDays ?? 0;
+    while (auditDays > 0 && !stopped()) {
+      const deleted = await store.pruneAudit({ before: now() - auditDays * dayMs, limit: batch });
+      totals.audit += deleted;
+      if (deleted < batch) break;
+      await sleep(pauseMs);
+    }
+    if (totals.events + totals.deliveries + totals.audit > 0) {
       for (;;) {
         const pages = await store.reclaimSpace(reclaimPages);
         totals.pages += pages;
@@ -117,9 +180,10 @@ export function createPruner(options: PrunerOptions): Pruner {
         while (running) {
           try {
             const totals = await pass();
-            if (totals.events + totals.deliveries > 0) {
+            if (totals.events + totals.deliveries + totals.audit > 0) {
               options.logger?.info(
-                `retention: pruned ${totals.events} events, ${totals.deliveries} deliveries, ${totals.attempts} attempts`,
+                `retention: pruned ${totals.events} events, ${totals.deliveries} deliveries, ${totals.attempts} attempts, ` +
+                  `${totals.audit} audit log entries`,
               );
             }
           } catch (error) {

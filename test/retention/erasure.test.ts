@@ -10,6 +10,7 @@ import pg from 'pg';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { outboxEvent, type Store, type StoreOptions } from '../../src/store/index.js';
 import { createSubscriptions } from '../../src/subscriptions/index.js';
+import { createPruner } from '../../src/webhooks/index.js';
 import { openTestStore, testBackends } from '../support/databases.js';
 
 const backends = await testBackends('the erasure suite');
@@ -153,6 +154,59 @@ describe.each(backends)('erasure: $name', ({ name, makeDatabase }) => {
       }
     }
     await expect(subscriptions.eraseContact(zoe.id)).rejects.toMatchObject({ code: 'contact_not_found' });
+  });
+
+  test('an erasure cut short after the contact is gone is finished by the retention job', async (context) => {
+    const options = await makeDatabase(context);
+    const { store, clock, subscriptions, news } = await setUp(context, options);
+    await store.putEndpoint({ eventType: null, url: 'http://receiver.test/', secret, at: clock.now });
+    const zoe = await subscriptions.createContact({ email: 'zoe.cut@example.com', groupIds: [news.id] });
+    const bob = await subscriptions.createContact({ email: 'bob@example.com', groupIds: [news.id] });
+    await store.appendEvents(
+      Array.from({ length: 5 }, (_, n) =>
+        outboxEvent({ event: 'message sent', to: 'zoe.cut@example.com', message_uid: `m${n}` }),
+      ),
+      clock.now,
+    );
+    await store.fanOutPending(clock.now, 100);
+    await deliver(store, clock.now, () => true, 'who is ZOE.CUT@example.com?');
+    expect(await everyRow(options)).toContain('zoe.cut@example.com');
+
+    // The process erasing dies after the contact's deletion and one page of its scrub.
+    const erased = await store.eraseContact({
+      contactId: zoe.id,
+      at: clock.now,
+      suppressionKey: (channel, address) => `${channel}:${address}`,
+    });
+    if (!erased) throw new Error('expected the contact to be erased');
+    const first = await store.scrubHistory({ scrubId: erased.scrubId, scanLimit: 1, at: clock.now });
+    expect(first.done).toBe(false);
+    expect(await store.getContact(zoe.id)).toBeUndefined();
+    expect(await everyRow(options)).toContain('zoe.cut@example.com');
+    expect(await store.listErasureScrubs()).toEqual([
+      { id: erased.scrubId, contactId: zoe.id, createdAt: clock.now, updatedAt: clock.now },
+    ]);
+
+    // A minute on, the retention job finds the scrub nobody moves and finishes it.
+    const pruner = createPruner({
+      store,
+      retentionDays: () => 30,
+      now: () => clock.now + 61_000,
+      pauseMs: 0,
+    });
+    expect(await pruner.runOnce()).toMatchObject({ scrubs: 1 });
+    expect(await store.listErasureScrubs()).toEqual([]);
+    const after = await everyRow(options);
+    expect(after).not.toContain('zoe.cut@example.com');
+    expect(after).toContain('bob@example.com');
+    expect(await store.getContact(bob.id)).toBeDefined();
+    if (options.sqlitePath) {
+      for (const file of [options.sqlitePath, `${options.sqlitePath}-wal`]) {
+        if (!fs.existsSync(file)) continue;
+        const bytes = fs.readFileSync(file).toString('latin1').toLowerCase();
+        expect(bytes.includes('zoe.cut@example.com'), `the address left in the bytes of ${file}`).toBe(false);
+      }
+    }
   });
 
   test('an erased address that unsubscribed stays unsubscribed when imported or created again', async (context) => {

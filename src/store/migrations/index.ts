@@ -15,6 +15,7 @@ import { m009ScaleOut } from './m009ScaleOut.js';
 import { m010StatsRollups } from './m010StatsRollups.js';
 import { m011LeanDeliveryIndexes } from './m011LeanDeliveryIndexes.js';
 import { m012SucceededAttemptInRow } from './m012SucceededAttemptInRow.js';
+import { m013ErasureScrubs } from './m013ErasureScrubs.js';
 
 export type { Migration } from './migration.js';
 
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   m010StatsRollups,
   m011LeanDeliveryIndexes,
   m012SucceededAttemptInRow,
+  m013ErasureScrubs,
 ];

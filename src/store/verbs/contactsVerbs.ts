@@ -117,10 +117,6 @@ export function createContactsVerbs(executor: SqlExecutor): ContactsStore {
       });
     },
 
-    async deleteContact(id) {
-      return (await executor.run('DELETE FROM contacts WHERE id = ?', [id])) > 0;
-    },
-
     importContacts: createImportContacts(executor),
   };
 }

@@ -6,9 +6,20 @@
  * the person's e-mail and phone as JSON string values. The scrub walks the outbox and the attempt
  * log by id in pages, one short transaction each: the contact is already gone when it starts, so
  * no new event can name the person, and one-clicks and dispatch never wait behind it.
+ *
+ * The scrub is a row of `erasure_scrubs` (migration 13), written by the transaction that deletes
+ * the contact and deleted by the one of its last page; each page reads its needles and cursors
+ * from the row (locked on PostgreSQL, so two drivers take turns) and writes the cursors back.
  */
 import { placeholders, type SqlExecutor, type SqlSession } from '../sqlExecutor.js';
-import type { ErasureStore, ScrubHistoryResult, Suppression, SuppressedGroups } from '../retentionTypes.js';
+import type {
+  ErasureScrub,
+  ErasureStore,
+  ScrubCounts,
+  ScrubHistoryResult,
+  Suppression,
+  SuppressedGroups,
+} from '../retentionTypes.js';
 import { channels, type BackendName, type Channel } from '../types.js';
 import { chunks, idChunk, paddedIds } from './completeAttemptsVerb.js';
 import { deleteDeliveries } from './retentionVerbs.js';
@@ -55,6 +66,19 @@ function suppressionFromRow(row: SuppressionRow): Suppression {
 function mergeGroups(a: SuppressedGroups, b: SuppressedGroups): SuppressedGroups {
   if (a === 'all' || b === 'all') return 'all';
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** A row of `erasure_scrubs` as a page reads it. */
+interface ScrubRow {
+  [column: string]: unknown;
+  needles: string;
+  after_event_id: number | string | null;
+  after_attempt_id: number | string | null;
+  events: number | string;
+  deliveries: number | string;
+  cancelled: number | string;
+  attempts: number | string;
+  excerpts: number | string;
 }
 
 /** `text` as it appears inside an event body (a JSON string value), lower-cased. */
@@ -134,24 +158,30 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
         // phone as a whole JSON string, since its digits alone may occur inside other numbers.
         const needles = [contact.email.trim().toLowerCase()];
         if (contact.phone && contact.phone.trim().length > 0) needles.push(jsonNeedle(contact.phone));
-        return { contactId: contact.id, memberships: removed, suppressions, needles };
+        const [scrub] = await tx.all<{ id: number | string }>(
+          `INSERT INTO erasure_scrubs (contact_id, needles, after_event_id, after_attempt_id, created_at, updated_at)
+           VALUES (?, ?, 0, 0, ?, ?) RETURNING id`,
+          [contact.id, JSON.stringify(needles), input.at, input.at],
+        );
+        return { contactId: contact.id, memberships: removed, suppressions, scrubId: Number(scrub?.id) };
       });
     },
 
     async scrubHistory(input) {
-      const needles = [...new Set(input.needles.map((needle) => needle.toLowerCase()))].filter(Boolean);
       const scan = Math.max(1, Math.floor(input.scanLimit));
       const result = await executor.transaction(async (tx): Promise<ScrubHistoryResult> => {
-        const out: ScrubHistoryResult = {
-          events: 0,
-          deliveries: 0,
-          cancelled: 0,
-          attempts: 0,
-          excerpts: 0,
-          nextAfterEventId: null,
-          nextAfterAttemptId: null,
-        };
-        if (needles.length === 0) return out;
+        const page: ScrubCounts = { events: 0, deliveries: 0, cancelled: 0, attempts: 0, excerpts: 0 };
+        const [row] = await tx.all<ScrubRow>(
+          `SELECT needles, after_event_id, after_attempt_id, events, deliveries, cancelled, attempts, excerpts
+           FROM erasure_scrubs WHERE id = ?${lock}`,
+          [input.scrubId],
+        );
+        if (!row) return { ...page, total: { ...page }, done: true };
+        const needles = [
+          ...new Set((JSON.parse(row.needles) as string[]).map((n) => n.toLowerCase())),
+        ].filter(Boolean);
+        let afterEventId = row.after_event_id === null ? null : Number(row.after_event_id);
+        let afterAttemptId = row.after_attempt_id === null ? null : Number(row.after_attempt_id);
         // Attempts are `attempts` rows or, for a succeeded delivery, in its row (migration 12); both
         // take ids from one sequence, so one cursor walks both. Only excerpts not empty are
         // scrubbed, which is what `deliveries_success_excerpt` holds.
@@ -166,14 +196,14 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
         const eventMax = Number(bounds?.event_max ?? 0);
         const attemptMax = Math.max(Number(bounds?.attempt_max ?? 0), Number(bounds?.in_row_max ?? 0));
 
-        if (input.afterEventId < eventMax) {
-          const to = Math.min(input.afterEventId + scan, eventMax);
+        if (afterEventId !== null && needles.length > 0 && afterEventId < eventMax) {
+          const to = Math.min(afterEventId + scan, eventMax);
           const events = (
             await tx.all<{ id: number }>(
               // Locked (PostgreSQL): a fan-out running now either finished first (its deliveries are
               // then seen below) or skips these events; none can add a delivery to a deleted event.
               `SELECT id FROM outbox WHERE id > ? AND id <= ? AND ${matchAny('body', needles.length)}${lock}`,
-              [input.afterEventId, to, ...needles],
+              [afterEventId, to, ...needles],
             )
           ).map((event) => Number(event.id));
           for (const ids of chunks(events, idChunk).map(paddedIds)) {
@@ -181,39 +211,85 @@ export function createErasureVerbs(executor: SqlExecutor): ErasureStore {
               `SELECT id, status FROM deliveries WHERE event_id IN ${placeholders(ids.length)}${lock}`,
               ids,
             );
-            out.cancelled += deliveries.filter((d) => d.status === 'pending').length;
+            page.cancelled += deliveries.filter((d) => d.status === 'pending').length;
             const removed = await deleteDeliveries(
               tx,
               deliveries.map((d) => Number(d.id)),
               { onlyFinal: false },
             );
-            out.deliveries += removed.deliveries;
-            out.attempts += removed.attempts;
-            out.events += await tx.run(`DELETE FROM outbox WHERE id IN ${placeholders(ids.length)}`, ids);
+            page.deliveries += removed.deliveries;
+            page.attempts += removed.attempts;
+            page.events += await tx.run(`DELETE FROM outbox WHERE id IN ${placeholders(ids.length)}`, ids);
           }
-          out.nextAfterEventId = to >= eventMax ? null : to;
+          afterEventId = to >= eventMax ? null : to;
+        } else {
+          afterEventId = null;
         }
 
-        if (input.afterAttemptId < attemptMax) {
-          const to = Math.min(input.afterAttemptId + scan, attemptMax);
-          out.excerpts = await tx.run(
+        if (afterAttemptId !== null && needles.length > 0 && afterAttemptId < attemptMax) {
+          const to = Math.min(afterAttemptId + scan, attemptMax);
+          page.excerpts = await tx.run(
             `UPDATE attempts SET response_excerpt = '' WHERE id > ? AND id <= ?
                AND ${matchAny('response_excerpt', needles.length)}`,
-            [input.afterAttemptId, to, ...needles],
+            [afterAttemptId, to, ...needles],
           );
-          out.excerpts += await tx.run(
+          page.excerpts += await tx.run(
             `UPDATE deliveries SET success_excerpt = '' WHERE success_attempt_id > ? AND success_attempt_id <= ?
                AND success_excerpt <> '' AND ${matchAny('success_excerpt', needles.length)}`,
-            [input.afterAttemptId, to, ...needles],
+            [afterAttemptId, to, ...needles],
           );
-          out.nextAfterAttemptId = to >= attemptMax ? null : to;
+          afterAttemptId = to >= attemptMax ? null : to;
+        } else {
+          afterAttemptId = null;
         }
-        return out;
+
+        const total: ScrubCounts = {
+          events: Number(row.events) + page.events,
+          deliveries: Number(row.deliveries) + page.deliveries,
+          cancelled: Number(row.cancelled) + page.cancelled,
+          attempts: Number(row.attempts) + page.attempts,
+          excerpts: Number(row.excerpts) + page.excerpts,
+        };
+        const done = afterEventId === null && afterAttemptId === null;
+        if (done) {
+          // The needles go with the last page: nothing is left to find them in.
+          await tx.run('DELETE FROM erasure_scrubs WHERE id = ?', [input.scrubId]);
+        } else {
+          await tx.run(
+            `UPDATE erasure_scrubs SET after_event_id = ?, after_attempt_id = ?, events = ?, deliveries = ?,
+               cancelled = ?, attempts = ?, excerpts = ?, updated_at = ? WHERE id = ?`,
+            [
+              afterEventId,
+              afterAttemptId,
+              total.events,
+              total.deliveries,
+              total.cancelled,
+              total.attempts,
+              total.excerpts,
+              input.at,
+              input.scrubId,
+            ],
+          );
+        }
+        return { ...page, total, done };
       });
-      if (result.nextAfterEventId === null && result.nextAfterAttemptId === null && dialect.afterScrub) {
-        await executor.all(dialect.afterScrub);
-      }
+      if (result.done && dialect.afterScrub) await executor.all(dialect.afterScrub);
       return result;
+    },
+
+    async listErasureScrubs() {
+      const rows = await executor.all<{
+        id: number | string;
+        contact_id: number | string;
+        created_at: number | string;
+        updated_at: number | string;
+      }>('SELECT id, contact_id, created_at, updated_at FROM erasure_scrubs ORDER BY id');
+      return rows.map((row): ErasureScrub => ({
+        id: Number(row.id),
+        contactId: Number(row.contact_id),
+        createdAt: Number(row.created_at),
+        updatedAt: Number(row.updated_at),
+      }));
     },
 
     async findSuppressions(keys) {

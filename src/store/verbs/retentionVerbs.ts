@@ -153,6 +153,26 @@ export function createRetentionVerbs(executor: SqlExecutor): RetentionStore {
       );
     },
 
+    pruneAudit({ before, limit }) {
+      // The log's ids follow its time (one clock per row, at insert), so its old rows are the head
+      // of the primary key: read up to `limit` from the start, delete the prefix older than the
+      // cut-off. One index range either way, however long the log; a row a skewed clock stamped
+      // out of order waits for the rows before it.
+      return executor.transaction(async (tx) => {
+        const head = await tx.all<{ id: number | string; at: number | string }>(
+          'SELECT id, at FROM audit_log ORDER BY id LIMIT ?',
+          [Math.max(1, Math.floor(limit))],
+        );
+        let last: number | undefined;
+        for (const row of head) {
+          if (Number(row.at) >= before) break;
+          last = Number(row.id);
+        }
+        if (last === undefined) return 0;
+        return tx.run('DELETE FROM audit_log WHERE id <= ? AND at < ?', [last, before]);
+      });
+    },
+
     async reclaimSpace(maxPages) {
       if (!dialect.reclaim || maxPages <= 0) return 0;
       const sql = dialect.reclaim(maxPages);
