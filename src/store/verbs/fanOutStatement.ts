@@ -96,6 +96,10 @@ const fanOutTemplate = `WITH page AS (
   FROM taken t WHERE t.endpoint_id IS NOT NULL ORDER BY t.id
   /*on conflict*/
   RETURNING id, event_id, webhook_id, lease_owner
+), firsts AS (
+  -- The endpoint's columns come once per page, on its first leased event: the worker keeps them.
+  SELECT t.endpoint_id, min(t.id) AS first_id FROM taken t JOIN inserted i ON i.event_id = t.id
+  WHERE i.lease_owner IS NOT NULL GROUP BY t.endpoint_id
 )
 SELECT t.id AS event_id, t.type, t.ordering_key, t.endpoint_id, t.enabled, t.in_order,
   i.id AS delivery_id, i.webhook_id, i.lease_owner IS NOT NULL AS leased,
@@ -106,7 +110,8 @@ SELECT t.id AS event_id, t.type, t.ordering_key, t.endpoint_id, t.enabled, t.in_
   ep.created_at AS ep_created_at, ep.updated_at AS ep_updated_at
 FROM taken t
 LEFT JOIN inserted i ON i.event_id = t.id
-LEFT JOIN endpoints ep ON ep.id = t.endpoint_id AND i.lease_owner IS NOT NULL
+LEFT JOIN firsts f ON f.first_id = t.id
+LEFT JOIN endpoints ep ON ep.id = f.endpoint_id
 ORDER BY t.id`;
 
 /**
@@ -189,6 +194,8 @@ export function createFanOutStatement(executor: SqlExecutor) {
         const endpointId = Number(row.endpoint_id);
         let endpoint = endpoints.get(endpointId);
         if (!endpoint) {
+          // Ids ascend, so the row that carries the endpoint's columns came first.
+          if (row.ep_id === null) throw new Error(`fan-out: no columns for endpoint ${endpointId}`);
           endpoint = endpointFromRow({
             id: endpointId,
             event_type: row.ep_event_type as string | null,
