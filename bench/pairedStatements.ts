@@ -1,0 +1,235 @@
+/**
+ * @module A paired measurement of one hot PostgreSQL statement against a variant of it
+ * (docs/postgres-dispatch.md, seventh round). These machines are shared and their speed drifts by
+ * a quarter within a minute, so two statements timed in separate runs cannot be told apart by
+ * less than that; here the two run on twin schemas of the same data, a page of each in turn, on
+ * one connection each, so the drift weighs on both alike and a difference of a few percent shows.
+ *
+ * `npx tsx bench/pairedStatements.ts`. STATEMENT=fanout (default) or complete; PAIR=a,b names two
+ * variants below (default `full,<first other>`); BENCH_PAIR_EVENTS (10,000 per round), BENCH_PAIR_ROUNDS
+ * (3), BENCH_PAIR_KEYED=1 (every event with an ordering key), UNSUB_TEST_DATABASE_URL. The texts are
+ * read from the statement's source file, so `full` is always the current one. Prints each
+ * variant's wall time per event (the statement's round trip: the server's work and the client's
+ * parsing of the rows) and their ratio, cumulative over the rounds. With `pg_stat_statements`
+ * loaded, its per-call `total_exec_time` of the two texts separates the server's part.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { newWebhookIds } from '../src/store/verbs/newWebhookIds.js';
+import { generateSecret } from '../src/webhooks/index.js';
+import { dropSchema } from './graphileCycle.js';
+
+const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const events = Number(process.env.BENCH_PAIR_EVENTS ?? 10_000);
+const rounds = Number(process.env.BENCH_PAIR_ROUNDS ?? 3);
+const keyed = process.env.BENCH_PAIR_KEYED === '1';
+const statement = process.env.STATEMENT === 'complete' ? 'complete' : 'fanout';
+const page = 64;
+
+/** The template literal named `name` in `file` (its `${…}` parts left as text). */
+function templateOf(file: string, name: string): string {
+  const source = readFileSync(new URL(`../src/store/verbs/${file}`, import.meta.url), 'utf8');
+  const start = source.indexOf(`const ${name} = \``);
+  if (start < 0) throw new Error(`no ${name} in ${file}`);
+  const from = start + `const ${name} = \``.length;
+  return source.slice(from, source.indexOf('`;', from));
+}
+
+type Edit = (sql: string) => string;
+
+/** Fan-out variants: edits of `fanOutTemplate` (`${param('…')}` kept, numbered by `build`). */
+const fanOutVariants: Record<string, Edit> = {
+  full: (s) => s,
+  tolerant: (s) => s.replace('/*on conflict*/', 'ON CONFLICT (event_id, endpoint_id) DO NOTHING'),
+  joinupdate: (s) =>
+    s.replace('WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken))', 'FROM taken WHERE outbox.id = taken.id'),
+  noorder: (s) =>
+    s
+      .replace('min(p.id) OVER (PARTITION BY p.ordering_key) AS first_of_key', 'p.id AS first_of_key')
+      .replace(
+        /SELECT r\.\*, r\.endpoint_id IS NOT NULL AND \(r\.ordering_key IS NULL OR \([\s\S]*?\)\)\) AS in_order/,
+        'SELECT r.*, r.endpoint_id IS NOT NULL AS in_order',
+      ),
+  nocaps: (s) =>
+    s
+      .replace(
+        /SELECT o\.\*, o\.enabled AND o\.in_order AND row_number\(\) OVER \([\s\S]*?ON f\.endpoint_id = o\.endpoint_id/,
+        "SELECT o.*, o.enabled AND o.in_order AS want_lease FROM ordered o WHERE ${param('perEndpoint')}::int + " +
+          "cardinality(${param('heldIds')}::bigint[]) + cardinality(${param('heldCounts')}::int[]) IS NOT NULL",
+      )
+      .replace(
+        /SELECT r\.\*, count\(\*\) FILTER \(WHERE r\.want_lease\) OVER \(ORDER BY r\.id ROWS UNBOUNDED PRECEDING\) AS through\s*FROM ranked r/,
+        'SELECT r.*, 0::bigint AS through FROM ranked r',
+      ),
+  noroute: (s) =>
+    s
+      .replace(
+        /COALESCE\(s\.id, c\.id\) AS endpoint_id,[\s\S]*?END, false\) AS enabled,/,
+        'c.id AS endpoint_id, c.disabled_at IS NULL AS enabled,',
+      )
+      .replace(/LEFT JOIN endpoints s ON s\.slot = p\.type AND s\.removed_at IS NULL\s*/, ''),
+};
+
+/** Completion variants: edits of `completeSql` (`?` placeholders). */
+const completeVariants: Record<string, Edit> = {
+  full: (s) => s,
+  norollups: (s) => s.replace(/\), outcomes AS \([\s\S]*?\), settled AS \(/, '), settled AS ('),
+  nosettled: (s) => s.replace(/\), settled AS \([\s\S]*?\n\)\n/, ')\n'),
+  nonextval: (s) => s.replace("nextval('attempts_id_seq')", 'd.id'),
+};
+
+/** `sql` with its parameters numbered; `names` in order for the fan-out's named parameters. */
+function build(sql: string): { text: string; names: string[] } {
+  const names: string[] = [];
+  let n = 0;
+  const text = sql
+    .replace('/*on conflict*/', '')
+    .replace('${commitWithoutFlush}', 'true')
+    .replace(/\$\{param\('(\w+)'\)\}/g, (_, name: string) => {
+      names.push(name);
+      return `$${++n}`;
+    })
+    .replace(/\?/g, () => `$${++n}`);
+  if (text.includes('${')) throw new Error(`a part left unreplaced: ${text.slice(text.indexOf('${'), 80)}`);
+  return { text, names };
+}
+
+const variants = statement === 'fanout' ? fanOutVariants : completeVariants;
+const template =
+  statement === 'fanout'
+    ? templateOf('fanOutStatement.ts', 'fanOutTemplate')
+    : templateOf('completeStatement.ts', 'completeSql');
+const [nameA, nameB] = (process.env.PAIR ?? `full,${Object.keys(variants)[1]}`).split(',') as [
+  string,
+  string,
+];
+if (!variants[nameA] || !variants[nameB] || nameA === nameB)
+  throw new Error(`PAIR names two different variants of ${statement}: ${Object.keys(variants).join(', ')}`);
+const texts = { [nameA]: build(variants[nameA](template)), [nameB]: build(variants[nameB](template)) };
+
+/** A fresh schema of unsub's migrations: one endpoint for every type, `events` undispatched events. */
+async function twin(): Promise<{ schema: string; store: Store; client: pg.Client }> {
+  const schema = `bench_pair_${randomBytes(4).toString('hex')}`;
+  const store = await openStore({ databaseUrl: url, schema });
+  await store.putEndpoint({
+    eventType: null,
+    url: 'http://127.0.0.1:9/h',
+    secret: generateSecret(),
+    at: Date.now(),
+  });
+  for (let start = 0; start < events; start += 1_000) {
+    await store.appendEvents(
+      Array.from({ length: 1_000 }, (_, i) =>
+        outboxEvent(
+          { event: 'message sent', to: `user${start + i}@example.com`, message_uid: `m${start + i}` },
+          keyed ? { orderingKey: start + i } : {},
+        ),
+      ),
+      Date.now(),
+    );
+  }
+  // Commits without waiting for the WAL flush, like the worker's completions: a flush is I/O
+  // wait that would swamp the statements' difference.
+  const client = new pg.Client({
+    connectionString: url,
+    options: `-c search_path="${schema}" -c synchronous_commit=off`,
+  });
+  await client.connect();
+  await client.query('VACUUM ANALYZE outbox');
+  return { schema, store, client };
+}
+
+/** One page on `side` with variant `name`; answers the events done and the measured statement's ms. */
+async function pageOf(side: Awaited<ReturnType<typeof twin>>, name: string): Promise<[number, number]> {
+  const { text, names } = texts[name]!;
+  const at = Date.now();
+  if (statement === 'fanout') {
+    const values: Record<string, unknown> = {
+      pageSize: page,
+      commonSlot: '*',
+      perEndpoint: 10_000,
+      heldIds: '{}',
+      heldCounts: '{}',
+      leaseLimit: page,
+      at,
+      webhookIds: `{${newWebhookIds(page).join(',')}}`,
+      owner: 'bench#1',
+      leaseUntil: at + 60_000,
+    };
+    const started = process.hrtime.bigint();
+    const { rows } = await side.client.query({
+      name: `pair_${name}`,
+      text,
+      values: names.map((n) => values[n] ?? null),
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const ids = rows.flatMap((row: { delivery_id: string | null }) =>
+      row.delivery_id === null ? [] : [row.delivery_id],
+    );
+    await side.client.query(
+      `UPDATE deliveries SET status = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL
+       WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    return [rows.length, ms];
+  }
+  const fanned = await side.store.fanOutPending(at, page, { owner: 'bench#1', leaseMs: 60_000, limit: page });
+  const results = (fanned.claimed ?? []).map((delivery) => ({
+    id: delivery.id,
+    owner: 'bench#1',
+    status: 204,
+    at,
+    attempt_at: at,
+    duration_ms: 3,
+    excerpt: '',
+    hour: Math.floor(at / 3_600_000),
+    bucket: 4,
+  }));
+  const started = process.hrtime.bigint();
+  await side.client.query({
+    name: `pair_${name}`,
+    text,
+    values: [JSON.stringify(results), `{${results.map((r) => r.id).join(',')}}`],
+  });
+  return [results.length, Number(process.hrtime.bigint() - started) / 1e6];
+}
+
+const totals = { [nameA]: 0, [nameB]: 0 };
+for (let round = 1; round <= rounds; round++) {
+  const a = await twin();
+  const b = await twin();
+  // A B B A …: neither always goes first after the other's page.
+  for (let done = 0, turn = 0; done < events; turn++) {
+    const order: [typeof a, string][] =
+      turn % 2 === 0
+        ? [
+            [a, nameA],
+            [b, nameB],
+          ]
+        : [
+            [b, nameB],
+            [a, nameA],
+          ];
+    let took = Number.POSITIVE_INFINITY;
+    for (const [side, name] of order) {
+      const [n, ms] = await pageOf(side, name);
+      totals[name]! += ms;
+      took = Math.min(took, n);
+    }
+    if (took === 0) throw new Error(`a page came back empty after ${done} events`);
+    done += took;
+  }
+  for (const side of [a, b]) {
+    await side.client.end();
+    await side.store.close();
+    await dropSchema(url, side.schema);
+  }
+  const per = (name: string) => ((totals[name]! * 1000) / (round * events)).toFixed(1);
+  process.stdout.write(
+    `${statement} round ${round}: ${nameA} ${per(nameA)} µs/event, ${nameB} ${per(nameB)} µs/event, ratio ${(
+      totals[nameB]! / totals[nameA]!
+    ).toFixed(3)}\n`,
+  );
+}

@@ -1,0 +1,231 @@
+/**
+ * @module A measurement for the PostgreSQL data-model question of issue 12 (docs/postgres-dispatch.md,
+ * seventh round): what the server pays per event, at best, for each way of keeping a delivery's
+ * record, with no rules at all (no routing, ordering, caps, rollups) — so the gap to
+ * graphile-worker that no leaner statement can close shows up alone.
+ *
+ * On fresh schemas of unsub's own migrations, one connection, pages of 64 events, each model
+ * runs the same cycle: take a page of undispatched events (FOR UPDATE SKIP LOCKED) and lease it,
+ * then record a success for every event of the page, each statement committed on its own:
+ * - `today`: the store's own fan-out and completion statements (`fanOutPending` with a claim,
+ *   `completeAttempts` of plain successes): every rule included, for scale;
+ * - `bare`: today's rows without the rules: the outbox row marked, a delivery inserted leased,
+ *   then that delivery updated succeeded (three row versions, today's indexes);
+ * - `outbox-row`: the first attempt kept in the outbox row itself (lease and success columns
+ *   added for the experiment): the row marked and leased, then its success written — no delivery
+ *   row for a first-attempt success (two row versions of one row, the second a HOT update);
+ * - `queue`: what a job queue writes (graphile-worker's shape): the row leased, then deleted.
+ *
+ * `npx tsx bench/rowModels.ts`. Knobs: BENCH_MODEL_EVENTS (20,000), BENCH_MODEL_ROUNDS (2,
+ * alternated), UNSUB_TEST_DATABASE_URL. Prints server CPU µs per event (from `/proc`, the
+ * backends of each model's connections) and WAL bytes per event.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { generateSecret } from '../src/webhooks/index.js';
+import { dropSchema } from './graphileCycle.js';
+import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
+
+const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const events = Number(process.env.BENCH_MODEL_EVENTS ?? 20_000);
+const rounds = Number(process.env.BENCH_MODEL_ROUNDS ?? 2);
+const page = 64;
+
+type Model = 'today' | 'bare' | 'returning' | 'outbox-row' | 'queue';
+
+/** A fresh schema of unsub's migrations with one endpoint and `events` undispatched events. */
+async function prepare(model: Model): Promise<{ schema: string; store: Store; endpointId: number }> {
+  const schema = `bench_model_${randomBytes(4).toString('hex')}`;
+  const store = await openStore({ databaseUrl: withApplicationName(url, schema), schema });
+  const endpoint = await store.putEndpoint({
+    eventType: null,
+    url: 'http://127.0.0.1:9/hook',
+    secret: generateSecret(),
+    at: Date.now(),
+  });
+  for (let start = 0; start < events; start += 1_000) {
+    await store.appendEvents(
+      Array.from({ length: 1_000 }, (_, i) =>
+        outboxEvent({
+          event: 'message sent',
+          to: `user${start + i}@example.com`,
+          message_uid: `m${start + i}`,
+        }),
+      ),
+      Date.now(),
+    );
+  }
+  if (model === 'outbox-row') {
+    // The columns the first attempt would need on the outbox row (none indexed: the success is HOT).
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`SET search_path = "${schema}";
+      ALTER TABLE outbox ADD COLUMN endpoint_id INTEGER, ADD COLUMN webhook_id TEXT, ADD COLUMN lease_owner TEXT,
+        ADD COLUMN lease_expires_at BIGINT, ADD COLUMN last_status INTEGER, ADD COLUMN success_at BIGINT,
+        ADD COLUMN success_duration_ms INTEGER, ADD COLUMN success_excerpt TEXT;`);
+    await client.end();
+  }
+  return { schema, store, endpointId: endpoint.id };
+}
+
+/** One page of `model`: leases up to `page` events and records their success; answers how many. */
+async function step(model: Model, store: Store, client: pg.Client, endpointId: number): Promise<number> {
+  const owner = 'bench#1';
+  const at = Date.now();
+  {
+    let ids: number[];
+    if (model === 'today') {
+      const result = await store.fanOutPending(at, page, { owner, leaseMs: 60_000, limit: page });
+      const claimed = result.claimed ?? [];
+      ids = claimed.map((delivery) => delivery.id);
+      await store.completeAttempts(
+        claimed.map((delivery) => ({
+          deliveryId: delivery.id,
+          owner: delivery.leaseOwner ?? owner,
+          outcome: 'succeeded' as const,
+          at,
+          attempt: { at, status: 204, durationMs: 1, error: null, responseExcerpt: '' },
+        })),
+      );
+    } else if (model === 'returning') {
+      // The bare writes, returning what the worker needs to send (body, endpoint) as today's does.
+      const { rows } = await client.query<{ id: string }>(
+        `WITH p AS (SELECT id, type, ordering_key, body, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+         m AS (UPDATE outbox SET dispatched_at = $2 FROM p WHERE outbox.id = p.id),
+         i AS (INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
+           lease_owner, lease_expires_at, created_at, updated_at)
+         SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $2::bigint + 60000, $2, $2 FROM p RETURNING id, event_id, webhook_id)
+         SELECT i.id, i.webhook_id, p.type, p.ordering_key, p.body, p.created_at, ep.url, ep.secrets, ep.first_failure_at
+         FROM p JOIN i ON i.event_id = p.id JOIN endpoints ep ON ep.id = $3 ORDER BY p.id`,
+        [page, at, endpointId, owner],
+      );
+      ids = rows.map((row) => Number(row.id));
+      await client.query(
+        `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
+           lease_owner = NULL, lease_expires_at = NULL, last_status = 204, updated_at = $2,
+           success_attempt_id = nextval('attempts_id_seq'), success_at = $2, success_duration_ms = 1,
+           success_excerpt = '', success_worker = $3
+         WHERE id = ANY($1::bigint[]) AND lease_owner = $3`,
+        [ids, at, owner],
+      );
+    } else if (model === 'bare') {
+      const { rows } = await client.query<{ id: string }>(
+        `WITH p AS (SELECT id, type FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+         m AS (UPDATE outbox SET dispatched_at = $2 FROM p WHERE outbox.id = p.id)
+         INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
+           lease_owner, lease_expires_at, created_at, updated_at)
+         SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $2::bigint + 60000, $2, $2 FROM p RETURNING id`,
+        [page, at, endpointId, owner],
+      );
+      ids = rows.map((row) => Number(row.id));
+      await client.query(
+        `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
+           lease_owner = NULL, lease_expires_at = NULL, last_status = 204, updated_at = $2,
+           success_attempt_id = nextval('attempts_id_seq'), success_at = $2, success_duration_ms = 1,
+           success_excerpt = '', success_worker = $3
+         WHERE id = ANY($1::bigint[]) AND lease_owner = $3`,
+        [ids, at, owner],
+      );
+    } else if (model === 'outbox-row') {
+      const { rows } = await client.query<{ id: string }>(
+        `UPDATE outbox SET dispatched_at = $2::bigint, endpoint_id = $3, webhook_id = 'msg_' || outbox.id,
+           lease_owner = $4, lease_expires_at = $2::bigint + 60000
+         FROM (SELECT id FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) p
+         WHERE outbox.id = p.id RETURNING outbox.id`,
+        [page, at, endpointId, owner],
+      );
+      ids = rows.map((row) => Number(row.id));
+      await client.query(
+        `UPDATE outbox SET lease_owner = NULL, lease_expires_at = NULL, last_status = 204, success_at = $2,
+           success_duration_ms = 1, success_excerpt = ''
+         WHERE id = ANY($1::bigint[]) AND lease_owner = $3`,
+        [ids, at, owner],
+      );
+    } else {
+      const { rows } = await client.query<{ id: string }>(
+        `UPDATE outbox SET dispatched_at = $2::bigint
+         FROM (SELECT id FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) p
+         WHERE outbox.id = p.id RETURNING outbox.id`,
+        [page, at],
+      );
+      ids = rows.map((row) => Number(row.id));
+      await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+    }
+    return ids.length;
+  }
+}
+
+const walLsn = async (client: pg.Client) =>
+  (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+
+const models = (process.env.BENCH_MODEL_ONLY?.split(',') ?? [
+  'today',
+  'bare',
+  'returning',
+  'outbox-row',
+  'queue',
+]) as Model[];
+const results = new Map<Model, { cpu: number[]; wal: number[] }>(
+  models.map((m) => [m, { cpu: [], wal: [] }]),
+);
+for (let round = 1; round <= rounds; round++) {
+  // Every model on its own schema and connections, their pages interleaved, so that the machine's
+  // load (these machines are shared) weighs on all of them alike.
+  const sides = [];
+  for (const model of models) {
+    const { schema, store, endpointId } = await prepare(model);
+    const client = new pg.Client({
+      connectionString: withApplicationName(url, schema),
+      options: `-c search_path="${schema}"`,
+    });
+    await client.connect();
+    sides.push({ model, schema, store, endpointId, client, cpu: backendCpu(url, schema), done: 0 });
+  }
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  for (const side of sides) await admin.query(`VACUUM ANALYZE "${side.schema}".outbox`);
+  const before = await Promise.all(sides.map((side) => side.cpu.read()));
+  const wal = new Map<Model, number>(models.map((m) => [m, 0]));
+  while (sides.some((side) => side.done < events)) {
+    for (const side of sides) {
+      if (side.done >= events) continue;
+      const lsn = await walLsn(admin);
+      const n = await step(side.model, side.store, side.client, side.endpointId);
+      const bytes = Number(
+        (
+          await admin.query<{ n: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::bigint AS n', [
+            lsn,
+          ])
+        ).rows[0]!.n,
+      );
+      wal.set(side.model, (wal.get(side.model) ?? 0) + bytes);
+      if (n === 0) throw new Error(`${side.model}: the page came back empty after ${side.done} events`);
+      side.done += n;
+    }
+  }
+  for (const [index, side] of sides.entries()) {
+    const serverMs = cpuBetween(before[index]!, await side.cpu.read());
+    const entry = results.get(side.model)!;
+    entry.cpu.push((serverMs * 1000) / events);
+    entry.wal.push((wal.get(side.model) ?? 0) / events);
+    process.stdout.write(
+      `round ${round} ${side.model}: server ${Math.round((serverMs * 1000) / events)} µs/event, WAL ${Math.round(
+        (wal.get(side.model) ?? 0) / events,
+      )} B/event\n`,
+    );
+    await side.client.end();
+    await side.store.close();
+    await dropSchema(url, side.schema);
+  }
+  await admin.end();
+}
+const summary = Object.fromEntries(
+  models.map((model) => {
+    const { cpu, wal } = results.get(model)!;
+    const mean = (values: number[]) =>
+      Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
+    return [model, { server_us_per_event: mean(cpu), wal_bytes_per_event: mean(wal) }];
+  }),
+);
+process.stdout.write(`${JSON.stringify(summary)}\n`);
