@@ -69,6 +69,13 @@ async function prepare(model: Model): Promise<{ schema: string; store: Store; en
   return { schema, store, endpointId: endpoint.id };
 }
 
+/** Today's rows, bare: the leased deliveries `$1` recorded succeeded (the attempt in the row). */
+const bareSuccessSql = `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
+  lease_owner = NULL, lease_expires_at = NULL, last_status = 204, updated_at = $2,
+  success_attempt_id = nextval('attempts_id_seq'), success_at = $2, success_duration_ms = 1,
+  success_excerpt = '', success_worker = $3
+WHERE id = ANY($1::bigint[]) AND lease_owner = $3`;
+
 /** One page of `model`: leases up to `page` events and records their success; answers how many. */
 async function step(model: Model, store: Store, client: pg.Client, endpointId: number): Promise<number> {
   const owner = 'bench#1';
@@ -101,14 +108,7 @@ async function step(model: Model, store: Store, client: pg.Client, endpointId: n
         [page, at, endpointId, owner],
       );
       ids = rows.map((row) => Number(row.id));
-      await client.query(
-        `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
-           lease_owner = NULL, lease_expires_at = NULL, last_status = 204, updated_at = $2,
-           success_attempt_id = nextval('attempts_id_seq'), success_at = $2, success_duration_ms = 1,
-           success_excerpt = '', success_worker = $3
-         WHERE id = ANY($1::bigint[]) AND lease_owner = $3`,
-        [ids, at, owner],
-      );
+      await client.query(bareSuccessSql, [ids, at, owner]);
     } else if (model === 'bare') {
       const { rows } = await client.query<{ id: string }>(
         `WITH p AS (SELECT id, type FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
@@ -119,14 +119,7 @@ async function step(model: Model, store: Store, client: pg.Client, endpointId: n
         [page, at, endpointId, owner],
       );
       ids = rows.map((row) => Number(row.id));
-      await client.query(
-        `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
-           lease_owner = NULL, lease_expires_at = NULL, last_status = 204, updated_at = $2,
-           success_attempt_id = nextval('attempts_id_seq'), success_at = $2, success_duration_ms = 1,
-           success_excerpt = '', success_worker = $3
-         WHERE id = ANY($1::bigint[]) AND lease_owner = $3`,
-        [ids, at, owner],
-      );
+      await client.query(bareSuccessSql, [ids, at, owner]);
     } else if (model === 'outbox-row') {
       const { rows } = await client.query<{ id: string }>(
         `UPDATE outbox SET dispatched_at = $2::bigint, endpoint_id = $3, webhook_id = 'msg_' || outbox.id,
