@@ -25,8 +25,22 @@ export interface VacuumReport {
   tables?: string[];
 }
 
-/** Tables whose rows retention and erasure delete. */
-const vacuumedTables = ['outbox', 'deliveries', 'attempts', 'contacts', 'memberships', 'suppressions'];
+/**
+ * Tables whose rows retention and erasure delete or rewrite (their dead versions hold what was
+ * erased): the history, the contact's rows, the scrub's own needles, the audit log.
+ */
+const vacuumedTables = [
+  'outbox',
+  'deliveries',
+  'attempts',
+  'contacts',
+  'memberships',
+  'membership_changes',
+  'sms_replies',
+  'suppressions',
+  'erasure_scrubs',
+  'audit_log',
+];
 
 function fileBytes(file: string): number {
   return [file, `${file}-wal`].reduce(
