@@ -12,6 +12,7 @@ import {
   createDispatcher,
   createPruner,
   readRetentionDays,
+  registerErasureMetrics,
   createWebhookSender,
   createWebhookSettings,
   dispatcherOptionsFromConfig,
@@ -53,6 +54,7 @@ export function createWebhookParts(options: {
   const sender = createWebhookSender({ policy, timeoutMs: config.webhookTimeoutMs, now });
   const settings = createWebhookSettings({ store, sender, now });
   const registry = new Registry();
+  registerErasureMetrics(registry, store, now);
   const dispatcher = config.runWorker
     ? createDispatcher({
         store,

@@ -98,4 +98,5 @@ export {
 } from './createCompletionBatcher.js';
 export { dispatcherOptionsFromConfig } from './dispatcherOptionsFromConfig.js';
 export { createPruner, type Pruner, type PrunerOptions, type PruneTotals } from './createPruner.js';
+export { registerErasureMetrics } from './erasureMetrics.js';
 export { readRetentionDays, retentionSettingKey, retentionDaysBounds } from './retentionSetting.js';
