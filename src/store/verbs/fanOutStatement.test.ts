@@ -7,7 +7,7 @@
  * error, no second delivery, the existing one left for a claim, the rest leased as usual.
  */
 import pg from 'pg';
-import { expect, test } from 'vitest';
+import { expect, test, type TestContext } from 'vitest';
 import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../../test/support/databases.js';
 import { openStore } from '../openStore.js';
 import { outboxEvent } from '../outboxEvent.js';
@@ -17,26 +17,32 @@ import { createFanOutStatement } from './fanOutStatement.js';
 
 const available = await postgresAvailable('the fan-out statement check');
 const secret = 'whsec_' + Buffer.alloc(24, 3).toString('base64');
+const t0 = 1_700_000_000_000;
+
+/** A store on a fresh schema with one endpoint for every event type, and a raw client on that schema. */
+async function setUp(context: TestContext) {
+  const options = await postgresTestDatabase(context);
+  const store = await openStore(options);
+  context.onTestFinished(() => store.close());
+  await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: t0 });
+  const client = new pg.Client({
+    connectionString: postgresTestUrl,
+    options: `-c search_path="${options.schema}"`,
+  });
+  await client.connect();
+  context.onTestFinished(() => client.end());
+  return { schema: options.schema ?? 'public', store, client };
+}
 
 test.skipIf(!available)(
   'an event fanned out twice keeps its one delivery; the page goes on',
   async (context) => {
-    const options = await postgresTestDatabase(context);
-    const store = await openStore(options);
-    context.onTestFinished(() => store.close());
-    const t0 = 1_700_000_000_000;
-    await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: t0 });
+    const { store, client } = await setUp(context);
     await store.appendEvents([outboxEvent({ event: 'message sent', n: 1 })], t0);
     expect(await store.fanOutPending(t0, 10)).toMatchObject({ events: 1, deliveries: 1 });
     const [first] = await store.listDeliveries();
 
     // Someone resets the event by hand; a new one arrives.
-    const client = new pg.Client({
-      connectionString: postgresTestUrl,
-      options: `-c search_path="${options.schema}"`,
-    });
-    await client.connect();
-    context.onTestFinished(() => client.end());
     await client.query('UPDATE outbox SET dispatched_at = NULL');
     await store.appendEvents([outboxEvent({ event: 'message sent', n: 2 })], t0 + 1);
 
@@ -64,11 +70,7 @@ function planNodes(node: Record<string, unknown>): Record<string, unknown>[] {
 test.skipIf(!available)(
   'the fan-out reads the outbox and the deliveries by index, never whole',
   async (context) => {
-    const options = await postgresTestDatabase(context);
-    const store = await openStore(options);
-    context.onTestFinished(() => store.close());
-    const t0 = 1_700_000_000_000;
-    await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: t0 });
+    const { schema, store, client } = await setUp(context);
     // An outbox of a few thousand rows, analysed: below some tens of thousands of rows a join of the
     // outbox to the page was planned as a hash join over a sequential scan of the whole table.
     for (let start = 0; start < 6_000; start += 1_000) {
@@ -78,15 +80,9 @@ test.skipIf(!available)(
       );
     }
     await store.fanOutPending(t0, 2_000);
-    const client = new pg.Client({
-      connectionString: postgresTestUrl,
-      options: `-c search_path="${options.schema}"`,
-    });
-    await client.connect();
-    context.onTestFinished(() => client.end());
     await client.query('ANALYZE outbox; ANALYZE deliveries');
 
-    const executor = openPostgresExecutor({ url: postgresTestUrl, schema: options.schema ?? 'public' });
+    const executor = openPostgresExecutor({ url: postgresTestUrl, schema });
     context.onTestFinished(() => executor.close());
     const plans: Record<string, unknown>[] = [];
     const explaining: SqlExecutor = {
