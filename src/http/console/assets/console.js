@@ -197,8 +197,13 @@ function consoleTexts() {
     var check = form.querySelector('button.check');
     var previewButton = form.querySelector('button.preview-button');
     var timer;
+    // Set once the form is really submitted (Save): a check or preview started after that would
+    // submit the form again (the preview goes through it), and a new submission of a form cancels
+    // the one still waiting to navigate — the save would be lost.
+    var saving = false;
 
     function run() {
+      if (saving) return Promise.resolve();
       var body = new URLSearchParams(new FormData(form));
       if (previewButton && form.requestSubmit) form.requestSubmit(previewButton);
       return fetch(form.getAttribute('data-check'), {
@@ -230,11 +235,16 @@ function consoleTexts() {
     }
 
     form.addEventListener('submit', function (event) {
-      if (event.submitter !== check) return;
-      event.preventDefault();
-      run();
+      if (event.submitter === check) {
+        event.preventDefault();
+        run();
+      } else if (event.submitter !== previewButton) {
+        saving = true;
+        clearTimeout(timer);
+      }
     });
     function schedule() {
+      if (saving) return;
       clearTimeout(timer);
       timer = setTimeout(run, 400);
     }
