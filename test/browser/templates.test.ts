@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { adminToken, startConsole } from '../http/consoleHarness.js';
 import { describeBrowser } from '../support/browser.js';
@@ -122,9 +122,29 @@ describeBrowser('the Templates page in Chromium', (launched) => {
       const [stored] = await harness.store.listTemplates();
       expect(stored).toMatchObject({ name: 'Weekly', subject: 'Hi {{first_name}}', version: 1 });
 
-      // A second version, then version 1 re-activated from the versions table.
+      // A second version, then version 1 re-activated from the versions table. The second is
+      // saved while a check starts in the same moment (the editor's debounce firing just after the
+      // click): once the form is submitted, no check or preview goes out that could resubmit it.
       await page.fill('#template-subject', 'Weekly news for {{first_name}}');
-      await Promise.all([page.waitForURL(/saved=1$/), page.click('button.primary:has-text("Save")')]);
+      // Every POST but the main page's own (the save): checks (fetch) and previews (into the frame).
+      const afterSave: string[] = [];
+      const count = (request: Request) => {
+        const ownPage = request.resourceType() === 'document' && request.frame() === page.mainFrame();
+        if (request.method() === 'POST' && !ownPage) afterSave.push(request.url());
+      };
+      page.on('request', count);
+      // (The URL already ends in saved=1: wait for the page the save loads, not for the URL.)
+      await Promise.all([
+        page.waitForEvent('load', { timeout: 10_000 }),
+        page.evaluate(() => {
+          const buttons = [...document.querySelectorAll<HTMLButtonElement>('#template-form button')];
+          buttons.find((button) => button.textContent?.trim() === 'Save')?.click();
+          document.querySelector<HTMLButtonElement>('#template-form button.check')?.click();
+        }),
+      ]);
+      page.off('request', count);
+      expect(afterSave).toEqual([]);
+      expect(page.url()).toMatch(/\/templates\/\d+\?saved=1$/);
       expect(await page.locator('p.notice').textContent()).toContain('Saved as version 2');
       const rows = page.locator('section[aria-labelledby="template-versions-title"] tbody tr');
       expect(await rows.count()).toBe(2);
