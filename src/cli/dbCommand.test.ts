@@ -56,7 +56,15 @@ describe.each(backends)('unsub db vacuum on $name', ({ name, makeDatabase }) => 
       expect(report.incremental).toBe(true);
       expect(autoVacuum(options.sqlitePath)).toBe(2);
     } else {
-      expect(report.tables).toContain('attempts');
+      expect(report.tables).toEqual(
+        expect.arrayContaining([
+          'attempts',
+          'membership_changes',
+          'sms_replies',
+          'erasure_scrubs',
+          'audit_log',
+        ]),
+      );
     }
   });
 });

@@ -111,6 +111,9 @@ describe('unsub serve with webhooks', () => {
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/unsub_webhook_attempts_total\{outcome="succeeded"\} [1-9]/);
+    // Nothing erased here: the erasure gauges are registered and read 0.
+    expect(metrics).toContain('unsub_erasure_scrubs_pending 0');
+    expect(metrics).toContain('unsub_erasure_oldest_scrub_age_seconds 0');
   });
 
   test('mounts the console (sign-in redirect) and the public OpenAPI document', async (context) => {
