@@ -7,6 +7,7 @@ import {
   finishScrub,
   type Channel,
   type ImportContactRow,
+  type ScrubCounts,
   type Store,
   type Suppression,
 } from '../store/index.js';
@@ -19,20 +20,11 @@ export interface SuppressionNotice {
   groups: number[] | 'all';
 }
 
-/** What `eraseContact` removed. */
-export interface ErasureReport {
+/** What `eraseContact` removed: the contact's rows, and the history scrub's counts. */
+export interface ErasureReport extends ScrubCounts {
   contactId: number;
   /** Memberships deleted with the contact. */
   memberships: number;
-  /** Outbox events that carried the address, deleted. */
-  events: number;
-  /** Their deliveries, deleted; `cancelled` of them were still pending or in flight. */
-  deliveries: number;
-  cancelled: number;
-  /** Attempt records of those deliveries, deleted. */
-  attempts: number;
-  /** Other attempt records whose response excerpt quoted the address (excerpt cleared). */
-  excerpts: number;
   /** What the suppression list now keeps for the address, per channel (no address stored). */
   suppressed: SuppressionNotice[];
 }
