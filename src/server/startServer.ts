@@ -209,6 +209,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
             now,
             confirm: config.confirm,
             retentionDays: config.retentionDays,
+            auditRetentionDays: config.auditRetentionDays,
             secureCookies: config.baseUrl.startsWith('https:'),
             wake: webhooks.wake,
             logger: errorLogger,

@@ -113,6 +113,17 @@ export interface ErasureScrub {
   updatedAt: number;
 }
 
+/** See {@link RetentionStore.databaseMaintenance}. */
+export interface DatabaseMaintenance {
+  /**
+   * False when PostgreSQL's autovacuum does not look after unsub's hot tables: their dead rows are
+   * never cleaned up and their statistics never refreshed, so each pooled connection keeps the
+   * plans it made when the tables were small (a look-up of deliveries by id stays a read of the
+   * whole table as it grows). Null where it does not apply (SQLite).
+   */
+  autovacuum: boolean | null;
+}
+
 /** Retention: pruning and reclaiming space. */
 export interface RetentionStore {
   /**
@@ -124,6 +135,13 @@ export interface RetentionStore {
   pruneHistory(input: PruneHistoryInput): Promise<PruneHistoryResult>;
   /** Gives up to `maxPages` free pages back to the file system (SQLite); 0 where the database does it. */
   reclaimSpace(maxPages: number): Promise<number>;
+  /**
+   * What unsub leaves to the database's own maintenance (one read of the server's settings): on
+   * PostgreSQL, whether autovacuum runs for its tables (`autovacuum` and `track_counts` on, not
+   * turned off on `outbox` or `deliveries`); null on SQLite, where the retention job reclaims
+   * pages itself and statements are planned afresh from the file.
+   */
+  databaseMaintenance(): Promise<DatabaseMaintenance>;
   /**
    * Deletes the dashboard's hourly rollup rows of hours that ended before `before` (ms); answers
    * how many rows went. The rollups hold counts per hour and endpoint, nothing about a contact,

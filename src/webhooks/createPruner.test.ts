@@ -22,7 +22,12 @@ const noCounts = { events: 0, deliveries: 0, cancelled: 0, attempts: 0, excerpts
 function scripted(
   steps: Partial<PruneHistoryResult>[],
   free: number[] = [],
-  more: { audit?: number[]; scrubs?: ErasureScrub[]; pagesPerScrub?: number } = {},
+  more: {
+    audit?: number[];
+    scrubs?: ErasureScrub[];
+    pagesPerScrub?: number;
+    autovacuum?: boolean | null;
+  } = {},
 ) {
   const calls: PruneHistoryInput[] = [];
   const reclaims: number[] = [];
@@ -40,6 +45,9 @@ function scripted(
     scrubPages,
     order,
     store: {
+      async databaseMaintenance() {
+        return { autovacuum: more.autovacuum ?? null };
+      },
       async pruneAudit(input: { before: number; limit: number }) {
         order.push('audit');
         auditCalls.push(input);
@@ -202,4 +210,27 @@ test('interrupted erasure scrubs are finished first; one still being moved is le
   expect(await pruner.runOnce()).toMatchObject({ scrubs: 1 });
   expect(order).toEqual(['scrub 1', 'scrub 1', 'scrub 1', 'history']);
   expect(scrubPages[0]).toEqual({ scrubId: 1, scanLimit: 50, at: now });
+});
+
+test('a started job says once when PostgreSQL runs without autovacuum, and not otherwise', async () => {
+  const logged = async (autovacuum: boolean | null) => {
+    const warnings: string[] = [];
+    const { store, calls } = scripted([{}, {}], [], { autovacuum });
+    const pruner = createPruner({
+      store,
+      retentionDays: () => 30,
+      pauseMs: 0,
+      intervalMs: 1,
+      logger: { info: () => undefined, error: () => undefined, warn: (message) => warnings.push(message) },
+    });
+    pruner.start();
+    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+    await pruner.stop();
+    return warnings;
+  };
+  const [warning, ...more] = await logged(false);
+  expect(warning).toMatch(/without autovacuum.*unsub db vacuum/s);
+  expect(more).toEqual([]);
+  expect(await logged(true)).toEqual([]);
+  expect(await logged(null)).toEqual([]);
 });

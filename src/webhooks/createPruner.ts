@@ -32,7 +32,13 @@ export const statsKeepDays = 8;
 export interface PrunerOptions {
   store: Pick<
     Store,
-    'pruneHistory' | 'reclaimSpace' | 'pruneStats' | 'pruneAudit' | 'listErasureScrubs' | 'scrubHistory'
+    | 'pruneHistory'
+    | 'reclaimSpace'
+    | 'pruneStats'
+    | 'pruneAudit'
+    | 'listErasureScrubs'
+    | 'scrubHistory'
+    | 'databaseMaintenance'
   >;
   /** The retention period in days, read at the start of every pass. */
   retentionDays: () => Promise<number> | number;
@@ -53,7 +59,8 @@ export interface PrunerOptions {
   intervalMs?: number;
   /** Free pages given back per call after a pass (SQLite; default 2,000, i.e. 8 MB of 4 KB pages). */
   reclaimPages?: number;
-  logger?: Pick<DispatcherLogger, 'info' | 'error'>;
+  /** `warn` is optional: a logger without it gets the autovacuum warning as an error. */
+  logger?: Pick<DispatcherLogger, 'info' | 'error'> & Partial<Pick<DispatcherLogger, 'warn'>>;
   /** Waits `ms` (injectable for tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -95,6 +102,23 @@ export function createPruner(options: PrunerOptions): Pruner {
   let loop: Promise<void> | undefined;
   let wakeTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeUp: (() => void) | undefined;
+
+  /**
+   * Once per start: says so when PostgreSQL's autovacuum does not look after unsub's tables. This
+   * job deletes rows but leaves their space and the tables' statistics to autovacuum; without it
+   * the tables only grow and the dispatcher's statements keep plans made on nearly empty tables.
+   */
+  const warnWithoutAutovacuum = async () => {
+    const { autovacuum } = await store.databaseMaintenance().catch(() => ({ autovacuum: null }));
+    if (autovacuum !== false) return;
+    const message =
+      'PostgreSQL runs without autovacuum for these tables: the space of pruned rows is never reused, and ' +
+      "statistics are never refreshed, so the dispatcher's statements keep the plans they made when the tables " +
+      'were small (a look-up of a few deliveries becomes a read of the whole table as it grows). Turn autovacuum ' +
+      'on, or run `unsub db vacuum` on a schedule (it vacuums and analyses them).';
+    if (options.logger?.warn) options.logger.warn(message);
+    else options.logger?.error(message);
+  };
 
   /** Whether a started job was stopped (`runOnce` alone is never stopped). */
   const stopped = () => loop !== undefined && !running;
@@ -177,6 +201,7 @@ export function createPruner(options: PrunerOptions): Pruner {
       if (running) return;
       running = true;
       loop = (async () => {
+        await warnWithoutAutovacuum();
         while (running) {
           try {
             const totals = await pass();

@@ -43,7 +43,9 @@ export interface ConsoleHarness {
 /** Starts the app with the console for one test. */
 export async function startConsole(
   context: TestContext,
-  options: Partial<Pick<ConsoleRouterOptions, 'now' | 'secureCookies' | 'sessionKey'>> = {},
+  options: Partial<
+    Pick<ConsoleRouterOptions, 'now' | 'secureCookies' | 'sessionKey' | 'auditRetentionDays'>
+  > = {},
 ): Promise<ConsoleHarness> {
   const store = await openTestStore(context, await sqliteTestDatabase(context));
   const subscriptions = createSubscriptions({ store });

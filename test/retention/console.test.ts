@@ -1,6 +1,7 @@
 /**
  * @module The console's parts of issue 11: erasing a contact behind a typed confirmation, and
- * Settings ➔ Retention (shown, saved, validated, cleared back to UNSUB_RETENTION_DAYS).
+ * Settings ➔ Retention (shown, saved, validated, cleared back to UNSUB_RETENTION_DAYS), with the
+ * audit log period and the autovacuum warning beside it.
  */
 import { expect, test } from 'vitest';
 import { readRetentionDays } from '../../src/webhooks/index.js';
@@ -75,4 +76,29 @@ test('retention: shows the value in force, saves a valid one, refuses others, cl
   expect((await postForm(`${baseUrl}/settings/retention`, { days: '' }, session)).status).toBe(303);
   expect(await readRetentionDays(store, 30)).toEqual({ days: 30, fromSetting: false });
   expect(logged).toEqual([]);
+});
+
+test('retention: shows the audit log period, and warns while PostgreSQL runs without autovacuum', async (context) => {
+  const { baseUrl, store, logged } = await startConsole(context, { auditRetentionDays: 90 });
+  const session = await signIn(baseUrl);
+  const load = async () =>
+    (await fetch(`${baseUrl}/settings/retention`, { headers: { cookie: session.cookie } })).text();
+  const page = await load();
+  expect(page).toContain('kept for <strong>90 days</strong>');
+  expect(page).toContain('UNSUB_AUDIT_RETENTION_DAYS');
+  expect(page).not.toContain('without autovacuum');
+
+  // What the PostgreSQL store answers on a server with autovacuum off (SQLite answers null).
+  store.databaseMaintenance = () => Promise.resolve({ autovacuum: false });
+  expect(await load()).toContain('PostgreSQL runs without autovacuum');
+  expect(logged).toEqual([]);
+});
+
+test('retention: an audit period of 0 reads as kept for ever', async (context) => {
+  const { baseUrl } = await startConsole(context, { auditRetentionDays: 0 });
+  const session = await signIn(baseUrl);
+  const page = await (
+    await fetch(`${baseUrl}/settings/retention`, { headers: { cookie: session.cookie } })
+  ).text();
+  expect(page).toContain('kept for ever (<code>UNSUB_AUDIT_RETENTION_DAYS=0</code>');
 });

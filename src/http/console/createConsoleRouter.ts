@@ -69,6 +69,8 @@ export interface ConsoleRouterOptions {
   wake?: () => void;
   /** UNSUB_RETENTION_DAYS, shown on Settings ➔ Retention and used when nothing is saved there (default 30). */
   retentionDays?: number;
+  /** UNSUB_AUDIT_RETENTION_DAYS, shown on Settings ➔ Retention (0 keeps the audit log; default 365). */
+  auditRetentionDays?: number;
   /** Receives unexpected errors of console pages; default `console`. */
   logger?: Pick<Console, 'error'>;
   /** Stored message templates (the same service as `/api/templates`); default one over `store`. */
@@ -140,7 +142,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): Router {
   router.use(
     templatesRoutes(context, options.messageTemplates ? { messageTemplates: options.messageTemplates } : {}),
   );
-  router.use(retentionRoutes(context, options.retentionDays ?? 30));
+  router.use(retentionRoutes(context, options.retentionDays ?? 30, options.auditRetentionDays ?? 365));
   router.use(openApiRouter({ stylesheetHref: views.assets[0]?.href ?? '', serverUrl: options.baseUrl }));
 
   // Errors of console pages as console pages (signed in: with the navigation); `/api` errors go on

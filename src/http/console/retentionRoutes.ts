@@ -1,6 +1,8 @@
 /**
  * @module Settings ➔ Retention: shows the retention period in force (the stored setting, else
- * `UNSUB_RETENTION_DAYS`) and saves a new one; the pruning job reads it at every pass.
+ * `UNSUB_RETENTION_DAYS`) and saves a new one; the pruning job reads it at every pass. Beside it,
+ * what the page cannot change: the audit log's period (`UNSUB_AUDIT_RETENTION_DAYS`), and a
+ * warning when PostgreSQL's autovacuum does not look after unsub's tables (`databaseMaintenance`).
  */
 import { Router } from 'express';
 import { readRetentionDays, retentionDaysBounds, retentionSettingKey } from '../../webhooks/index.js';
@@ -22,8 +24,11 @@ function plainNumber(locale: string, value: number): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 6, useGrouping: false }).format(value);
 }
 
-/** The retention settings routes; `envDays` is `UNSUB_RETENTION_DAYS` (the fallback). */
-export function retentionRoutes(context: ConsoleContext, envDays: number): Router {
+/**
+ * The retention settings routes; `envDays` is `UNSUB_RETENTION_DAYS` (the fallback), `auditDays`
+ * `UNSUB_AUDIT_RETENTION_DAYS` (shown only).
+ */
+export function retentionRoutes(context: ConsoleContext, envDays: number, auditDays: number): Router {
   const router = Router();
   const { store } = context;
 
@@ -32,7 +37,10 @@ export function retentionRoutes(context: ConsoleContext, envDays: number): Route
     extra: { saved?: boolean; error?: string; typed?: string },
     status = 200,
   ) => {
-    const current = await readRetentionDays(store, envDays);
+    const [current, maintenance] = await Promise.all([
+      readRetentionDays(store, envDays),
+      store.databaseMaintenance().catch(() => ({ autovacuum: null })),
+    ]);
     sendPage(
       context,
       res,
@@ -42,6 +50,8 @@ export function retentionRoutes(context: ConsoleContext, envDays: number): Route
         days: current.days,
         fromSetting: current.fromSetting,
         envDays,
+        auditDays,
+        withoutAutovacuum: maintenance.autovacuum === false,
         form: { days: extra.typed ?? (current.fromSetting ? String(current.days) : '') },
         saved: extra.saved,
         error: extra.error,

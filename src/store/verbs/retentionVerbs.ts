@@ -185,5 +185,17 @@ export function createRetentionVerbs(executor: SqlExecutor): RetentionStore {
       await executor.run(sql);
       return Math.max(0, before - (await free()));
     },
+
+    async databaseMaintenance() {
+      if (executor.capabilities.name !== 'postgres') return { autovacuum: null };
+      // A table's own reloption (autovacuum_enabled=false) turns it off for that table alone.
+      const [row] = await executor.all<{ on: boolean }>(
+        `SELECT current_setting('autovacuum') = 'on' AND current_setting('track_counts') = 'on'
+           AND NOT EXISTS (SELECT 1 FROM pg_class
+             WHERE oid IN (to_regclass('outbox'), to_regclass('deliveries'))
+               AND 'autovacuum_enabled=false' = ANY(COALESCE(reloptions, '{}'))) AS on`,
+      );
+      return { autovacuum: Boolean(row?.on) };
+    },
   };
 }
