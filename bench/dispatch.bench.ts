@@ -54,7 +54,7 @@ import { createEventBus } from '../src/events/index.js';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
 import { countingRecords } from './countingRecords.js';
-import { storeCycleComparison } from './graphileCycle.js';
+import { storeCycleComparison, vacuumSchema } from './graphileCycle.js';
 import { backendCpu, cpuBetween, processCpuMs, withApplicationName } from './processCpu.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -458,18 +458,7 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
     const rates: number[] = [];
     return {
       async vacuum() {
-        const client = new pg.Client({ connectionString: postgresUrl });
-        await client.connect();
-        try {
-          const tables = await client.query<{ name: string }>(
-            'SELECT tablename AS name FROM pg_tables WHERE schemaname = $1',
-            [schema],
-          );
-          const names = tables.rows.map((row) => `"${schema}"."${row.name}"`).join(', ');
-          if (names !== '') await client.query(`VACUUM (ANALYZE) ${names}`);
-        } finally {
-          await client.end();
-        }
+        await vacuumSchema(postgresUrl, schema);
       },
       async round() {
         // One transaction: the running workers see none of the round's events before its COMMIT (in

@@ -82,6 +82,7 @@ export async function openCycleStore(url: string, concurrency: number) {
         concurrency,
         perEndpointConcurrency: concurrency,
         pollMs: 50,
+        ...(process.env.BENCH_FANOUTS ? { fanOutsInFlight: Number(process.env.BENCH_FANOUTS) } : {}),
       }),
     /** Resolves once `count` completions more than so far have committed. */
     completions: (count: number) => untilRecorded(recorded() + count).then(() => undefined),
@@ -125,6 +126,7 @@ async function unsubSide(url: string, concurrency: number) {
         );
       }
       offset += events;
+      await vacuumSchema(url, schema);
       const dispatcher = newDispatcher();
       const traffic = { ...postgresTraffic };
       const took = await timed(cpu, async () => {
@@ -187,6 +189,7 @@ async function graphileSide(url: string, concurrency: number) {
         );
       }
       offset += jobs;
+      await vacuumSchema(url, schema);
       let runner: Awaited<ReturnType<typeof run>> | undefined;
       const took = await timed(cpu, async () => {
         runner = await run(options);
@@ -208,6 +211,28 @@ async function graphileSide(url: string, concurrency: number) {
       await dropSchema(url, schema);
     },
   };
+}
+
+/**
+ * `VACUUM (ANALYZE)` of every table of `schema`, untimed before a round: what a production
+ * server's autovacuum does between bursts, which these machines' server runs without. Without it a
+ * store's pooled connections kept the generic plans they made when its tables were empty: the
+ * completion's look-up of its deliveries by id stayed a sequential scan of the whole table, which
+ * grew every round (docs/postgres-dispatch.md, eighth round).
+ */
+export async function vacuumSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      'SELECT tablename AS name FROM pg_tables WHERE schemaname = $1',
+      [schema],
+    );
+    const names = tables.rows.map((row) => `"${schema}"."${row.name}"`).join(', ');
+    if (names !== '') await client.query(`VACUUM (ANALYZE) ${names}`);
+  } finally {
+    await client.end();
+  }
 }
 
 export async function dropSchema(url: string, schema: string): Promise<void> {

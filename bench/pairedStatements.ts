@@ -20,6 +20,7 @@ import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { newWebhookIds } from '../src/store/verbs/newWebhookIds.js';
 import { generateSecret } from '../src/webhooks/index.js';
 import { dropSchema } from './graphileCycle.js';
+import { processCpuMs } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const events = Number(process.env.BENCH_PAIR_EVENTS ?? 10_000);
@@ -78,6 +79,13 @@ const completeVariants: Record<string, Edit> = {
   norollups: (s) => s.replace(/\), outcomes AS \([\s\S]*?\), settled AS \(/, '), settled AS ('),
   nosettled: (s) => s.replace(/\), settled AS \([\s\S]*?\n\)\n/, ')\n'),
   nonextval: (s) => s.replace("nextval('attempts_id_seq')", 'd.id'),
+  // Nothing but the fenced UPDATE of the rows, its values constants: the floor of the statement.
+  bare: () => `WITH r AS (SELECT ?::json AS j)
+UPDATE deliveries d SET status = 'succeeded', attempts = d.attempts + 1, next_attempt_at = NULL,
+  lease_owner = NULL, lease_expires_at = NULL, last_status = 204, last_error = NULL, updated_at = 1,
+  success_attempt_id = nextval('attempts_id_seq'), success_at = 1, success_duration_ms = 3,
+  success_excerpt = '', success_worker = 'bench#1'
+WHERE d.id = ANY(?::bigint[]) AND (d.status || '') = 'pending' AND d.lease_owner = 'bench#1'`,
 };
 
 /** `sql` with its parameters numbered; `names` in order for the fan-out's named parameters. */
@@ -110,7 +118,7 @@ if (!variants[nameA] || !variants[nameB] || nameA === nameB)
 const texts = { [nameA]: build(variants[nameA](template)), [nameB]: build(variants[nameB](template)) };
 
 /** A fresh schema of unsub's migrations: one endpoint for every type, `events` undispatched events. */
-async function twin(): Promise<{ schema: string; store: Store; client: pg.Client }> {
+async function twin(): Promise<{ schema: string; store: Store; client: pg.Client; pid: number }> {
   const schema = `bench_pair_${randomBytes(4).toString('hex')}`;
   const store = await openStore({ databaseUrl: url, schema });
   await store.putEndpoint({
@@ -138,7 +146,8 @@ async function twin(): Promise<{ schema: string; store: Store; client: pg.Client
   });
   await client.connect();
   await client.query('VACUUM ANALYZE outbox');
-  return { schema, store, client };
+  const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+  return { schema, store, client, pid };
 }
 
 /** One page on `side` with variant `name`; answers the events done and the measured statement's ms. */
@@ -197,6 +206,8 @@ async function pageOf(side: Awaited<ReturnType<typeof twin>>, name: string): Pro
 }
 
 const totals = { [nameA]: 0, [nameB]: 0 };
+/** The measured connection's backend CPU (ms), per variant, over the rounds. */
+const cpu = { [nameA]: 0, [nameB]: 0 };
 for (let round = 1; round <= rounds; round++) {
   const a = await twin();
   const b = await twin();
@@ -214,7 +225,9 @@ for (let round = 1; round <= rounds; round++) {
           ];
     let took = Number.POSITIVE_INFINITY;
     for (const [side, name] of order) {
+      const cpuBefore = processCpuMs(side.pid);
       const [n, ms] = await pageOf(side, name);
+      cpu[name]! += processCpuMs(side.pid) - cpuBefore;
       totals[name]! += ms;
       took = Math.min(took, n);
     }
@@ -230,6 +243,9 @@ for (let round = 1; round <= rounds; round++) {
   process.stdout.write(
     `${statement} round ${round}: ${nameA} ${per(nameA)} µs/event, ${nameB} ${per(nameB)} µs/event, ratio ${(
       totals[nameB]! / totals[nameA]!
-    ).toFixed(3)}\n`,
+    ).toFixed(3)}; backend CPU ${nameA} ${((cpu[nameA]! * 1000) / (round * events)).toFixed(1)}, ${nameB} ${(
+      (cpu[nameB]! * 1000) /
+      (round * events)
+    ).toFixed(1)} µs/event\n`,
   );
 }
