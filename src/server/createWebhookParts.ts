@@ -13,6 +13,7 @@ import {
   createPruner,
   readRetentionDays,
   registerErasureMetrics,
+  registerMaintenanceMetrics,
   createWebhookSender,
   createWebhookSettings,
   dispatcherOptionsFromConfig,
@@ -55,6 +56,7 @@ export function createWebhookParts(options: {
   const settings = createWebhookSettings({ store, sender, now });
   const registry = new Registry();
   registerErasureMetrics(registry, store, now);
+  registerMaintenanceMetrics(registry, store);
   const dispatcher = config.runWorker
     ? createDispatcher({
         store,

@@ -99,4 +99,5 @@ export {
 export { dispatcherOptionsFromConfig } from './dispatcherOptionsFromConfig.js';
 export { createPruner, type Pruner, type PrunerOptions, type PruneTotals } from './createPruner.js';
 export { registerErasureMetrics } from './erasureMetrics.js';
+export { registerMaintenanceMetrics } from './maintenanceMetrics.js';
 export { readRetentionDays, retentionSettingKey, retentionDaysBounds } from './retentionSetting.js';
