@@ -90,7 +90,7 @@ export async function openCycleStore(url: string, concurrency: number) {
 }
 
 /** One timed round: wall ms and CPU ms (this process + the named server backends). */
-interface Took {
+export interface Took {
   ms: number;
   cpuMs: number;
   serverCpuMs: number;
@@ -149,7 +149,7 @@ async function unsubSide(url: string, concurrency: number) {
 }
 
 /** graphile-worker's side: no-op jobs in its own schema, its runner started after they are added. */
-async function graphileSide(url: string, concurrency: number) {
+export async function graphileSide(url: string, concurrency: number) {
   const schema = `bench_graphile_${randomBytes(4).toString('hex')}`;
   const connectionString = withApplicationName(url, schema);
   const logger = new Logger(() => () => undefined);

@@ -1,0 +1,284 @@
+/**
+ * @module A measurement for the next data-model step of issue 12 (docs/postgres-dispatch.md, eighth
+ * round, "The lease on the outbox row"): the store-only cycle — the real dispatcher, an instant
+ * sender — over three ways of writing the rows, rounds interleaved, each on its own schema:
+ * - `today`: the store as it is (every rule);
+ * - `bare`: today's rows without the rules (the outbox row marked, a delivery inserted leased, then
+ *   updated succeeded), so that the next line compares rows with rows;
+ * - `lease`: the lease on the outbox row with the delivery's id taken from its sequence, and the
+ *   delivery inserted once, final, by the completion (fenced by the lease's owner).
+ * `bare` and `lease` replace `fanOutPending` and `completeAttempts` of the store with a statement
+ * each, for unkeyed events to one endpoint only: a prototype for the measurement, not the feature
+ * (no expiry sweep, no readers). And `graphile`: graphile-worker's no-op jobs as `pg_vs_graphile`
+ * runs them (`graphileSide`), in the same rotation.
+ *
+ * `npx tsx bench/leaseCycle.ts`. Knobs: BENCH_CYCLE_EVENTS (10,000), BENCH_CYCLE_ROUNDS (3, after a
+ * warm-up), UNSUB_TEST_DATABASE_URL. Prints per round and side: events/s, CPU per event of this
+ * process and of the side's server backends.
+ */
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import type { ClaimedDelivery, CompleteAttemptInput, WebhookEndpoint } from '../src/store/index.js';
+import { createDispatcher, generateSecret, type WebhookSender } from '../src/webhooks/index.js';
+import { countingRecords } from './countingRecords.js';
+import { dropSchema, graphileSide, vacuumSchema } from './graphileCycle.js';
+import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
+
+const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const events = Number(process.env.BENCH_CYCLE_EVENTS ?? 10_000);
+const rounds = Number(process.env.BENCH_CYCLE_ROUNDS ?? 3);
+type Side = 'today' | 'bare' | 'lease' | 'graphile';
+const sides: Side[] = (process.env.BENCH_SIDES?.split(',') as Side[] | undefined) ?? [
+  'today',
+  'bare',
+  'lease',
+  'graphile',
+];
+
+const instantSender: WebhookSender = {
+  send: () => Promise.resolve({ status: 204, durationMs: 0, responseExcerpt: '' }),
+  close: () => Promise.resolve(),
+};
+
+const bareFanOut = `WITH page AS (
+  SELECT id, type, body, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY id
+  LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
+), marked AS (
+  UPDATE outbox SET dispatched_at = $2 WHERE id = ANY(ARRAY(SELECT id FROM page))
+), inserted AS (
+  INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
+    lease_owner, lease_expires_at, created_at, updated_at)
+  SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $5, $2, $2 FROM page p ORDER BY p.id
+  RETURNING id, event_id, webhook_id
+)
+SELECT p.id AS event_id, p.type, p.body, p.created_at, i.id AS delivery_id, i.webhook_id
+FROM page p JOIN inserted i ON i.event_id = p.id ORDER BY p.id`;
+
+const bareComplete = `UPDATE deliveries d SET status = 'succeeded', attempts = d.attempts + 1, next_attempt_at = NULL,
+  lease_owner = NULL, lease_expires_at = NULL, last_status = r.status, updated_at = r.at,
+  success_attempt_id = nextval('attempts_id_seq'), success_at = r.at, success_duration_ms = r.duration_ms,
+  success_excerpt = r.excerpt, success_worker = r.owner
+FROM json_to_recordset($1::json) AS r(id bigint, event_id bigint, owner text, status int, at bigint,
+  duration_ms int, excerpt text)
+WHERE d.id = ANY($2::bigint[]) AND d.id = r.id AND CASE WHEN d.status = 'pending' THEN true END
+  AND d.lease_owner = r.owner
+RETURNING d.id`;
+
+const leaseFanOut = `WITH page AS (
+  SELECT id, type, body, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY id
+  LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o SET dispatched_at = $2, lease_delivery_id = nextval('deliveries_id_seq'),
+  lease_endpoint_id = $3, lease_webhook_id = 'msg_' || o.id, lease_owner = $4, lease_expires_at = $5
+WHERE o.id = ANY(ARRAY(SELECT id FROM page))
+RETURNING o.id AS event_id, o.type, o.body, o.created_at, o.lease_delivery_id AS delivery_id,
+  o.lease_webhook_id AS webhook_id`;
+
+const leaseComplete = `INSERT INTO deliveries (id, event_id, endpoint_id, event_type, webhook_id, status, attempts,
+  last_status, created_at, updated_at, success_attempt_id, success_at, success_duration_ms,
+  success_excerpt, success_worker)
+OVERRIDING SYSTEM VALUE
+SELECT o.lease_delivery_id, o.id, o.lease_endpoint_id, o.type, o.lease_webhook_id, 'succeeded', 1,
+  r.status, r.at, r.at, nextval('attempts_id_seq'), r.at, r.duration_ms, r.excerpt, r.owner
+FROM json_to_recordset($1::json) AS r(id bigint, event_id bigint, owner text, status int, at bigint,
+  duration_ms int, excerpt text)
+JOIN outbox o ON o.id = r.event_id AND o.lease_delivery_id = r.id AND o.lease_owner = r.owner
+WHERE o.id = ANY($2::bigint[])
+ON CONFLICT (id) DO NOTHING
+RETURNING id`;
+
+interface Row {
+  event_id: string;
+  type: string;
+  body: string;
+  created_at: string;
+  delivery_id: string;
+  webhook_id: string;
+}
+
+/** `store` with fan-out and completion replaced by the side's two statements. */
+function rowsStore(store: Store, pool: pg.Pool, endpoint: WebhookEndpoint, side: 'bare' | 'lease'): Store {
+  const eventOf = new Map<number, number>();
+  return {
+    ...store,
+    async fanOutPending(at, limit, claim) {
+      if (!claim) throw new Error('the prototype leases at fan-out only');
+      const size = Math.min(limit, claim.limit);
+      if (size <= 0) return { events: 0, deliveries: 0, claimed: [] };
+      const { rows } = await pool.query<Row>({
+        name: `${side}_fan_out`,
+        text: side === 'bare' ? bareFanOut : leaseFanOut,
+        values: [size, at, endpoint.id, claim.owner, at + claim.leaseMs],
+      });
+      const claimed = rows.map((row): ClaimedDelivery => {
+        eventOf.set(Number(row.delivery_id), Number(row.event_id));
+        return {
+          id: Number(row.delivery_id),
+          eventId: Number(row.event_id),
+          eventType: row.type,
+          endpointId: endpoint.id,
+          webhookId: row.webhook_id,
+          status: 'delivering',
+          attempts: 0,
+          nextAttemptAt: at,
+          leaseOwner: claim.owner,
+          leaseExpiresAt: at + claim.leaseMs,
+          orderingKey: null,
+          lastStatus: null,
+          lastError: null,
+          createdAt: at,
+          updatedAt: at,
+          body: row.body,
+          eventAt: Number(row.created_at),
+          url: endpoint.url,
+          secrets: endpoint.secrets,
+          endpointFirstFailureAt: null,
+        };
+      });
+      return { events: rows.length, deliveries: rows.length, claimed, held: 0 };
+    },
+    claimDeliveries: async () => [],
+    async completeAttempts(results: readonly CompleteAttemptInput[]) {
+      const rows = results.map((result) => ({
+        id: result.deliveryId,
+        event_id: eventOf.get(result.deliveryId),
+        owner: result.owner,
+        status: result.attempt.status,
+        at: result.at,
+        duration_ms: Math.round(result.attempt.durationMs),
+        excerpt: result.attempt.responseExcerpt,
+      }));
+      const keys = side === 'bare' ? rows.map((row) => row.id) : rows.map((row) => row.event_id);
+      const { rows: done } = await pool.query<{ id: string }>({
+        name: `${side}_complete`,
+        text: side === 'bare' ? bareComplete : leaseComplete,
+        values: [JSON.stringify(rows), `{${keys.join(',')}}`],
+      });
+      const applied = new Set(done.map((row) => Number(row.id)));
+      for (const id of applied) eventOf.delete(id);
+      return results.map((result) => applied.has(result.deliveryId));
+    },
+  };
+}
+
+/** graphile-worker's no-op jobs, as `pg_vs_graphile` runs them, for the same table. */
+async function openGraphile() {
+  const side = await graphileSide(url, 64);
+  return {
+    side: 'graphile' as Side,
+    async round() {
+      const took = await side.round(events);
+      return {
+        perSecond: events / (took.ms / 1000),
+        nodeUs: ((took.cpuMs - took.serverCpuMs) / events) * 1000,
+        serverUs: (took.serverCpuMs / events) * 1000,
+      };
+    },
+    close: () => side.close(),
+  };
+}
+
+async function open(side: Side) {
+  if (side === 'graphile') return openGraphile();
+  const schema = `bench_lease_${side}_${randomBytes(3).toString('hex')}`;
+  const named = withApplicationName(url, schema);
+  const store = await openStore({ databaseUrl: named, schema });
+  await store.putEndpoint({
+    eventType: null,
+    url: 'http://127.0.0.1:9/hook',
+    secret: generateSecret(),
+    at: Date.now(),
+  });
+  const [endpoint] = await store.listEndpoints();
+  const pool = new pg.Pool({ connectionString: named, options: `-c search_path="${schema}"`, max: 10 });
+  if (side === 'lease')
+    await pool.query(`ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN lease_endpoint_id INTEGER,
+      ADD COLUMN lease_webhook_id TEXT, ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT`);
+  const inner = side === 'today' ? store : rowsStore(store, pool, endpoint!, side);
+  const { counting, recorded, untilRecorded } = countingRecords(inner);
+  const cpu = backendCpu(url, schema);
+  let offset = 0;
+  return {
+    side,
+    async round(): Promise<{ perSecond: number; nodeUs: number; serverUs: number }> {
+      for (let start = 0; start < events; start += 1_000) {
+        await store.appendEvents(
+          Array.from({ length: 1_000 }, (_, i) =>
+            outboxEvent({
+              event: 'mailing group unsubscribe',
+              email: `u${offset + start + i}@example.com`,
+              group_id: 4,
+            }),
+          ),
+          Date.now(),
+        );
+      }
+      offset += events;
+      await vacuumSchema(url, schema);
+      const dispatcher = createDispatcher({
+        store: counting,
+        sender: instantSender,
+        concurrency: 64,
+        perEndpointConcurrency: 64,
+        pollMs: 50,
+      });
+      const serverBefore = await cpu.read();
+      const own = process.cpuUsage();
+      const started = performance.now();
+      const done = untilRecorded(recorded() + events);
+      dispatcher.start();
+      await done;
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(own);
+      const server = cpuBetween(serverBefore, await cpu.read());
+      await dispatcher.stop();
+      return {
+        perSecond: events / (ms / 1000),
+        nodeUs: ((used.user + used.system) / 1000 / events) * 1000,
+        serverUs: (server / events) * 1000,
+      };
+    },
+    async close() {
+      await pool.end();
+      await store.close();
+      await dropSchema(url, schema);
+    },
+  };
+}
+
+const opened = [];
+for (const side of sides) opened.push(await open(side));
+for (const each of opened) await each.round(); // warm-up
+const totals = new Map<Side, { perSecond: number[]; nodeUs: number[]; serverUs: number[] }>(
+  sides.map((side) => [side, { perSecond: [], nodeUs: [], serverUs: [] }]),
+);
+for (let round = 1; round <= rounds; round++) {
+  const order = round % 2 === 0 ? [...opened].reverse() : opened;
+  for (const each of order) {
+    const took = await each.round();
+    const entry = totals.get(each.side)!;
+    entry.perSecond.push(took.perSecond);
+    entry.nodeUs.push(took.nodeUs);
+    entry.serverUs.push(took.serverUs);
+    process.stdout.write(
+      `round ${round} ${each.side}: ${Math.round(took.perSecond)}/s, node ${Math.round(took.nodeUs)} µs/event, server ${Math.round(took.serverUs)} µs/event\n`,
+    );
+  }
+}
+for (const each of opened) await each.close();
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+process.stdout.write(
+  `${JSON.stringify(
+    Object.fromEntries(
+      [...totals].map(([side, t]) => [
+        side,
+        {
+          per_s: Math.round(median(t.perSecond)),
+          node_us: Math.round(median(t.nodeUs)),
+          server_us: Math.round(median(t.serverUs)),
+        },
+      ]),
+    ),
+  )}\n`,
+);
