@@ -51,7 +51,7 @@ const payload = (n: number) => ({
 });
 
 /** A sender that answers 204 at once: the cycle measures the store, not HTTP. */
-const instantSender: WebhookSender = {
+export const instantSender: WebhookSender = {
   send: () => Promise.resolve({ status: 204, durationMs: 0, responseExcerpt: '' }),
   close: () => Promise.resolve(),
 };
@@ -100,7 +100,7 @@ export interface Took {
 }
 
 /** Measures `body` (which resolves when the round's work is done). */
-async function timed(cpu: ReturnType<typeof backendCpu>, body: () => Promise<void>): Promise<Took> {
+export async function timed(cpu: ReturnType<typeof backendCpu>, body: () => Promise<void>): Promise<Took> {
   const serverBefore = await cpu.read();
   const own = process.cpuUsage();
   const started = performance.now();

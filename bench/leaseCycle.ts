@@ -20,10 +20,10 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import type { ClaimedDelivery, CompleteAttemptInput, WebhookEndpoint } from '../src/store/index.js';
-import { createDispatcher, generateSecret, type WebhookSender } from '../src/webhooks/index.js';
+import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
 import { countingRecords } from './countingRecords.js';
-import { dropSchema, graphileSide, vacuumSchema } from './graphileCycle.js';
-import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
+import { dropSchema, graphileSide, instantSender, timed, vacuumSchema } from './graphileCycle.js';
+import { backendCpu, withApplicationName } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const events = Number(process.env.BENCH_CYCLE_EVENTS ?? 10_000);
@@ -35,11 +35,6 @@ const sides: Side[] = (process.env.BENCH_SIDES?.split(',') as Side[] | undefined
   'lease',
   'graphile',
 ];
-
-const instantSender: WebhookSender = {
-  send: () => Promise.resolve({ status: 204, durationMs: 0, responseExcerpt: '' }),
-  close: () => Promise.resolve(),
-};
 
 const bareFanOut = `WITH page AS (
   SELECT id, type, body, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY id
@@ -223,20 +218,16 @@ async function open(side: Side) {
         perEndpointConcurrency: 64,
         pollMs: 50,
       });
-      const serverBefore = await cpu.read();
-      const own = process.cpuUsage();
-      const started = performance.now();
-      const done = untilRecorded(recorded() + events);
-      dispatcher.start();
-      await done;
-      const ms = performance.now() - started;
-      const used = process.cpuUsage(own);
-      const server = cpuBetween(serverBefore, await cpu.read());
+      const took = await timed(cpu, async () => {
+        const done = untilRecorded(recorded() + events);
+        dispatcher.start();
+        await done;
+      });
       await dispatcher.stop();
       return {
-        perSecond: events / (ms / 1000),
-        nodeUs: ((used.user + used.system) / 1000 / events) * 1000,
-        serverUs: (server / events) * 1000,
+        perSecond: events / (took.ms / 1000),
+        nodeUs: ((took.cpuMs - took.serverCpuMs) / events) * 1000,
+        serverUs: (took.serverCpuMs / events) * 1000,
       };
     },
     async close() {

@@ -85,6 +85,13 @@ async function prepare(model: Model): Promise<{ schema: string; store: Store; en
   return { schema, store, endpointId: endpoint.id };
 }
 
+/** Today's rows, bare: a page of `$1` events marked, each with a delivery inserted leased to `$4`. */
+const bareFanOutSql = `WITH p AS (SELECT id, type FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+  m AS (UPDATE outbox SET dispatched_at = $2 FROM p WHERE outbox.id = p.id)
+  INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
+    lease_owner, lease_expires_at, created_at, updated_at)
+  SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $2::bigint + 60000, $2, $2 FROM p RETURNING id`;
+
 /** Today's rows, bare: the leased deliveries `$1` recorded succeeded (the attempt in the row). */
 const bareSuccessSql = `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL,
   lease_owner = NULL, lease_expires_at = NULL, last_status = 204, updated_at = $2,
@@ -96,21 +103,23 @@ WHERE id = ANY($1::bigint[]) AND lease_owner = $3`;
 async function step(model: Model, store: Store, client: pg.Client, endpointId: number): Promise<number> {
   const owner = 'bench#1';
   const at = Date.now();
+  /** The store's completion of `ids` as plain successes. */
+  const succeed = (ids: number[]) =>
+    store.completeAttempts(
+      ids.map((id) => ({
+        deliveryId: id,
+        owner,
+        outcome: 'succeeded' as const,
+        at,
+        attempt: { at, status: 204, durationMs: 1, error: null, responseExcerpt: '' },
+      })),
+    );
   {
     let ids: number[];
     if (model === 'today') {
       const result = await store.fanOutPending(at, page, { owner, leaseMs: 60_000, limit: page });
-      const claimed = result.claimed ?? [];
-      ids = claimed.map((delivery) => delivery.id);
-      await store.completeAttempts(
-        claimed.map((delivery) => ({
-          deliveryId: delivery.id,
-          owner: delivery.leaseOwner ?? owner,
-          outcome: 'succeeded' as const,
-          at,
-          attempt: { at, status: 204, durationMs: 1, error: null, responseExcerpt: '' },
-        })),
-      );
+      ids = (result.claimed ?? []).map((delivery) => delivery.id);
+      await succeed(ids);
     } else if (model === 'today-fanout') {
       // The store's fan-out, then the bare success: what the fan-out's rules cost alone.
       const result = await store.fanOutPending(at, page, { owner, leaseMs: 60_000, limit: page });
@@ -118,24 +127,9 @@ async function step(model: Model, store: Store, client: pg.Client, endpointId: n
       await client.query(bareSuccessSql, [ids, at, owner]);
     } else if (model === 'today-complete') {
       // The bare fan-out, then the store's completion: what the completion's rules cost alone.
-      const { rows } = await client.query<{ id: string }>(
-        `WITH p AS (SELECT id, type FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
-         m AS (UPDATE outbox SET dispatched_at = $2 FROM p WHERE outbox.id = p.id)
-         INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
-           lease_owner, lease_expires_at, created_at, updated_at)
-         SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $2::bigint + 60000, $2, $2 FROM p RETURNING id`,
-        [page, at, endpointId, owner],
-      );
+      const { rows } = await client.query<{ id: string }>(bareFanOutSql, [page, at, endpointId, owner]);
       ids = rows.map((row) => Number(row.id));
-      await store.completeAttempts(
-        ids.map((id) => ({
-          deliveryId: id,
-          owner,
-          outcome: 'succeeded' as const,
-          at,
-          attempt: { at, status: 204, durationMs: 1, error: null, responseExcerpt: '' },
-        })),
-      );
+      await succeed(ids);
     } else if (model === 'returning') {
       // The bare writes, returning what the worker needs to send (body, endpoint) as today's does.
       const { rows } = await client.query<{ id: string }>(
@@ -151,14 +145,7 @@ async function step(model: Model, store: Store, client: pg.Client, endpointId: n
       ids = rows.map((row) => Number(row.id));
       await client.query(bareSuccessSql, [ids, at, owner]);
     } else if (model === 'bare') {
-      const { rows } = await client.query<{ id: string }>(
-        `WITH p AS (SELECT id, type FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
-         m AS (UPDATE outbox SET dispatched_at = $2 FROM p WHERE outbox.id = p.id)
-         INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
-           lease_owner, lease_expires_at, created_at, updated_at)
-         SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $2::bigint + 60000, $2, $2 FROM p RETURNING id`,
-        [page, at, endpointId, owner],
-      );
+      const { rows } = await client.query<{ id: string }>(bareFanOutSql, [page, at, endpointId, owner]);
       ids = rows.map((row) => Number(row.id));
       await client.query(bareSuccessSql, [ids, at, owner]);
     } else if (model === 'outbox-lease') {
