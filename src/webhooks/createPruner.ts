@@ -59,8 +59,7 @@ export interface PrunerOptions {
   intervalMs?: number;
   /** Free pages given back per call after a pass (SQLite; default 2,000, i.e. 8 MB of 4 KB pages). */
   reclaimPages?: number;
-  /** `warn` is optional: a logger without it gets the autovacuum warning as an error. */
-  logger?: Pick<DispatcherLogger, 'info' | 'error'> & Partial<Pick<DispatcherLogger, 'warn'>>;
+  logger?: Pick<DispatcherLogger, 'info' | 'warn' | 'error'>;
   /** Waits `ms` (injectable for tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -111,13 +110,12 @@ export function createPruner(options: PrunerOptions): Pruner {
   const warnWithoutAutovacuum = async () => {
     const { autovacuum } = await store.databaseMaintenance().catch(() => ({ autovacuum: null }));
     if (autovacuum !== false) return;
-    const message =
+    options.logger?.warn(
       'PostgreSQL runs without autovacuum for these tables: the space of pruned rows is never reused, and ' +
-      "statistics are never refreshed, so the dispatcher's statements keep the plans they made when the tables " +
-      'were small (a look-up of a few deliveries becomes a read of the whole table as it grows). Turn autovacuum ' +
-      'on, or run `unsub db vacuum` on a schedule (it vacuums and analyses them).';
-    if (options.logger?.warn) options.logger.warn(message);
-    else options.logger?.error(message);
+        "statistics are never refreshed, so the dispatcher's statements keep the plans they made when the tables " +
+        'were small (a look-up of a few deliveries becomes a read of the whole table as it grows). Turn autovacuum ' +
+        'on, or run `unsub db vacuum` on a schedule (it vacuums and analyses them).',
+    );
   };
 
   /** Whether a started job was stopped (`runOnce` alone is never stopped). */
