@@ -8,7 +8,8 @@
  * `npx tsx bench/pairedStatements.ts`. STATEMENT=fanout (default) or complete; PAIR=a,b names two
  * variants below (default `full,<first other>`); BENCH_PAIR_EVENTS (10,000 per round), BENCH_PAIR_ROUNDS
  * (3), BENCH_PAIR_KEYED=1 (every event with an ordering key), UNSUB_TEST_DATABASE_URL. The texts are
- * read from the statement's source file, so `full` is always the current one. Prints each
+ * the store's own (the fan-out's exported templates; the completion's read from its source file),
+ * so `full` is always the current one (for the fan-out, its text with the caps). Prints each
  * variant's wall time per event (the statement's round trip: the server's work and the client's
  * parsing of the rows) and their ratio, cumulative over the rounds. With `pg_stat_statements`
  * loaded, its per-call `total_exec_time` of the two texts separates the server's part.
@@ -17,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { fanOutTemplates } from '../src/store/verbs/fanOutStatement.js';
 import { newWebhookIds } from '../src/store/verbs/newWebhookIds.js';
 import { generateSecret } from '../src/webhooks/index.js';
 import { dropSchema } from './graphileCycle.js';
@@ -40,7 +42,7 @@ function templateOf(file: string, name: string): string {
 
 type Edit = (sql: string) => string;
 
-/** Fan-out variants: edits of `fanOutTemplate` (`${param('…')}` kept, numbered by `build`). */
+/** Fan-out variants: edits of the capped fan-out (`$name` parameters, numbered by `build`). */
 const fanOutVariants: Record<string, Edit> = {
   full: (s) => s,
   tolerant: (s) => s.replace('/*on conflict*/', 'ON CONFLICT (event_id, endpoint_id) DO NOTHING'),
@@ -57,13 +59,15 @@ const fanOutVariants: Record<string, Edit> = {
     s
       .replace(
         /SELECT o\.\*, o\.enabled AND o\.in_order AND row_number\(\) OVER \([\s\S]*?ON f\.endpoint_id = o\.endpoint_id/,
-        "SELECT o.*, o.enabled AND o.in_order AS want_lease FROM ordered o WHERE ${param('perEndpoint')}::int + " +
-          "cardinality(${param('heldIds')}::bigint[]) + cardinality(${param('heldCounts')}::int[]) IS NOT NULL",
+        'SELECT o.*, o.enabled AND o.in_order AS want_lease FROM ordered o WHERE $perEndpoint::int + ' +
+          'cardinality($heldIds::bigint[]) + cardinality($heldCounts::int[]) IS NOT NULL',
       )
       .replace(
         /SELECT r\.\*, count\(\*\) FILTER \(WHERE r\.want_lease\) OVER \(ORDER BY r\.id ROWS UNBOUNDED PRECEDING\) AS through\s*FROM ranked r/,
         'SELECT r.*, 0::bigint AS through FROM ranked r',
       ),
+  // The product's own text for pages the caps cannot bind.
+  capless: () => fanOutTemplates.capless,
   noroute: (s) =>
     s
       .replace(
@@ -95,7 +99,7 @@ function build(sql: string): { text: string; names: string[] } {
   const text = sql
     .replace('/*on conflict*/', '')
     .replace('${commitWithoutFlush}', 'true')
-    .replace(/\$\{param\('(\w+)'\)\}/g, (_, name: string) => {
+    .replace(/\$([a-zA-Z]\w*)/g, (_, name: string) => {
       names.push(name);
       return `$${++n}`;
     })
@@ -106,9 +110,7 @@ function build(sql: string): { text: string; names: string[] } {
 
 const variants = statement === 'fanout' ? fanOutVariants : completeVariants;
 const template =
-  statement === 'fanout'
-    ? templateOf('fanOutStatement.ts', 'fanOutTemplate')
-    : templateOf('completeStatement.ts', 'completeSql');
+  statement === 'fanout' ? fanOutTemplates.capped : templateOf('completeStatement.ts', 'completeSql');
 const [nameA, nameB] = (process.env.PAIR ?? `full,${Object.keys(variants)[1]}`).split(',') as [
   string,
   string,
@@ -166,6 +168,7 @@ async function pageOf(side: Awaited<ReturnType<typeof twin>>, name: string): Pro
       webhookIds: `{${newWebhookIds(page).join(',')}}`,
       owner: 'bench#1',
       leaseUntil: at + 60_000,
+      leasing: 1,
     };
     const started = process.hrtime.bigint();
     const { rows } = await side.client.query({
