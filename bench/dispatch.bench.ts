@@ -77,6 +77,11 @@ const postgresUrl = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'unsub-bench-dispatch-'));
 const children: ChildProcess[] = [];
+// A run that throws must not leave its receiver and workers behind: idle workers polling their
+// schema once stayed up for an hour and weighed on every measurement after them.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
