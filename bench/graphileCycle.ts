@@ -57,19 +57,29 @@ export const instantSender: WebhookSender = {
 };
 
 /**
- * unsub's store for the cycle (here and in `cycleProfile.ts`): a schema of its own with one
- * endpoint for every event type, a dispatcher over it with the instant sender, and a count of the
- * completions that have committed.
+ * A store on a fresh schema named `<prefix>_<random>` (its connections named after it, for
+ * `backendCpu`) with one endpoint for every event type: what each PostgreSQL bench starts from.
  */
-export async function openCycleStore(url: string, concurrency: number) {
-  const schema = `bench_cycle_${randomBytes(4).toString('hex')}`;
-  const store = await openStore({ databaseUrl: withApplicationName(url, schema), schema });
-  await store.putEndpoint({
+export async function benchSchemaStore(url: string, prefix: string) {
+  const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = withApplicationName(url, schema);
+  const store = await openStore({ databaseUrl, schema });
+  const endpoint = await store.putEndpoint({
     eventType: null,
     url: 'http://127.0.0.1:9/hook',
     secret: generateSecret(),
     at: Date.now(),
   });
+  return { schema, databaseUrl, store, endpoint };
+}
+
+/**
+ * unsub's store for the cycle (here and in `cycleProfile.ts`): a schema of its own with one
+ * endpoint for every event type, a dispatcher over it with the instant sender, and a count of the
+ * completions that have committed.
+ */
+export async function openCycleStore(url: string, concurrency: number) {
+  const { schema, store } = await benchSchemaStore(url, 'bench_cycle');
   const { counting, recorded, untilRecorded } = countingRecords(store);
   return {
     schema,

@@ -17,13 +17,19 @@
  * process and of the side's server backends.
  */
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
-import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { outboxEvent, type Store } from '../src/store/index.js';
 import type { ClaimedDelivery, CompleteAttemptInput, WebhookEndpoint } from '../src/store/index.js';
-import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
+import { createDispatcher } from '../src/webhooks/index.js';
 import { countingRecords } from './countingRecords.js';
-import { dropSchema, graphileSide, instantSender, timed, vacuumSchema } from './graphileCycle.js';
-import { backendCpu, withApplicationName } from './processCpu.js';
+import {
+  benchSchemaStore,
+  dropSchema,
+  graphileSide,
+  instantSender,
+  timed,
+  vacuumSchema,
+} from './graphileCycle.js';
+import { backendCpu } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const events = Number(process.env.BENCH_CYCLE_EVENTS ?? 10_000);
@@ -176,21 +182,12 @@ async function openGraphile() {
 
 async function open(side: Side) {
   if (side === 'graphile') return openGraphile();
-  const schema = `bench_lease_${side}_${randomBytes(3).toString('hex')}`;
-  const named = withApplicationName(url, schema);
-  const store = await openStore({ databaseUrl: named, schema });
-  await store.putEndpoint({
-    eventType: null,
-    url: 'http://127.0.0.1:9/hook',
-    secret: generateSecret(),
-    at: Date.now(),
-  });
-  const [endpoint] = await store.listEndpoints();
+  const { schema, databaseUrl: named, store, endpoint } = await benchSchemaStore(url, `bench_lease_${side}`);
   const pool = new pg.Pool({ connectionString: named, options: `-c search_path="${schema}"`, max: 10 });
   if (side === 'lease')
     await pool.query(`ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN lease_endpoint_id INTEGER,
       ADD COLUMN lease_webhook_id TEXT, ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT`);
-  const inner = side === 'today' ? store : rowsStore(store, pool, endpoint!, side);
+  const inner = side === 'today' ? store : rowsStore(store, pool, endpoint, side);
   const { counting, recorded, untilRecorded } = countingRecords(inner);
   const cpu = backendCpu(url, schema);
   let offset = 0;

@@ -15,13 +15,11 @@
  * loaded, its per-call `total_exec_time` of the two texts separates the server's part.
  */
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore, outboxEvent, type Store } from '../src/store/index.js';
+import { outboxEvent, type Store } from '../src/store/index.js';
 import { fanOutTemplates } from '../src/store/verbs/fanOutStatement.js';
 import { newWebhookIds } from '../src/store/verbs/newWebhookIds.js';
-import { generateSecret } from '../src/webhooks/index.js';
-import { dropSchema } from './graphileCycle.js';
+import { benchSchemaStore, dropSchema } from './graphileCycle.js';
 import { processCpuMs } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -121,14 +119,7 @@ const texts = { [nameA]: build(variants[nameA](template)), [nameB]: build(varian
 
 /** A fresh schema of unsub's migrations: one endpoint for every type, `events` undispatched events. */
 async function twin(): Promise<{ schema: string; store: Store; client: pg.Client; pid: number }> {
-  const schema = `bench_pair_${randomBytes(4).toString('hex')}`;
-  const store = await openStore({ databaseUrl: url, schema });
-  await store.putEndpoint({
-    eventType: null,
-    url: 'http://127.0.0.1:9/h',
-    secret: generateSecret(),
-    at: Date.now(),
-  });
+  const { schema, store } = await benchSchemaStore(url, 'bench_pair');
   for (let start = 0; start < events; start += 1_000) {
     await store.appendEvents(
       Array.from({ length: 1_000 }, (_, i) =>

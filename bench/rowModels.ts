@@ -20,11 +20,9 @@
  * alternated), UNSUB_TEST_DATABASE_URL. Prints server CPU µs per event (from `/proc`, the
  * backends of each model's connections) and WAL bytes per event.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore, outboxEvent, type Store } from '../src/store/index.js';
-import { generateSecret } from '../src/webhooks/index.js';
-import { dropSchema } from './graphileCycle.js';
+import { outboxEvent, type Store } from '../src/store/index.js';
+import { benchSchemaStore, dropSchema } from './graphileCycle.js';
 import { backendCpu, cpuBetween, withApplicationName } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -44,14 +42,7 @@ type Model =
 
 /** A fresh schema of unsub's migrations with one endpoint and `events` undispatched events. */
 async function prepare(model: Model): Promise<{ schema: string; store: Store; endpointId: number }> {
-  const schema = `bench_model_${randomBytes(4).toString('hex')}`;
-  const store = await openStore({ databaseUrl: withApplicationName(url, schema), schema });
-  const endpoint = await store.putEndpoint({
-    eventType: null,
-    url: 'http://127.0.0.1:9/hook',
-    secret: generateSecret(),
-    at: Date.now(),
-  });
+  const { schema, store, endpoint } = await benchSchemaStore(url, 'bench_model');
   for (let start = 0; start < events; start += 1_000) {
     await store.appendEvents(
       Array.from({ length: 1_000 }, (_, i) =>
