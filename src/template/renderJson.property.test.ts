@@ -140,6 +140,21 @@ describe('renderJson', () => {
     }
   });
 
+  it('reads a merge field named like the escapers from the data', () => {
+    const cases: [string, Recipient][] = [
+      ['<<link_unsubscribe>>{{unsub_json}}|{{{unsub_json}}}', { contactId: 4, unsub_json: '<b>"x"</b>' }],
+      ['<<link_unsubscribe>>{{unsub_json.html}}', { contactId: 5, unsub_json: { html: '<b>"x"</b>' } }],
+    ];
+    for (const [source, recipient] of cases) {
+      expect(compareFor(source, {}, recipient)).toBe(true);
+      const compiled = compile(source);
+      if (!compiled.ok) throw new Error('does not compile');
+      expect(renderJson(compiled.template, recipient, undefined, { keyRing, baseUrl, now }).json).toContain(
+        '&lt;b&gt;&quot;x&quot;&lt;/b&gt;',
+      );
+    }
+  });
+
   it('gives the example templates their variant', () => {
     for (const name of ['newsletter.hbs']) {
       const source = readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8');

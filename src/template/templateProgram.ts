@@ -8,7 +8,7 @@
 import Handlebars from 'handlebars';
 import type { TagError, TagNode } from '../../grammar/index.js';
 import type { Channel } from '../links/index.js';
-import { jsonBodyProgram, jsonHelperName, registerJsonHelper, type JsonBodyState } from './jsonBody.js';
+import { jsonBodyProgram, jsonEnvironment, type JsonBodyState } from './jsonBody.js';
 import type { LinkSlot } from './linkSlots.js';
 import { linkHelperName } from './rewriteTags.js';
 
@@ -72,7 +72,6 @@ export function createEnvironment(): typeof Handlebars {
   env.registerHelper(linkHelperName, function (slot: unknown, options: Handlebars.HelperOptions) {
     return (options.data as { unsub: LinkHelperState }).unsub.link(slot as number);
   });
-  registerJsonHelper(env);
   return env;
 }
 
@@ -95,13 +94,12 @@ export function templateFromSpec(
   };
   const fn = env.compile(spec.rewritten, compileOptions);
   // The JSON variant's AST is already whitespace-processed: standalone lines must not be stripped twice.
-  const jsonProgram = jsonBodyProgram(spec.rewritten, !spec.noEscape);
+  const jsonProgram = jsonBodyProgram(spec.rewritten);
   let jsonFn =
     jsonProgram === undefined
       ? undefined
-      : env.compile(jsonProgram, {
+      : jsonEnvironment(createEnvironment()).compile(jsonProgram, {
           ...compileOptions,
-          knownHelpers: { ...compileOptions.knownHelpers, [jsonHelperName]: true },
           ignoreStandalone: true,
         });
   try {
