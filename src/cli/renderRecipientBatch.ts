@@ -7,6 +7,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyRing } from '../links/index.js';
 import {
+  headersJson,
+  linksJson,
   render,
   renderJson,
   type CompiledTemplate,
@@ -59,11 +61,12 @@ export function renderRecipientBatch(renderer: BatchRenderer, batch: RecipientBa
     rows++;
     if (out === undefined) {
       // One NDJSON line; the same keys, in the same order, as `{ contactId, ...result }`. The HTML
-      // comes JSON-escaped from the render (escaping it afterwards was a second pass over 10 KB).
+      // comes JSON-escaped from the render (escaping it afterwards was a second pass over 10 KB),
+      // and is encoded on its own: joined to the rest of the line first, it was copied once more.
       const result = renderJson(renderer.template, recipient, undefined, optionsFor(recipient, base));
-      lines!.add(
-        `{"contactId":${recipient.contactId},"html":${result.json},"headers":${JSON.stringify(result.headers)},"links":${JSON.stringify(result.links)}}\n`,
-      );
+      lines!.add(`{"contactId":${recipient.contactId},"html":`);
+      lines!.add(result.json);
+      lines!.add(`,"headers":${headersJson(result.headers)},"links":${linksJson(result.links)}}\n`);
       return;
     }
     const result = render(renderer.template, recipient, undefined, optionsFor(recipient, base));
@@ -104,6 +107,7 @@ class LineBuffer {
   #buffer = batchBuffer(lastBatchBytes + (lastBatchBytes >> 2));
   #used = 0;
 
+  /** Adds text: a line, or a part of one. */
   add(line: string): void {
     // UTF-8 takes at most three bytes per UTF-16 unit.
     const room = line.length * 3;

@@ -4,6 +4,8 @@
  * both HTML and text is signed once and is the same URL in both.
  */
 import {
+  headersJson,
+  linksJson,
   render,
   renderJson,
   type Recipient,
@@ -108,5 +110,5 @@ export function renderMessageJson(
   }
   const subject = subjectOf(message, recipient, shared);
   // The keys in `RenderedMessage`'s order, as JSON.stringify writes them.
-  return `{${lead}"subject":${JSON.stringify(subject)},"html":${message.html === undefined ? 'null' : body.json},"text":${text},"headers":${JSON.stringify(body.headers)},"links":${JSON.stringify(links)}}`;
+  return `{${lead}"subject":${JSON.stringify(subject)},"html":${message.html === undefined ? 'null' : body.json},"text":${text},"headers":${headersJson(body.headers)},"links":${linksJson(links)}}`;
 }

@@ -16,6 +16,8 @@ export { measureSms, measureSmsTemplate, type SmsLength } from './measureSms.js'
 export {
   render,
   renderJson,
+  headersJson,
+  linksJson,
   type Recipient,
   type RenderJsonResult,
   type RenderOptions,

@@ -37,6 +37,11 @@ function jsonEscape(text: string): string {
   return jsonSpecial.test(text) ? JSON.stringify(text).slice(1, -1) : text;
 }
 
+/** `JSON.stringify(text)` of a string, without the generic walk when nothing in it needs escaping. */
+export function jsonString(text: string): string {
+  return jsonSpecial.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 /** True when `text` starts with a low surrogate or ends with a high one (half of a pair at an edge). */
 function splitsPair(text: string): boolean {
   if (text.length === 0) return false;

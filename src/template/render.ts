@@ -19,6 +19,7 @@ import {
   type LinkForm,
   type LinkHelperState,
 } from './templateProgram.js';
+import { jsonString } from './jsonBody.js';
 import { TemplateError } from './templateError.js';
 
 /** The contact a copy is rendered for; other fields are merge fields. */
@@ -292,4 +293,26 @@ export function renderJson(
   }
   json ??= JSON.stringify(runBody(recipient, compiled.run, context, state));
   return { json, headers: finish(compiled, state), links: state.links };
+}
+
+/**
+ * `JSON.stringify(headers)` of a render's headers, byte for byte. With `linksJson`, for callers
+ * that write a render as a JSON line: the generic `JSON.stringify` of the headers and links took
+ * 3.2 µs a recipient of the example newsletter (a fifth of its render), these 1.4.
+ */
+export function headersJson(headers: RenderResult['headers']): string {
+  return `{"List-Unsubscribe":${jsonString(headers['List-Unsubscribe'])},"List-Unsubscribe-Post":${jsonString(headers['List-Unsubscribe-Post'])}}`;
+}
+
+/** `JSON.stringify(links)` of a render's links (made by `describe`, so their keys are in this order), byte for byte. */
+export function linksJson(links: readonly RenderedLink[]): string {
+  let json = '[';
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
+    // Group ids are integers (the catalog's), which `join` writes as JSON does.
+    json += `${i === 0 ? '' : ','}{"url":${jsonString(link.url)},"action":${jsonString(link.action)},"groupIds":[${link.groupIds.join(',')}]`;
+    if (link.redirectUrl !== undefined) json += `,"redirectUrl":${jsonString(link.redirectUrl)}`;
+    json += link.header === true ? ',"header":true}' : '}';
+  }
+  return `${json}]`;
 }

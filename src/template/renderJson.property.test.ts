@@ -8,7 +8,16 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyRing } from '../links/index.js';
-import { compile, render, renderJson, type CompileOptions, type Recipient } from './index.js';
+import {
+  compile,
+  headersJson,
+  linksJson,
+  render,
+  renderJson,
+  type CompileOptions,
+  type Recipient,
+  type RenderedLink,
+} from './index.js';
 
 const keyRing = KeyRing.generate();
 const baseUrl = 'https://links.example.org/base';
@@ -100,6 +109,8 @@ function compareFor(source: string, compileOptions: CompileOptions, recipient: R
   expect(json.json).toBe(JSON.stringify(plain.html));
   expect(json.headers).toEqual(plain.headers);
   expect(json.links).toEqual(plain.links);
+  expect(headersJson(json.headers)).toBe(JSON.stringify(plain.headers));
+  expect(linksJson(json.links)).toBe(JSON.stringify(plain.links));
   return compiled.template.runJson !== undefined;
 }
 
@@ -153,6 +164,36 @@ describe('renderJson', () => {
         '&lt;b&gt;&quot;x&quot;&lt;/b&gt;',
       );
     }
+  });
+
+  it('writes headers and links as JSON.stringify does, whatever their text', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record(
+            {
+              url: text,
+              action: fc.constantFrom('unsubscribe', 'unsubscribe_groups', 'manage', 'unsubscribe_redirect'),
+              groupIds: fc.array(fc.integer({ min: 1, max: 2 ** 40 }), { maxLength: 3 }),
+              redirectUrl: text,
+              header: fc.constant(true as const),
+            },
+            { requiredKeys: ['url', 'action', 'groupIds'] },
+          ),
+          { maxLength: 4 },
+        ),
+        text,
+        (links, url) => {
+          expect(linksJson(links as RenderedLink[])).toBe(JSON.stringify(links));
+          const headers = {
+            'List-Unsubscribe': `<${url}>`,
+            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' as const,
+          };
+          expect(headersJson(headers)).toBe(JSON.stringify(headers));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('gives the example templates their variant', () => {

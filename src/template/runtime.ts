@@ -15,6 +15,8 @@ export {
 export {
   render,
   renderJson,
+  headersJson,
+  linksJson,
   type Recipient,
   type RenderJsonResult,
   type RenderOptions,
