@@ -17,42 +17,36 @@
 import type { SqlExecutor, SqlValue } from '../sqlExecutor.js';
 import type { ClaimDeliveriesInput, ClaimedDelivery } from '../types.js';
 import { commitWithoutFlush } from './commitWithoutFlush.js';
+import { arrayLiteral, namedStatement } from './namedParameters.js';
 import { orderedClaimable } from './orderedClaimable.js';
 import { deliveryColumns, deliveryFromRow, type DeliveryRow } from './webhookRows.js';
 
-/** The statement's parameters by name, in the order their `?` appear (filled in as it is built). */
-const parameterNames: string[] = [];
-const param = (name: string) => {
-  parameterNames.push(name);
-  return '?';
-};
-
-const claimSql = `WITH room AS (
-  SELECT e.id, ${param('perEndpoint')}::int - COALESCE(f.held, 0) AS free,
-    (row_number() OVER (ORDER BY e.id) + ${param('turn')}::int) % count(*) OVER () AS turn
+const claim = namedStatement(`WITH room AS (
+  SELECT e.id, $perEndpoint::int - COALESCE(f.held, 0) AS free,
+    (row_number() OVER (ORDER BY e.id) + $turn::int) % count(*) OVER () AS turn
   FROM endpoints e
-  LEFT JOIN unnest(${param('heldIds')}::bigint[], ${param('heldCounts')}::int[]) AS f(endpoint_id, held)
+  LEFT JOIN unnest($heldIds::bigint[], $heldCounts::int[]) AS f(endpoint_id, held)
     ON f.endpoint_id = e.id
   WHERE e.removed_at IS NULL AND e.disabled_at IS NULL
 ), due AS (
   SELECT d.id, r.turn, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS share
   FROM room r CROSS JOIN LATERAL (
     SELECT d.id, d.endpoint_id, d.next_attempt_at FROM deliveries d
-    WHERE d.endpoint_id = r.id AND d.status = 'pending' AND d.next_attempt_at <= ${param('now')}::bigint
-      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ${param('now')}::bigint)
+    WHERE d.endpoint_id = r.id AND d.status = 'pending' AND d.next_attempt_at <= $now::bigint
+      AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= $now::bigint)
       AND ${orderedClaimable}
     ORDER BY d.next_attempt_at, d.id
-    LIMIT LEAST(r.free, ${param('limit')}::int) FOR UPDATE SKIP LOCKED) d
+    LIMIT LEAST(r.free, $limit::int) FOR UPDATE SKIP LOCKED) d
   WHERE r.free > 0
 ), chosen AS (
-  SELECT id FROM due ORDER BY share, turn LIMIT ${param('limit')}::int
+  SELECT id FROM due ORDER BY share, turn LIMIT $limit::int
 )
-UPDATE deliveries d SET lease_owner = ${param('owner')}::text,
-  lease_expires_at = ${param('leaseUntil')}::bigint, updated_at = ${param('now')}::bigint
+UPDATE deliveries d SET lease_owner = $owner::text,
+  lease_expires_at = $leaseUntil::bigint, updated_at = $now::bigint
 FROM chosen c, outbox o, endpoints e
 WHERE d.id = c.id AND o.id = d.event_id AND e.id = d.endpoint_id AND ${commitWithoutFlush}
 RETURNING ${deliveryColumns('d')}, o.body, o.created_at AS event_at, e.url, e.secrets,
-  e.first_failure_at AS endpoint_first_failure_at`;
+  e.first_failure_at AS endpoint_first_failure_at`);
 
 /** A row of the statement's result: the leased delivery with its event body and endpoint. */
 type ClaimedRow = DeliveryRow & {
@@ -62,9 +56,6 @@ type ClaimedRow = DeliveryRow & {
   secrets: string;
   endpoint_first_failure_at: number | null;
 };
-
-/** `{1,2,3}`: a PostgreSQL array literal of numbers. */
-const arrayLiteral = (items: readonly number[]) => `{${items.join(',')}}`;
 
 /** `claimDeliveries` in one statement (PostgreSQL); `turn` rotates which endpoint is served first. */
 export function createClaimStatement(executor: SqlExecutor) {
@@ -84,10 +75,7 @@ export function createClaimStatement(executor: SqlExecutor) {
       leaseUntil: input.now + input.leaseMs,
     };
     if (input.limit <= 0) return [];
-    const rows = await executor.all<ClaimedRow>(
-      claimSql,
-      parameterNames.map((name) => values[name] ?? null),
-    );
+    const rows = await executor.all<ClaimedRow>(claim.sql, claim.parameters(values));
     /** Secrets are parsed once per endpoint, not per delivery. */
     const secrets = new Map<number, ClaimedDelivery['secrets']>();
     return rows

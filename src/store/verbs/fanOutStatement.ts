@@ -34,11 +34,12 @@
  */
 import type { SqlExecutor, SqlValue } from '../sqlExecutor.js';
 import type { ClaimedDelivery, FanOutClaim, FanOutResult } from '../types.js';
+import { arrayLiteral, namedStatement } from './namedParameters.js';
 import { newWebhookIds } from './newWebhookIds.js';
 import { commonSlot, endpointFromRow } from './webhookRows.js';
 
 /**
- * The statement's parts, its parameters written `$name` (numbered as they appear by `prepared`).
+ * The statement's parts, its parameters written `$name` (turned into `?` by `namedStatement`).
  * The page, its routing and the ordering rule come first; then what the page takes and leases,
  * with the caps (`cappedTake`) or without them (`caplessTake`); then the writes and the answer.
  */
@@ -139,16 +140,6 @@ export const fanOutTemplates = {
   capless: pageRules + caplessTake + writesAndAnswer,
 };
 
-/** `template` for the executor: `?` placeholders, and the parameters' names in their order. */
-function prepared(template: string) {
-  const names: string[] = [];
-  const sql = template.replace(/\$([a-zA-Z]\w*)/g, (_, name: string) => {
-    names.push(name);
-    return '?';
-  });
-  return { sql, names };
-}
-
 /**
  * The statement as it runs: a plain INSERT of the deliveries. A delivery of an event can exist
  * before the event is fanned out only if something outside unsub reset its `dispatched_at` (this
@@ -160,8 +151,10 @@ function prepared(template: string) {
  */
 function texts(template: string) {
   return {
-    plain: prepared(template.replace('/*on conflict*/', '')),
-    tolerant: prepared(template.replace('/*on conflict*/', 'ON CONFLICT (event_id, endpoint_id) DO NOTHING')),
+    plain: namedStatement(template.replace('/*on conflict*/', '')),
+    tolerant: namedStatement(
+      template.replace('/*on conflict*/', 'ON CONFLICT (event_id, endpoint_id) DO NOTHING'),
+    ),
   };
 }
 const statements = { capped: texts(fanOutTemplates.capped), capless: texts(fanOutTemplates.capless) };
@@ -181,9 +174,6 @@ interface TakenRow {
   body: string | null;
   created_at: number;
 }
-
-/** `{1,2,3}`: a PostgreSQL array literal of numbers, or of base64url strings (no quoting needed). */
-const arrayLiteral = (items: readonly (number | string)[]) => `{${items.join(',')}}`;
 
 /**
  * `fanOutPending` in one statement per page (PostgreSQL). Another page only when the last one was
@@ -224,7 +214,7 @@ export function createFanOutStatement(executor: SqlExecutor) {
       const capsBind =
         leasing && (pageSize > leaseRoom || pageSize > perEndpoint - Math.max(0, ...held.values()));
       const { plain, tolerant } = capsBind ? statements.capped : statements.capless;
-      const parameters = plain.names.map((name) => values[name] ?? null);
+      const parameters = plain.parameters(values);
       const rows = await executor.all<TakenRow>(plain.sql, parameters).catch((error: unknown) => {
         if (executor.uniqueViolation(error) === undefined) throw error;
         return executor.all<TakenRow>(tolerant.sql, parameters);
