@@ -5,14 +5,13 @@
  * LISTEN connection is killed, events committed meanwhile are still delivered (the reconnect looks
  * for work at once; polling remains the fallback), and once it is back a new event wakes it again.
  */
-import pg from 'pg';
 import { expect, test } from 'vitest';
 import { generateSecret } from '../../src/webhooks/index.js';
 import {
   openTestStore,
   postgresAvailable,
   postgresTestDatabase,
-  postgresTestUrl,
+  testPostgresClient,
 } from '../support/databases.js';
 import { startWebhookReceiver } from '../support/webhookReceiver.js';
 import { appendNumberedEvents, spawnWorker, until } from './dispatchHarness.js';
@@ -33,9 +32,7 @@ test.skipIf(!available)(
       secret: generateSecret(),
       at: Date.now(),
     });
-    const admin = new pg.Client({ connectionString: postgresTestUrl });
-    await admin.connect();
-    context.onTestFinished(() => admin.end());
+    const admin = await testPostgresClient(context);
     const listenerPids = async () =>
       (
         await admin.query<{ pid: number }>(

@@ -10,7 +10,6 @@
  *   fails one attempt in five: every contact's last delivered event is its final state, and each
  *   contact's delivered sequence numbers only grow.
  */
-import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { createEventBus } from '../../src/events/index.js';
 import { outboxEvent, type ClaimedDelivery } from '../../src/store/index.js';
@@ -20,8 +19,8 @@ import {
   openTestStore,
   postgresAvailable,
   postgresTestDatabase,
-  postgresTestUrl,
   testBackends,
+  testPostgresClient,
 } from '../support/databases.js';
 import { startWebhookReceiver } from '../support/webhookReceiver.js';
 import { spawnWorker, until } from './dispatchHarness.js';
@@ -114,9 +113,7 @@ test.skipIf(!postgres)(
       1,
     );
     // "Another worker" holds the earlier event's outbox row, as its fan-out transaction does.
-    const other = new pg.Client({ connectionString: postgresTestUrl });
-    await other.connect();
-    context.onTestFinished(() => other.end());
+    const other = await testPostgresClient(context);
     await other.query('BEGIN');
     await other.query(`SELECT id FROM "${database.schema}".outbox WHERE id = $1 FOR UPDATE`, [earlier?.id]);
 
@@ -240,16 +237,11 @@ test.skipIf(!postgres)(
     expect(wrong).toEqual([]);
     // The receiver really failed some attempts, and all three workers took part.
     expect(requests).toBeGreaterThan(total);
-    const client = new pg.Client({ connectionString: postgresTestUrl });
-    await client.connect();
-    try {
-      const perWorker = await client.query(
-        `SELECT split_part(worker, '#', 1) AS worker FROM "${database.schema}".attempt_log GROUP BY 1`,
-      );
-      expect(perWorker.rows).toHaveLength(3);
-    } finally {
-      await client.end();
-    }
+    const client = await testPostgresClient(context);
+    const perWorker = await client.query(
+      `SELECT split_part(worker, '#', 1) AS worker FROM "${database.schema}".attempt_log GROUP BY 1`,
+    );
+    expect(perWorker.rows).toHaveLength(3);
   },
   300_000,
 );

@@ -4,14 +4,13 @@
  * at once: the receiver sees each `webhook-id` exactly once and each delivery has exactly one
  * attempt (a double claim would show as a second POST and a second attempt row).
  */
-import pg from 'pg';
 import { expect, test } from 'vitest';
 import { generateSecret } from '../../src/webhooks/index.js';
 import {
   openTestStore,
   postgresAvailable,
   postgresTestDatabase,
-  postgresTestUrl,
+  testPostgresClient,
 } from '../support/databases.js';
 import { startWebhookReceiver } from '../support/webhookReceiver.js';
 import { appendNumberedEvents, distinctIds, spawnWorker, until } from './dispatchHarness.js';
@@ -52,26 +51,18 @@ test.skipIf(!available)(
 
     expect(receiver.requests).toHaveLength(events);
     expect(distinctIds(receiver.requests).size).toBe(events);
-    const client = new pg.Client({ connectionString: postgresTestUrl });
-    await client.connect();
-    try {
-      const schema = `"${database.schema}"`;
-      const doubled = await client.query(
-        `SELECT delivery_id FROM ${schema}.attempt_log GROUP BY delivery_id HAVING count(*) <> 1`,
-      );
-      expect(doubled.rows).toEqual([]);
-      const attempts = await client.query(
-        `SELECT count(*)::int AS n FROM ${schema}.attempt_log WHERE status = 204`,
-      );
-      expect(attempts.rows[0]).toEqual({ n: events });
-      // The lease ids are `<worker>#<claim>`: three distinct workers did the work.
-      const perWorker = await client.query(
-        `SELECT split_part(worker, '#', 1) AS worker, count(*)::int AS n FROM ${schema}.attempt_log GROUP BY 1`,
-      );
-      expect(perWorker.rows).toHaveLength(3);
-    } finally {
-      await client.end();
-    }
+    const client = await testPostgresClient(context, database.schema);
+    const doubled = await client.query(
+      `SELECT delivery_id FROM attempt_log GROUP BY delivery_id HAVING count(*) <> 1`,
+    );
+    expect(doubled.rows).toEqual([]);
+    const attempts = await client.query(`SELECT count(*)::int AS n FROM attempt_log WHERE status = 204`);
+    expect(attempts.rows[0]).toEqual({ n: events });
+    // The lease ids are `<worker>#<claim>`: three distinct workers did the work.
+    const perWorker = await client.query(
+      `SELECT split_part(worker, '#', 1) AS worker, count(*)::int AS n FROM attempt_log GROUP BY 1`,
+    );
+    expect(perWorker.rows).toHaveLength(3);
   },
   180_000,
 );

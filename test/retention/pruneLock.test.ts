@@ -3,10 +3,14 @@
  * advisory lock of this schema, `pruneHistory` does nothing and says so (`locked: false`); once it
  * is released, pruning proceeds. The lock is per schema, so other installations are not held up.
  */
-import pg from 'pg';
 import { expect, test } from 'vitest';
 import { outboxEvent } from '../../src/store/index.js';
-import { openTestStore, postgresAvailable, postgresTestDatabase } from '../support/databases.js';
+import {
+  openTestStore,
+  postgresAvailable,
+  postgresTestDatabase,
+  testPostgresClient,
+} from '../support/databases.js';
 
 const available = await postgresAvailable('the pruning lock test');
 
@@ -18,21 +22,14 @@ test.skipIf(!available)('postgres: a second pruner skips while the first holds t
   await store.appendEvents([outboxEvent({ event: 'message sent', n: 1 })], t0);
   await store.fanOutPending(t0, 10);
 
-  const other = new pg.Client({ connectionString: options.databaseUrl });
-  await other.connect();
-  try {
-    await other.query('BEGIN');
-    await other.query(`SELECT pg_advisory_xact_lock(${0x756e73}, hashtext('prune:' || $1))`, [
-      options.schema,
-    ]);
-    expect(await store.pruneHistory({ before: t0 + 1, limit: 100 })).toMatchObject({
-      locked: false,
-      events: 0,
-    });
-    await other.query('COMMIT');
-  } finally {
-    await other.end();
-  }
+  const other = await testPostgresClient(context);
+  await other.query('BEGIN');
+  await other.query(`SELECT pg_advisory_xact_lock(${0x756e73}, hashtext('prune:' || $1))`, [options.schema]);
+  expect(await store.pruneHistory({ before: t0 + 1, limit: 100 })).toMatchObject({
+    locked: false,
+    events: 0,
+  });
+  await other.query('COMMIT');
   expect(await store.pruneHistory({ before: t0 + 1, limit: 100 })).toMatchObject({ locked: true, events: 1 });
   expect(await store.listOutbox()).toEqual([]);
 });

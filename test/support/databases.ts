@@ -95,6 +95,21 @@ export async function postgresTestDatabase(context: TestContext): Promise<StoreO
   return { databaseUrl: postgresTestUrl, schema, poolSize: 4 };
 }
 
+/**
+ * A plain connection to the test server beside the store (for what a test reads or holds behind
+ * the store's back), its search path on `schema` when given; ended when the test finishes (before
+ * the test's database is dropped, when it was made earlier).
+ */
+export async function testPostgresClient(context: TestContext, schema?: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: postgresTestUrl,
+    ...(schema === undefined ? {} : { options: `-c search_path="${schema}"` }),
+  });
+  await client.connect();
+  context.onTestFinished(() => client.end());
+  return client;
+}
+
 /** Opens a store on `options`, closed when the test finishes (before its database is dropped). */
 export async function openTestStore(context: TestContext, options: StoreOptions): Promise<Store> {
   const store = await openStore(options);

@@ -4,17 +4,14 @@
  * or a fan-out that followed a claim on a pooled connection must never lose its durability), and
  * inside an explicit transaction it lasts until that transaction ends, no longer.
  */
-import pg from 'pg';
 import { expect, test } from 'vitest';
-import { postgresAvailable, postgresTestUrl } from '../../../test/support/databases.js';
+import { postgresAvailable, testPostgresClient } from '../../../test/support/databases.js';
 import { commitWithoutFlush } from './commitWithoutFlush.js';
 
 const available = await postgresAvailable('the commitWithoutFlush check');
 
 test.skipIf(!available)('commitWithoutFlush lasts for its own transaction only', async (context) => {
-  const client = new pg.Client({ connectionString: postgresTestUrl });
-  await client.connect();
-  context.onTestFinished(() => client.end());
+  const client = await testPostgresClient(context);
   const setting = async () =>
     (await client.query<{ value: string }>("SELECT current_setting('synchronous_commit') AS value")).rows[0]
       ?.value;

@@ -5,9 +5,13 @@
  * on the inner side of a nested loop: every delivery compared with every result, 4,032 comparisons
  * for a batch of 64 and most of the statement's time (docs/postgres-dispatch.md, eighth round).
  */
-import pg from 'pg';
 import { expect, test } from 'vitest';
-import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../../test/support/databases.js';
+import {
+  postgresAvailable,
+  postgresTestDatabase,
+  postgresTestUrl,
+  testPostgresClient,
+} from '../../../test/support/databases.js';
 import { openStore } from '../openStore.js';
 import { outboxEvent } from '../outboxEvent.js';
 import { openPostgresExecutor } from '../postgres/openPostgresExecutor.js';
@@ -49,12 +53,7 @@ test.skipIf(!available)(
       limit: 64,
     });
     expect(claimed).toHaveLength(64);
-    const client = new pg.Client({
-      connectionString: postgresTestUrl,
-      options: `-c search_path="${options.schema}"`,
-    });
-    await client.connect();
-    context.onTestFinished(() => client.end());
+    const client = await testPostgresClient(context, options.schema);
     await client.query('ANALYZE outbox; ANALYZE deliveries');
 
     const executor = openPostgresExecutor({ url: postgresTestUrl, schema: options.schema });

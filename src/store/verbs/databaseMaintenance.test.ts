@@ -3,9 +3,12 @@
  * tables — the server's settings, and a table's own `autovacuum_enabled` turned off; on SQLite it
  * does not apply.
  */
-import pg from 'pg';
 import { expect, test } from 'vitest';
-import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../../test/support/databases.js';
+import {
+  postgresAvailable,
+  postgresTestDatabase,
+  testPostgresClient,
+} from '../../../test/support/databases.js';
 import { openStore } from '../openStore.js';
 
 const available = await postgresAvailable('the database maintenance check');
@@ -25,12 +28,7 @@ test.skipIf(!available)(
     const options = await postgresTestDatabase(context);
     const store = await openStore(options);
     context.onTestFinished(() => store.close());
-    const client = new pg.Client({
-      connectionString: postgresTestUrl,
-      options: `-c search_path="${options.schema}"`,
-    });
-    await client.connect();
-    context.onTestFinished(() => client.end());
+    const client = await testPostgresClient(context, options.schema);
     const { rows } = await client.query<{ on: boolean }>(
       "SELECT current_setting('autovacuum') = 'on' AND current_setting('track_counts') = 'on' AS on",
     );

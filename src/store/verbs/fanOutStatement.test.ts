@@ -6,9 +6,13 @@
  * `dispatched_at` reset by hand, the page is fanned out again with the conflict-tolerant text: no
  * error, no second delivery, the existing one left for a claim, the rest leased as usual.
  */
-import pg from 'pg';
 import { expect, test, type TestContext } from 'vitest';
-import { postgresAvailable, postgresTestDatabase, postgresTestUrl } from '../../../test/support/databases.js';
+import {
+  postgresAvailable,
+  postgresTestDatabase,
+  postgresTestUrl,
+  testPostgresClient,
+} from '../../../test/support/databases.js';
 import { openStore } from '../openStore.js';
 import { outboxEvent } from '../outboxEvent.js';
 import { openPostgresExecutor } from '../postgres/openPostgresExecutor.js';
@@ -26,12 +30,7 @@ async function setUp(context: TestContext) {
   const store = await openStore(options);
   context.onTestFinished(() => store.close());
   await store.putEndpoint({ eventType: null, url: 'http://a.test/', secret, at: t0 });
-  const client = new pg.Client({
-    connectionString: postgresTestUrl,
-    options: `-c search_path="${options.schema}"`,
-  });
-  await client.connect();
-  context.onTestFinished(() => client.end());
+  const client = await testPostgresClient(context, options.schema);
   return { schema: options.schema ?? 'public', store, client };
 }
 
