@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { outboxEvent, type Store } from '../src/store/index.js';
 import { fanOutTemplates } from '../src/store/verbs/fanOutStatement.js';
+import { namedStatement } from '../src/store/verbs/namedParameters.js';
 import { newWebhookIds } from '../src/store/verbs/newWebhookIds.js';
 import { benchSchemaStore, dropSchema } from './graphileCycle.js';
 import { processCpuMs } from './processCpu.js';
@@ -91,17 +92,12 @@ WHERE d.id = ANY(?::bigint[]) AND (d.status || '') = 'pending' AND d.lease_owner
 };
 
 /** `sql` with its parameters numbered; `names` in order for the fan-out's named parameters. */
-function build(sql: string): { text: string; names: string[] } {
-  const names: string[] = [];
+function build(sql: string): { text: string; names: readonly string[] } {
+  const { sql: placeholders, names } = namedStatement(
+    sql.replace('/*on conflict*/', '').replace('${commitWithoutFlush}', 'true'),
+  );
   let n = 0;
-  const text = sql
-    .replace('/*on conflict*/', '')
-    .replace('${commitWithoutFlush}', 'true')
-    .replace(/\$([a-zA-Z]\w*)/g, (_, name: string) => {
-      names.push(name);
-      return `$${++n}`;
-    })
-    .replace(/\?/g, () => `$${++n}`);
+  const text = placeholders.replace(/\?/g, () => `$${++n}`);
   if (text.includes('${')) throw new Error(`a part left unreplaced: ${text.slice(text.indexOf('${'), 80)}`);
   return { text, names };
 }
