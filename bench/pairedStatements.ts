@@ -7,7 +7,12 @@
  *
  * `npx tsx bench/pairedStatements.ts`. STATEMENT=fanout (default) or complete; PAIR=a,b names two
  * variants below (default `full,<first other>`); BENCH_PAIR_EVENTS (10,000 per round), BENCH_PAIR_ROUNDS
- * (3), BENCH_PAIR_KEYED=1 (every event with an ordering key), UNSUB_TEST_DATABASE_URL. The texts are
+ * (3), BENCH_PAIR_KEYED=1 (every event with an ordering key), BENCH_PAIR_PAGE (64 events a page) and
+ * BENCH_PAIR_PAGE_B (the second variant's page, by default the same: each turn gives both sides as
+ * many events), BENCH_PAIR_SQL_B (SQL run on the second variant's schema before its rounds — a
+ * schema change as the variant, with `capless_b`, the same text under another name),
+ * UNSUB_TEST_DATABASE_URL. Both schemas are analyzed every 40 turns, as autovacuum would: the
+ * connections' cached plans otherwise keep the table sizes of their first pages. The texts are
  * the store's own (the fan-out's exported templates; the completion's read from its source file),
  * so `full` is always the current one (for the fan-out, its text with the caps). Prints each
  * variant's wall time per event (the statement's round trip: the server's work and the client's
@@ -28,7 +33,8 @@ const events = Number(process.env.BENCH_PAIR_EVENTS ?? 10_000);
 const rounds = Number(process.env.BENCH_PAIR_ROUNDS ?? 3);
 const keyed = process.env.BENCH_PAIR_KEYED === '1';
 const statement = process.env.STATEMENT === 'complete' ? 'complete' : 'fanout';
-const page = 64;
+const pageA = Number(process.env.BENCH_PAIR_PAGE ?? 64);
+const pageB = Number(process.env.BENCH_PAIR_PAGE_B ?? pageA);
 
 /** The template literal named `name` in `file` (its `${…}` parts left as text). */
 function templateOf(file: string, name: string): string {
@@ -40,6 +46,22 @@ function templateOf(file: string, name: string): string {
 }
 
 type Edit = (sql: string) => string;
+
+/** The fan-out with the page's rows marked through their tuple ids instead of their primary key. */
+const markByTid: Edit = (s) =>
+  s
+    .replace(
+      'SELECT id, type, ordering_key, body, created_at FROM outbox',
+      'SELECT id, type, ordering_key, body, created_at, ctid AS row_tid FROM outbox',
+    )
+    .replace(
+      'SELECT p.id, p.type, p.ordering_key, p.body, p.created_at,',
+      'SELECT p.id, p.type, p.ordering_key, p.body, p.created_at, p.row_tid,',
+    )
+    .replace(
+      'WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken))',
+      'WHERE outbox.ctid = ANY(ARRAY(SELECT row_tid FROM taken))',
+    );
 
 /** Fan-out variants: edits of the capped fan-out (`$name` parameters, numbered by `build`). */
 const fanOutVariants: Record<string, Edit> = {
@@ -67,6 +89,13 @@ const fanOutVariants: Record<string, Edit> = {
       ),
   // The product's own text for pages the caps cannot bind.
   capless: () => fanOutTemplates.capless,
+  // The page's rows marked through their tuple ids (a TID scan) instead of their primary key.
+  ctid: (s) => markByTid(s),
+  capless_ctid: () => markByTid(fanOutTemplates.capless),
+  // Webhook ids made by the statement from the event's id instead of sent as an array.
+  capless_sqlids: () => fanOutTemplates.capless.replace('($webhookIds::text[])[t.n]', "'msg_' || t.id"),
+  // The same text under another name: for a schema change on the second twin (BENCH_PAIR_SQL_B).
+  capless_b: () => fanOutTemplates.capless,
   noroute: (s) =>
     s
       .replace(
@@ -114,7 +143,7 @@ if (!variants[nameA] || !variants[nameB] || nameA === nameB)
 const texts = { [nameA]: build(variants[nameA](template)), [nameB]: build(variants[nameB](template)) };
 
 /** A fresh schema of unsub's migrations: one endpoint for every type, `events` undispatched events. */
-async function twin(): Promise<{ schema: string; store: Store; client: pg.Client; pid: number }> {
+async function twin(sql?: string): Promise<{ schema: string; store: Store; client: pg.Client; pid: number }> {
   const { schema, store } = await benchSchemaStore(url, 'bench_pair');
   for (let start = 0; start < events; start += 1_000) {
     await store.appendEvents(
@@ -134,13 +163,18 @@ async function twin(): Promise<{ schema: string; store: Store; client: pg.Client
     options: `-c search_path="${schema}" -c synchronous_commit=off`,
   });
   await client.connect();
+  if (sql) await client.query(sql);
   await client.query('VACUUM ANALYZE outbox');
   const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
   return { schema, store, client, pid };
 }
 
 /** One page on `side` with variant `name`; answers the events done and the measured statement's ms. */
-async function pageOf(side: Awaited<ReturnType<typeof twin>>, name: string): Promise<[number, number]> {
+async function pageOf(
+  side: Awaited<ReturnType<typeof twin>>,
+  name: string,
+  page: number,
+): Promise<[number, number]> {
   const { text, names } = texts[name]!;
   const at = Date.now();
   if (statement === 'fanout') {
@@ -198,11 +232,16 @@ async function pageOf(side: Awaited<ReturnType<typeof twin>>, name: string): Pro
 const totals = { [nameA]: 0, [nameB]: 0 };
 /** The measured connection's backend CPU (ms), per variant, over the rounds. */
 const cpu = { [nameA]: 0, [nameB]: 0 };
+const counts = { [nameA]: 0, [nameB]: 0 };
 for (let round = 1; round <= rounds; round++) {
   const a = await twin();
-  const b = await twin();
+  // BENCH_PAIR_SQL_B: SQL run on the second variant's schema only (a schema change as the variant).
+  const b = await twin(process.env.BENCH_PAIR_SQL_B);
   // A B B A …: neither always goes first after the other's page.
   for (let done = 0, turn = 0; done < events; turn++) {
+    // Fresh statistics now and then, as autovacuum gives a production server (this machine runs
+    // without it): the connections' cached plans are made again for the tables' sizes.
+    if (turn % 40 === 39) for (const side of [a, b]) await side.client.query('ANALYZE outbox, deliveries');
     const order: [typeof a, string][] =
       turn % 2 === 0
         ? [
@@ -216,10 +255,19 @@ for (let round = 1; round <= rounds; round++) {
     let took = Number.POSITIVE_INFINITY;
     for (const [side, name] of order) {
       const cpuBefore = processCpuMs(side.pid);
-      const [n, ms] = await pageOf(side, name);
+      // Sides with pages of different sizes take turns of the same number of events.
+      const size = side === a ? pageA : pageB;
+      let n = 0;
+      let ms = 0;
+      for (let k = 0; k < Math.max(pageA, pageB) / size; k++) {
+        const [pn, pms] = await pageOf(side, name, size);
+        n += pn;
+        ms += pms;
+      }
       cpu[name]! += processCpuMs(side.pid) - cpuBefore;
       totals[name]! += ms;
       took = Math.min(took, n);
+      counts[name]! += n;
     }
     if (took === 0) throw new Error(`a page came back empty after ${done} events`);
     done += took;
@@ -229,13 +277,15 @@ for (let round = 1; round <= rounds; round++) {
     await side.store.close();
     await dropSchema(url, side.schema);
   }
-  const per = (name: string) => ((totals[name]! * 1000) / (round * events)).toFixed(1);
+  const per = (name: string) => ((totals[name]! * 1000) / counts[name]!).toFixed(1);
   process.stdout.write(
     `${statement} round ${round}: ${nameA} ${per(nameA)} µs/event, ${nameB} ${per(nameB)} µs/event, ratio ${(
-      totals[nameB]! / totals[nameA]!
-    ).toFixed(3)}; backend CPU ${nameA} ${((cpu[nameA]! * 1000) / (round * events)).toFixed(1)}, ${nameB} ${(
+      totals[nameB]! /
+      counts[nameB]! /
+      (totals[nameA]! / counts[nameA]!)
+    ).toFixed(3)}; backend CPU ${nameA} ${((cpu[nameA]! * 1000) / counts[nameA]!).toFixed(1)}, ${nameB} ${(
       (cpu[nameB]! * 1000) /
-      (round * events)
+      counts[nameB]!
     ).toFixed(1)} µs/event\n`,
   );
 }
