@@ -6,15 +6,17 @@
  * - `bare`: today's rows without the rules (the outbox row marked, a delivery inserted leased, then
  *   updated succeeded), so that the next line compares rows with rows;
  * - `lease`: the lease on the outbox row with the delivery's id taken from its sequence, and the
- *   delivery inserted once, final, by the completion (fenced by the lease's owner).
- * `bare` and `lease` replace `fanOutPending` and `completeAttempts` of the store with a statement
+ *   delivery inserted once, final, by the completion (fenced by the lease's owner);
+ * - `inflight`: the delivery's state kept in its event's row, its id the event's (eleventh round):
+ *   the lease a HOT update of the row, still undispatched; the success marks it dispatched.
+ * `bare`, `lease` and `inflight` replace `fanOutPending` and `completeAttempts` of the store with a statement
  * each, for unkeyed events to one endpoint only: a prototype for the measurement, not the feature
  * (no expiry sweep, no readers). And `graphile`: graphile-worker's no-op jobs as `pg_vs_graphile`
  * runs them (`graphileSide`), in the same rotation.
  *
  * `npx tsx bench/leaseCycle.ts`. Knobs: BENCH_CYCLE_EVENTS (10,000), BENCH_CYCLE_ROUNDS (3, after a
- * warm-up), UNSUB_TEST_DATABASE_URL. Prints per round and side: events/s, CPU per event of this
- * process and of the side's server backends.
+ * warm-up), BENCH_SIDES (comma-separated), UNSUB_TEST_DATABASE_URL. Prints per round and side:
+ * events/s, CPU per event of this process and of the side's server backends.
  */
 import pg from 'pg';
 import { outboxEvent, type Store } from '../src/store/index.js';
@@ -34,11 +36,12 @@ import { backendCpu } from './processCpu.js';
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const events = Number(process.env.BENCH_CYCLE_EVENTS ?? 10_000);
 const rounds = Number(process.env.BENCH_CYCLE_ROUNDS ?? 3);
-type Side = 'today' | 'bare' | 'lease' | 'graphile';
+type Side = 'today' | 'bare' | 'lease' | 'inflight' | 'graphile';
 const sides: Side[] = (process.env.BENCH_SIDES?.split(',') as Side[] | undefined) ?? [
   'today',
   'bare',
   'lease',
+  'inflight',
   'graphile',
 ];
 
@@ -89,6 +92,30 @@ WHERE o.id = ANY($2::bigint[])
 ON CONFLICT (id) DO NOTHING
 RETURNING id`;
 
+/**
+ * `inflight` (eleventh round): the delivery's state in its event's row, its id the event's. The lease
+ * leaves the row undispatched (a HOT update: its columns are in no index), so later pages step over
+ * it and an expired lease is taken again by a page; the success marks the row dispatched with the
+ * attempt in it. No delivery row.
+ */
+const inflightFanOut = `WITH page AS (
+  SELECT id FROM outbox WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
+  ORDER BY id LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o SET webhook_id = COALESCE(o.webhook_id, 'msg_' || o.id), lease_owner = $4,
+  lease_expires_at = $5
+WHERE o.id = ANY(ARRAY(SELECT id FROM page)) AND $3::int IS NOT NULL
+RETURNING o.id AS event_id, o.type, o.body, o.created_at, o.id AS delivery_id, o.webhook_id`;
+
+const inflightComplete = `UPDATE outbox o SET dispatched_at = r.at, endpoint_id = $3, status = 'succeeded',
+  attempts = 1, lease_owner = NULL, lease_expires_at = NULL, last_status = r.status,
+  success_attempt_id = nextval('attempts_id_seq'), success_at = r.at, success_duration_ms = r.duration_ms,
+  success_excerpt = r.excerpt, success_worker = r.owner
+FROM json_to_recordset($1::json) AS r(id bigint, owner text, status int, at bigint, duration_ms int,
+  excerpt text)
+WHERE o.id = ANY($2::bigint[]) AND o.id = r.id AND o.lease_owner = r.owner AND o.dispatched_at IS NULL
+RETURNING o.id`;
+
 interface Row {
   event_id: string;
   type: string;
@@ -99,7 +126,17 @@ interface Row {
 }
 
 /** `store` with fan-out and completion replaced by the side's two statements. */
-function rowsStore(store: Store, pool: pg.Pool, endpoint: WebhookEndpoint, side: 'bare' | 'lease'): Store {
+function rowsStore(
+  store: Store,
+  pool: pg.Pool,
+  endpoint: WebhookEndpoint,
+  side: 'bare' | 'lease' | 'inflight',
+): Store {
+  const texts = {
+    bare: { fanOut: bareFanOut, complete: bareComplete },
+    lease: { fanOut: leaseFanOut, complete: leaseComplete },
+    inflight: { fanOut: inflightFanOut, complete: inflightComplete },
+  }[side];
   const eventOf = new Map<number, number>();
   return {
     ...store,
@@ -109,7 +146,7 @@ function rowsStore(store: Store, pool: pg.Pool, endpoint: WebhookEndpoint, side:
       if (size <= 0) return { events: 0, deliveries: 0, claimed: [] };
       const { rows } = await pool.query<Row>({
         name: `${side}_fan_out`,
-        text: side === 'bare' ? bareFanOut : leaseFanOut,
+        text: texts.fanOut,
         values: [size, at, endpoint.id, claim.owner, at + claim.leaseMs],
       });
       const claimed = rows.map((row): ClaimedDelivery => {
@@ -150,11 +187,11 @@ function rowsStore(store: Store, pool: pg.Pool, endpoint: WebhookEndpoint, side:
         duration_ms: Math.round(result.attempt.durationMs),
         excerpt: result.attempt.responseExcerpt,
       }));
-      const keys = side === 'bare' ? rows.map((row) => row.id) : rows.map((row) => row.event_id);
+      const keys = side === 'lease' ? rows.map((row) => row.event_id) : rows.map((row) => row.id);
       const { rows: done } = await pool.query<{ id: string }>({
         name: `${side}_complete`,
-        text: side === 'bare' ? bareComplete : leaseComplete,
-        values: [JSON.stringify(rows), `{${keys.join(',')}}`],
+        text: texts.complete,
+        values: [JSON.stringify(rows), `{${keys.join(',')}}`, ...(side === 'inflight' ? [endpoint.id] : [])],
       });
       const applied = new Set(done.map((row) => Number(row.id)));
       for (const id of applied) eventOf.delete(id);
@@ -187,6 +224,12 @@ async function open(side: Side) {
   if (side === 'lease')
     await pool.query(`ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN lease_endpoint_id INTEGER,
       ADD COLUMN lease_webhook_id TEXT, ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT`);
+  if (side === 'inflight')
+    await pool.query(`ALTER TABLE outbox ADD COLUMN endpoint_id INTEGER, ADD COLUMN webhook_id TEXT,
+      ADD COLUMN status TEXT, ADD COLUMN attempts INTEGER, ADD COLUMN lease_owner TEXT,
+      ADD COLUMN lease_expires_at BIGINT, ADD COLUMN last_status INTEGER, ADD COLUMN success_attempt_id BIGINT,
+      ADD COLUMN success_at BIGINT, ADD COLUMN success_duration_ms INTEGER, ADD COLUMN success_excerpt TEXT,
+      ADD COLUMN success_worker TEXT`);
   const inner = side === 'today' ? store : rowsStore(store, pool, endpoint, side);
   const { counting, recorded, untilRecorded } = countingRecords(inner);
   const cpu = backendCpu(url, schema);

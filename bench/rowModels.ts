@@ -14,11 +14,18 @@
  * - `outbox-row`: the first attempt kept in the outbox row itself (lease and success columns
  *   added for the experiment): the row marked and leased, then its success written — no delivery
  *   row for a first-attempt success (two row versions of one row, the second a HOT update);
+ * - `inflight`: the lease kept in the outbox row while it stays undispatched (lease columns in no
+ *   index, so the lease is a HOT update; later pages step over the rows in flight and an expired
+ *   lease is simply taken again — no watermark, no sweep), then the success marks the row
+ *   dispatched and inserts its delivery row, final (docs/postgres-dispatch.md, eleventh round);
+ * - `inflight-row`: the same lease, the success kept in the outbox row (no delivery row);
+ *   both inflight models keep one page in flight (each step leases a page and completes the one
+ *   before), so their pages step over the rows in flight as a worker's would;
  * - `queue`: what a job queue writes (graphile-worker's shape): the row leased, then deleted.
  *
  * `npx tsx bench/rowModels.ts`. Knobs: BENCH_MODEL_EVENTS (20,000), BENCH_MODEL_ROUNDS (2,
- * alternated), UNSUB_TEST_DATABASE_URL. Prints server CPU µs per event (from `/proc`, the
- * backends of each model's connections) and WAL bytes per event.
+ * alternated), BENCH_MODEL_ONLY (models, comma-separated), UNSUB_TEST_DATABASE_URL. Prints server
+ * CPU µs per event (from `/proc`, the backends of each model's connections) and WAL bytes per event.
  */
 import pg from 'pg';
 import { outboxEvent, type Store } from '../src/store/index.js';
@@ -38,6 +45,8 @@ type Model =
   | 'returning'
   | 'outbox-row'
   | 'outbox-lease'
+  | 'inflight'
+  | 'inflight-row'
   | 'queue';
 
 /** A fresh schema of unsub's migrations with one endpoint and `events` undispatched events. */
@@ -61,6 +70,15 @@ async function prepare(model: Model): Promise<{ schema: string; store: Store; en
     await client.query(`SET search_path = "${schema}";
       ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN endpoint_id INTEGER, ADD COLUMN webhook_id TEXT,
         ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT;`);
+    await client.end();
+  }
+  if (model === 'inflight' || model === 'inflight-row') {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`SET search_path = "${schema}";
+      ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN endpoint_id INTEGER, ADD COLUMN webhook_id TEXT,
+        ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT, ADD COLUMN last_status INTEGER,
+        ADD COLUMN success_at BIGINT, ADD COLUMN success_duration_ms INTEGER, ADD COLUMN success_excerpt TEXT;`);
     await client.end();
   }
   if (model === 'outbox-row') {
@@ -89,6 +107,9 @@ const bareSuccessSql = `UPDATE deliveries SET status = 'succeeded', attempts = a
   success_attempt_id = nextval('attempts_id_seq'), success_at = $2, success_duration_ms = 1,
   success_excerpt = '', success_worker = $3
 WHERE id = ANY($1::bigint[]) AND lease_owner = $3`;
+
+/** The inflight models' page in flight, per connection. */
+const inFlight = new Map<pg.Client, number[]>();
 
 /** One page of `model`: leases up to `page` events and records their success; answers how many. */
 async function step(model: Model, store: Store, client: pg.Client, endpointId: number): Promise<number> {
@@ -156,6 +177,46 @@ async function step(model: Model, store: Store, client: pg.Client, endpointId: n
          FROM outbox o WHERE o.id = ANY($1::bigint[]) AND o.lease_owner = $3`,
         [ids, at, owner],
       );
+    } else if (model === 'inflight' || model === 'inflight-row') {
+      // The lease kept in the outbox row, the row still undispatched (a HOT update): a later page
+      // steps over the rows in flight, and an expired lease is simply taken again. One page stays
+      // in flight: each step leases a page and completes the one before.
+      const { rows } = await client.query<{ id: string }>(
+        `UPDATE outbox SET endpoint_id = $3, webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id),
+           lease_owner = $4, lease_expires_at = $2::bigint + 60000,
+           lease_delivery_id = COALESCE(outbox.lease_delivery_id, nextval('deliveries_id_seq'))
+         FROM (SELECT id FROM outbox WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $2::bigint)
+               ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) p
+         WHERE outbox.id = p.id RETURNING outbox.id, outbox.lease_delivery_id`,
+        [page, at, endpointId, owner],
+      );
+      const previous = inFlight.get(client) ?? [];
+      inFlight.set(
+        client,
+        rows.map((row) => Number(row.id)),
+      );
+      ids = rows.map((row) => Number(row.id));
+      if (model === 'inflight') {
+        await client.query(
+          `WITH done AS (
+             UPDATE outbox o SET dispatched_at = $2::bigint, lease_owner = NULL, lease_expires_at = NULL
+             WHERE o.id = ANY($1::bigint[]) AND o.lease_owner = $3 AND o.dispatched_at IS NULL
+             RETURNING o.id, o.lease_delivery_id, o.endpoint_id, o.type, o.webhook_id)
+           INSERT INTO deliveries (id, event_id, endpoint_id, event_type, webhook_id, status, attempts, last_status,
+             created_at, updated_at, success_attempt_id, success_at, success_duration_ms, success_excerpt, success_worker)
+           OVERRIDING SYSTEM VALUE SELECT d.lease_delivery_id, d.id, d.endpoint_id, d.type, d.webhook_id, 'succeeded', 1, 204, $2, $2,
+             nextval('attempts_id_seq'), $2, 1, '', $3
+           FROM done d`,
+          [previous, at, owner],
+        );
+      } else {
+        await client.query(
+          `UPDATE outbox SET dispatched_at = $2::bigint, lease_owner = NULL, lease_expires_at = NULL, last_status = 204,
+             success_at = $2, success_duration_ms = 1, success_excerpt = ''
+           WHERE id = ANY($1::bigint[]) AND lease_owner = $3 AND dispatched_at IS NULL`,
+          [previous, at, owner],
+        );
+      }
     } else if (model === 'outbox-row') {
       const { rows } = await client.query<{ id: string }>(
         `UPDATE outbox SET dispatched_at = $2::bigint, endpoint_id = $3, webhook_id = 'msg_' || outbox.id,
@@ -194,6 +255,8 @@ const models = (process.env.BENCH_MODEL_ONLY?.split(',') ?? [
   'returning',
   'outbox-row',
   'outbox-lease',
+  'inflight',
+  'inflight-row',
   'queue',
 ]) as Model[];
 const results = new Map<Model, { cpu: number[]; wal: number[] }>(
