@@ -1,18 +1,20 @@
 /**
  * @module A measurement for the next data-model step of issue 12 (docs/postgres-dispatch.md, eighth
  * round, "The lease on the outbox row"): the store-only cycle — the real dispatcher, an instant
- * sender — over three ways of writing the rows, rounds interleaved, each on its own schema:
+ * sender — over several ways of writing the rows, rounds interleaved, each on its own schema:
  * - `today`: the store as it is (every rule);
  * - `bare`: today's rows without the rules (the outbox row marked, a delivery inserted leased, then
  *   updated succeeded), so that the next line compares rows with rows;
  * - `lease`: the lease on the outbox row with the delivery's id taken from its sequence, and the
  *   delivery inserted once, final, by the completion (fenced by the lease's owner);
  * - `inflight`: the delivery's state kept in its event's row, its id the event's (eleventh round):
- *   the lease a HOT update of the row, still undispatched; the success marks it dispatched.
- * `bare`, `lease` and `inflight` replace `fanOutPending` and `completeAttempts` of the store with a statement
- * each, for unkeyed events to one endpoint only: a prototype for the measurement, not the feature
- * (no expiry sweep, no readers). And `graphile`: graphile-worker's no-op jobs as `pg_vs_graphile`
- * runs them (`graphileSide`), in the same rotation.
+ *   the lease a HOT update of the row, still undispatched; the success marks it dispatched;
+ * - `inflight-rules`: the same rows written by today's fan-out and completion turned to that model,
+ *   every rule kept, with the indexes the eleventh round's plan puts on the outbox.
+ * These replace `fanOutPending` and `completeAttempts` of the store with a statement each, for
+ * unkeyed events to one endpoint only: a prototype for the measurement, not the feature (no expiry
+ * sweep, no readers). And `graphile`: graphile-worker's no-op jobs as `pg_vs_graphile` runs them
+ * (`graphileSide`), in the same rotation. Rounds append events in thousands (at least 1,000).
  *
  * `npx tsx bench/leaseCycle.ts`. Knobs: BENCH_CYCLE_EVENTS (10,000), BENCH_CYCLE_ROUNDS (3, after a
  * warm-up), BENCH_SIDES (comma-separated), UNSUB_TEST_DATABASE_URL. Prints per round and side:
@@ -31,17 +33,20 @@ import {
   timed,
   vacuumSchema,
 } from './graphileCycle.js';
+import { commitWithoutFlush } from '../src/store/verbs/commitWithoutFlush.js';
+import { hourMs, latencyBucket } from '../src/store/verbs/statsRollups.js';
 import { backendCpu } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const events = Number(process.env.BENCH_CYCLE_EVENTS ?? 10_000);
 const rounds = Number(process.env.BENCH_CYCLE_ROUNDS ?? 3);
-type Side = 'today' | 'bare' | 'lease' | 'inflight' | 'graphile';
+type Side = 'today' | 'bare' | 'lease' | 'inflight' | 'inflight-rules' | 'graphile';
 const sides: Side[] = (process.env.BENCH_SIDES?.split(',') as Side[] | undefined) ?? [
   'today',
   'bare',
   'lease',
   'inflight',
+  'inflight-rules',
   'graphile',
 ];
 
@@ -116,6 +121,96 @@ FROM json_to_recordset($1::json) AS r(id bigint, owner text, status int, at bigi
 WHERE o.id = ANY($2::bigint[]) AND o.id = r.id AND o.lease_owner = r.owner AND o.dispatched_at IS NULL
 RETURNING o.id`;
 
+/**
+ * `inflight-rules`: the same rows as `inflight`, written by today's fan-out and completion turned to
+ * the model, every rule kept — routing, the ordering checks, held and disabled events marked at
+ * once, the endpoint's columns on its first row, the rollups, the end of failure runs, the commit
+ * without a flush — and the indexes the plan puts on the outbox (docs/postgres-dispatch.md,
+ * eleventh round). What the model keeps of `inflight`'s lead once it does all the store does.
+ */
+const rulesFanOut = `WITH page AS (
+  SELECT id, type, ordering_key, body, created_at FROM outbox
+  WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
+  ORDER BY id LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
+), routed AS (
+  SELECT p.id, p.type, p.ordering_key, p.body, p.created_at,
+    COALESCE(s.id, c.id) AS endpoint_id,
+    COALESCE(CASE WHEN s.id IS NOT NULL THEN s.disabled_at IS NULL
+      WHEN c.id IS NOT NULL THEN c.disabled_at IS NULL END, false) AS enabled,
+    min(p.id) OVER (PARTITION BY p.ordering_key) AS first_of_key
+  FROM page p
+  LEFT JOIN endpoints s ON s.slot = p.type AND s.removed_at IS NULL
+  LEFT JOIN endpoints c ON c.slot = '*' AND c.removed_at IS NULL
+), ordered AS (
+  SELECT r.*, r.endpoint_id IS NOT NULL AND (r.ordering_key IS NULL OR (
+      row_number() OVER (PARTITION BY r.endpoint_id, r.ordering_key ORDER BY r.id) = 1
+      AND NOT EXISTS (SELECT 1 FROM outbox o
+        WHERE o.ordering_key = r.ordering_key AND o.ordering_key IS NOT NULL
+          AND o.dispatched_at IS NULL AND o.id < r.first_of_key)
+      AND NOT EXISTS (SELECT 1 FROM outbox e
+        WHERE e.endpoint_id = r.endpoint_id AND e.ordering_key = r.ordering_key
+          AND e.ordering_key IS NOT NULL AND e.status = 'pending' AND e.id < r.id))) AS in_order
+  FROM routed r
+), taken AS (
+  SELECT o.*, o.enabled AND o.in_order AS lease FROM ordered o
+), leased AS (
+  UPDATE outbox SET webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id), lease_owner = $4,
+    lease_expires_at = $5
+  WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken WHERE lease))
+  RETURNING outbox.id, outbox.webhook_id
+), marked AS (
+  UPDATE outbox SET dispatched_at = $2, endpoint_id = t.endpoint_id,
+    status = CASE WHEN t.endpoint_id IS NULL THEN NULL WHEN t.enabled THEN 'pending' ELSE 'disabled' END,
+    next_attempt_at = CASE WHEN t.enabled THEN $2::bigint END, attempts = 0, updated_at = $2,
+    webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id)
+  FROM taken t WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken WHERE NOT lease)) AND t.id = outbox.id
+), firsts AS (
+  SELECT t.endpoint_id, min(t.id) AS first_id FROM taken t WHERE t.lease GROUP BY t.endpoint_id
+)
+SELECT t.id AS event_id, t.type, t.ordering_key, t.endpoint_id, t.enabled, t.in_order,
+  t.id AS delivery_id, l.webhook_id, t.lease AS leased, CASE WHEN t.lease THEN t.body END AS body,
+  t.created_at, ep.id AS ep_id, ep.url AS ep_url, ep.secrets AS ep_secrets,
+  ep.first_failure_at AS ep_first_failure_at
+FROM taken t
+LEFT JOIN leased l ON l.id = t.id
+LEFT JOIN firsts f ON f.first_id = t.id
+LEFT JOIN endpoints ep ON ep.id = f.endpoint_id
+WHERE $3::int IS NOT NULL
+ORDER BY t.id`;
+
+const rulesComplete = `WITH r AS (
+  SELECT * FROM json_to_recordset($1::json) AS r(id bigint, owner text, status int, at bigint,
+    duration_ms int, excerpt text, hour bigint, bucket bigint)
+), done AS (
+  UPDATE outbox o SET dispatched_at = r.at, endpoint_id = $3, status = 'succeeded', attempts = 1,
+    next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_status = r.status,
+    last_error = NULL, updated_at = r.at, success_attempt_id = nextval('attempts_id_seq'),
+    success_at = r.at, success_duration_ms = r.duration_ms, success_excerpt = r.excerpt,
+    success_worker = r.owner
+  FROM r WHERE o.id = ANY($2::bigint[]) AND o.id = r.id AND o.lease_owner = r.owner
+    AND CASE WHEN o.dispatched_at IS NULL THEN true END
+  RETURNING o.id, o.endpoint_id, r.hour, r.bucket
+), outcomes AS (
+  INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
+  SELECT hour, endpoint_id, 'succeeded', pg_backend_pid() % 16, count(*) FROM done
+  GROUP BY hour, endpoint_id ORDER BY hour, endpoint_id
+  ON CONFLICT (hour, endpoint_id, outcome, shard)
+  DO UPDATE SET attempts = delivery_stats_hourly.attempts + excluded.attempts
+), latency AS (
+  INSERT INTO attempt_latency_hourly (hour, bucket_ms, shard, attempts)
+  SELECT hour, bucket, pg_backend_pid() % 16, count(*) FROM done
+  GROUP BY hour, bucket ORDER BY hour, bucket
+  ON CONFLICT (hour, bucket_ms, shard)
+  DO UPDATE SET attempts = attempt_latency_hourly.attempts + excluded.attempts
+), settled AS (
+  UPDATE endpoints e SET first_failure_at = NULL, failure_streak = 0
+  FROM (SELECT id FROM endpoints
+        WHERE id IN (SELECT endpoint_id FROM done) AND (first_failure_at IS NOT NULL OR failure_streak <> 0)
+        ORDER BY id FOR UPDATE) AS l
+  WHERE e.id = l.id
+)
+SELECT id FROM done WHERE ${commitWithoutFlush}`;
+
 interface Row {
   event_id: string;
   type: string;
@@ -130,12 +225,13 @@ function rowsStore(
   store: Store,
   pool: pg.Pool,
   endpoint: WebhookEndpoint,
-  side: 'bare' | 'lease' | 'inflight',
+  side: 'bare' | 'lease' | 'inflight' | 'inflight-rules',
 ): Store {
   const texts = {
     bare: { fanOut: bareFanOut, complete: bareComplete },
     lease: { fanOut: leaseFanOut, complete: leaseComplete },
     inflight: { fanOut: inflightFanOut, complete: inflightComplete },
+    'inflight-rules': { fanOut: rulesFanOut, complete: rulesComplete },
   }[side];
   const eventOf = new Map<number, number>();
   return {
@@ -145,34 +241,37 @@ function rowsStore(
       const size = Math.min(limit, claim.limit);
       if (size <= 0) return { events: 0, deliveries: 0, claimed: [] };
       const { rows } = await pool.query<Row>({
-        name: `${side}_fan_out`,
+        name: `${side.replace('-', '_')}_fan_out`,
         text: texts.fanOut,
         values: [size, at, endpoint.id, claim.owner, at + claim.leaseMs],
       });
-      const claimed = rows.map((row): ClaimedDelivery => {
+      const claimed = rows.flatMap((row): ClaimedDelivery[] => {
+        if (side === 'inflight-rules' && !(row as Row & { leased: boolean }).leased) return [];
         eventOf.set(Number(row.delivery_id), Number(row.event_id));
-        return {
-          id: Number(row.delivery_id),
-          eventId: Number(row.event_id),
-          eventType: row.type,
-          endpointId: endpoint.id,
-          webhookId: row.webhook_id,
-          status: 'delivering',
-          attempts: 0,
-          nextAttemptAt: at,
-          leaseOwner: claim.owner,
-          leaseExpiresAt: at + claim.leaseMs,
-          orderingKey: null,
-          lastStatus: null,
-          lastError: null,
-          createdAt: at,
-          updatedAt: at,
-          body: row.body,
-          eventAt: Number(row.created_at),
-          url: endpoint.url,
-          secrets: endpoint.secrets,
-          endpointFirstFailureAt: null,
-        };
+        return [
+          {
+            id: Number(row.delivery_id),
+            eventId: Number(row.event_id),
+            eventType: row.type,
+            endpointId: endpoint.id,
+            webhookId: row.webhook_id,
+            status: 'delivering',
+            attempts: 0,
+            nextAttemptAt: at,
+            leaseOwner: claim.owner,
+            leaseExpiresAt: at + claim.leaseMs,
+            orderingKey: null,
+            lastStatus: null,
+            lastError: null,
+            createdAt: at,
+            updatedAt: at,
+            body: row.body,
+            eventAt: Number(row.created_at),
+            url: endpoint.url,
+            secrets: endpoint.secrets,
+            endpointFirstFailureAt: null,
+          },
+        ];
       });
       return { events: rows.length, deliveries: rows.length, claimed, held: 0 };
     },
@@ -186,12 +285,18 @@ function rowsStore(
         at: result.at,
         duration_ms: Math.round(result.attempt.durationMs),
         excerpt: result.attempt.responseExcerpt,
+        hour: Math.floor(result.attempt.at / hourMs),
+        bucket: latencyBucket(result.attempt.durationMs),
       }));
       const keys = side === 'lease' ? rows.map((row) => row.event_id) : rows.map((row) => row.id);
       const { rows: done } = await pool.query<{ id: string }>({
-        name: `${side}_complete`,
+        name: `${side.replace('-', '_')}_complete`,
         text: texts.complete,
-        values: [JSON.stringify(rows), `{${keys.join(',')}}`, ...(side === 'inflight' ? [endpoint.id] : [])],
+        values: [
+          JSON.stringify(rows),
+          `{${keys.join(',')}}`,
+          ...(side === 'inflight' || side === 'inflight-rules' ? [endpoint.id] : []),
+        ],
       });
       const applied = new Set(done.map((row) => Number(row.id)));
       for (const id of applied) eventOf.delete(id);
@@ -219,17 +324,31 @@ async function openGraphile() {
 
 async function open(side: Side) {
   if (side === 'graphile') return openGraphile();
-  const { schema, databaseUrl: named, store, endpoint } = await benchSchemaStore(url, `bench_lease_${side}`);
+  const {
+    schema,
+    databaseUrl: named,
+    store,
+    endpoint,
+  } = await benchSchemaStore(url, `bench_lease_${side.replace('-', '_')}`);
   const pool = new pg.Pool({ connectionString: named, options: `-c search_path="${schema}"`, max: 10 });
   if (side === 'lease')
     await pool.query(`ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN lease_endpoint_id INTEGER,
       ADD COLUMN lease_webhook_id TEXT, ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT`);
-  if (side === 'inflight')
+  if (side === 'inflight' || side === 'inflight-rules')
     await pool.query(`ALTER TABLE outbox ADD COLUMN endpoint_id INTEGER, ADD COLUMN webhook_id TEXT,
       ADD COLUMN status TEXT, ADD COLUMN attempts INTEGER, ADD COLUMN lease_owner TEXT,
       ADD COLUMN lease_expires_at BIGINT, ADD COLUMN last_status INTEGER, ADD COLUMN success_attempt_id BIGINT,
       ADD COLUMN success_at BIGINT, ADD COLUMN success_duration_ms INTEGER, ADD COLUMN success_excerpt TEXT,
-      ADD COLUMN success_worker TEXT`);
+      ADD COLUMN success_worker TEXT, ADD COLUMN next_attempt_at BIGINT, ADD COLUMN last_error TEXT,
+      ADD COLUMN updated_at BIGINT`);
+  // The plan's indexes on the outbox: none on the lease's columns, so taking a lease stays HOT.
+  if (side === 'inflight-rules')
+    await pool.query(`CREATE INDEX outbox_claim ON outbox (endpoint_id, next_attempt_at, id)
+        WHERE status = 'pending' AND dispatched_at IS NOT NULL;
+      CREATE INDEX outbox_endpoint ON outbox (endpoint_id, id);
+      CREATE INDEX outbox_final ON outbox (status, id) WHERE status IN ('failed', 'disabled');
+      CREATE INDEX outbox_pending_delivery_key ON outbox (endpoint_id, ordering_key, id)
+        WHERE status = 'pending' AND ordering_key IS NOT NULL;`);
   const inner = side === 'today' ? store : rowsStore(store, pool, endpoint, side);
   const { counting, recorded, untilRecorded } = countingRecords(inner);
   const cpu = backendCpu(url, schema);
