@@ -38,7 +38,8 @@
  * Knobs: BENCH_ROUNDS (7), BENCH_EVENTS (4000), BENCH_WARMUP (20000), BENCH_CONCURRENCY (64),
  * BENCH_PG_ROUNDS (5), BENCH_PG_WARMUP (4000 per worker process),
  * UNSUB_TEST_DATABASE_URL, BENCH_ONLY=ordered (only the warm-up and the ordered rounds, while
- * iterating on the ordering path).
+ * iterating on the ordering path) or postgres (only the PostgreSQL parts), BENCH_MODEL (the
+ * PostgreSQL workers on a row model of `modelStores.ts`, e.g. `inflight-rules`: an experiment).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -55,6 +56,7 @@ import { openStore, outboxEvent, type Store } from '../src/store/index.js';
 import { createDispatcher, generateSecret } from '../src/webhooks/index.js';
 import { countingRecords } from './countingRecords.js';
 import { storeCycleComparison, vacuumSchema } from './graphileCycle.js';
+import { prepareModelSchema, type ModelSide } from './modelStores.js';
 import { backendCpu, cpuBetween, processCpuMs, withApplicationName } from './processCpu.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -71,6 +73,12 @@ const pgRounds = Number(process.env.BENCH_PG_ROUNDS ?? 5);
  * (workers, store-only cycle against graphile-worker, cross-process latency).
  */
 const only = process.env.BENCH_ONLY;
+/**
+ * BENCH_MODEL (`inflight-rules`, …): the PostgreSQL workers write a row model of `modelStores.ts`
+ * instead of the store's rows (an experiment for docs/postgres-dispatch.md, eleventh round; their
+ * statements are then not in the traffic counts).
+ */
+const model = process.env.BENCH_MODEL as ModelSide | undefined;
 /** Contacts of the ordered rounds (each has `events / orderedContacts` events per round). */
 const orderedContacts = 1_000;
 const postgresUrl = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -432,6 +440,23 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
       secret: generateSecret(),
       at: Date.now(),
     });
+    if (model !== undefined) {
+      const client = new pg.Client({ connectionString: postgresUrl, options: `-c search_path="${schema}"` });
+      await client.connect();
+      await prepareModelSchema(client, model);
+      await client.end();
+    }
+    /** Succeeded deliveries: the store's count, or the model's rows (BENCH_MODEL). */
+    const succeeded = async () => {
+      if (model === undefined) return (await store.deliveryStats()).byStatus.succeeded;
+      const client = new pg.Client({ connectionString: postgresUrl, options: `-c search_path="${schema}"` });
+      await client.connect();
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM outbox WHERE status = 'succeeded'`,
+      );
+      await client.end();
+      return rows[0]?.n ?? 0;
+    };
     const backends = backendCpu(postgresUrl, schema);
     const processes = Array.from({ length: workers }, () =>
       spawnScript('bench/dispatchWorker.ts', {
@@ -442,6 +467,7 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
         UNSUB_WEBHOOK_ALLOW: '127.0.0.0/8',
         UNSUB_WEBHOOK_CONCURRENCY: String(concurrency),
         UNSUB_WEBHOOK_ENDPOINT_CONCURRENCY: String(concurrency),
+        ...(model === undefined ? {} : { BENCH_MODEL: model }),
       }),
     );
     await Promise.all(processes.map((child) => lineOf(child, /webhook dispatcher \S+ started/)));
@@ -451,7 +477,7 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
     // half-warm and their CPU per delivery doubled.
     const warm = pgWarmUp * workers;
     await appendEvents(store, warm, -warm);
-    await untilSucceeded(store, warm, 20);
+    while ((await succeeded()) < warm) await sleep(20);
     const workerCpu = () => processes.reduce((sum, child) => sum + processCpuMs(child.pid ?? 0), 0);
     // The round-end poll's own connection (not named after the schema: its backend is not counted).
     const poller = new pg.Client({ connectionString: postgresUrl });
@@ -474,9 +500,9 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
         const finished = await untilDrained(poller, schema, 5);
         const rate = events / ((finished - started) / 1000);
         const [workerAfter, serverAfter] = [workerCpu(), await backends.read()];
-        const succeeded = (await store.deliveryStats()).byStatus.succeeded;
-        if (succeeded !== delivered + events)
-          throw new Error(`expected ${delivered + events} succeeded deliveries, found ${succeeded}`);
+        const done = await succeeded();
+        if (done !== delivered + events)
+          throw new Error(`expected ${delivered + events} succeeded deliveries, found ${done}`);
         delivered += events;
         timed += events;
         workerMs += workerAfter - workerBefore;

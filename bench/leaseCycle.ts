@@ -11,9 +11,9 @@
  *   the lease a HOT update of the row, still undispatched; the success marks it dispatched;
  * - `inflight-rules`: the same rows written by today's fan-out and completion turned to that model,
  *   every rule kept, with the indexes the eleventh round's plan puts on the outbox.
- * These replace `fanOutPending` and `completeAttempts` of the store with a statement each, for
- * unkeyed events to one endpoint only: a prototype for the measurement, not the feature (no expiry
- * sweep, no readers). And `graphile`: graphile-worker's no-op jobs as `pg_vs_graphile` runs them
+ * These replace `fanOutPending` and `completeAttempts` of the store with a statement each
+ * (`modelStores.ts`), for unkeyed events to one endpoint only: a prototype for the measurement, not
+ * the feature (no expiry sweep, no readers). And `graphile`: graphile-worker's no-op jobs as `pg_vs_graphile` runs them
  * (`graphileSide`), in the same rotation. Rounds append events in thousands (at least 1,000).
  *
  * `npx tsx bench/leaseCycle.ts`. Knobs: BENCH_CYCLE_EVENTS (10,000), BENCH_CYCLE_ROUNDS (3, after a
@@ -21,8 +21,7 @@
  * events/s, CPU per event of this process and of the side's server backends.
  */
 import pg from 'pg';
-import { outboxEvent, type Store } from '../src/store/index.js';
-import type { ClaimedDelivery, CompleteAttemptInput, WebhookEndpoint } from '../src/store/index.js';
+import { outboxEvent } from '../src/store/index.js';
 import { createDispatcher } from '../src/webhooks/index.js';
 import { countingRecords } from './countingRecords.js';
 import {
@@ -33,8 +32,7 @@ import {
   timed,
   vacuumSchema,
 } from './graphileCycle.js';
-import { commitWithoutFlush } from '../src/store/verbs/commitWithoutFlush.js';
-import { hourMs, latencyBucket } from '../src/store/verbs/statsRollups.js';
+import { modelStore, prepareModelSchema } from './modelStores.js';
 import { backendCpu } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,261 +47,6 @@ const sides: Side[] = (process.env.BENCH_SIDES?.split(',') as Side[] | undefined
   'inflight-rules',
   'graphile',
 ];
-
-const bareFanOut = `WITH page AS (
-  SELECT id, type, body, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY id
-  LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
-), marked AS (
-  UPDATE outbox SET dispatched_at = $2 WHERE id = ANY(ARRAY(SELECT id FROM page))
-), inserted AS (
-  INSERT INTO deliveries (event_id, endpoint_id, event_type, webhook_id, status, next_attempt_at,
-    lease_owner, lease_expires_at, created_at, updated_at)
-  SELECT p.id, $3, p.type, 'msg_' || p.id, 'pending', $2, $4, $5, $2, $2 FROM page p ORDER BY p.id
-  RETURNING id, event_id, webhook_id
-)
-SELECT p.id AS event_id, p.type, p.body, p.created_at, i.id AS delivery_id, i.webhook_id
-FROM page p JOIN inserted i ON i.event_id = p.id ORDER BY p.id`;
-
-const bareComplete = `UPDATE deliveries d SET status = 'succeeded', attempts = d.attempts + 1, next_attempt_at = NULL,
-  lease_owner = NULL, lease_expires_at = NULL, last_status = r.status, updated_at = r.at,
-  success_attempt_id = nextval('attempts_id_seq'), success_at = r.at, success_duration_ms = r.duration_ms,
-  success_excerpt = r.excerpt, success_worker = r.owner
-FROM json_to_recordset($1::json) AS r(id bigint, event_id bigint, owner text, status int, at bigint,
-  duration_ms int, excerpt text)
-WHERE d.id = ANY($2::bigint[]) AND d.id = r.id AND CASE WHEN d.status = 'pending' THEN true END
-  AND d.lease_owner = r.owner
-RETURNING d.id`;
-
-const leaseFanOut = `WITH page AS (
-  SELECT id, type, body, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY id
-  LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
-)
-UPDATE outbox o SET dispatched_at = $2, lease_delivery_id = nextval('deliveries_id_seq'),
-  lease_endpoint_id = $3, lease_webhook_id = 'msg_' || o.id, lease_owner = $4, lease_expires_at = $5
-WHERE o.id = ANY(ARRAY(SELECT id FROM page))
-RETURNING o.id AS event_id, o.type, o.body, o.created_at, o.lease_delivery_id AS delivery_id,
-  o.lease_webhook_id AS webhook_id`;
-
-const leaseComplete = `INSERT INTO deliveries (id, event_id, endpoint_id, event_type, webhook_id, status, attempts,
-  last_status, created_at, updated_at, success_attempt_id, success_at, success_duration_ms,
-  success_excerpt, success_worker)
-OVERRIDING SYSTEM VALUE
-SELECT o.lease_delivery_id, o.id, o.lease_endpoint_id, o.type, o.lease_webhook_id, 'succeeded', 1,
-  r.status, r.at, r.at, nextval('attempts_id_seq'), r.at, r.duration_ms, r.excerpt, r.owner
-FROM json_to_recordset($1::json) AS r(id bigint, event_id bigint, owner text, status int, at bigint,
-  duration_ms int, excerpt text)
-JOIN outbox o ON o.id = r.event_id AND o.lease_delivery_id = r.id AND o.lease_owner = r.owner
-WHERE o.id = ANY($2::bigint[])
-ON CONFLICT (id) DO NOTHING
-RETURNING id`;
-
-/**
- * `inflight` (eleventh round): the delivery's state in its event's row, its id the event's. The lease
- * leaves the row undispatched (a HOT update: its columns are in no index), so later pages step over
- * it and an expired lease is taken again by a page; the success marks the row dispatched with the
- * attempt in it. No delivery row.
- */
-const inflightFanOut = `WITH page AS (
-  SELECT id FROM outbox WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
-  ORDER BY id LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
-)
-UPDATE outbox o SET webhook_id = COALESCE(o.webhook_id, 'msg_' || o.id), lease_owner = $4,
-  lease_expires_at = $5
-WHERE o.id = ANY(ARRAY(SELECT id FROM page)) AND $3::int IS NOT NULL
-RETURNING o.id AS event_id, o.type, o.body, o.created_at, o.id AS delivery_id, o.webhook_id`;
-
-const inflightComplete = `UPDATE outbox o SET dispatched_at = r.at, endpoint_id = $3, status = 'succeeded',
-  attempts = 1, lease_owner = NULL, lease_expires_at = NULL, last_status = r.status,
-  success_attempt_id = nextval('attempts_id_seq'), success_at = r.at, success_duration_ms = r.duration_ms,
-  success_excerpt = r.excerpt, success_worker = r.owner
-FROM json_to_recordset($1::json) AS r(id bigint, owner text, status int, at bigint, duration_ms int,
-  excerpt text)
-WHERE o.id = ANY($2::bigint[]) AND o.id = r.id AND o.lease_owner = r.owner AND o.dispatched_at IS NULL
-RETURNING o.id`;
-
-/**
- * `inflight-rules`: the same rows as `inflight`, written by today's fan-out and completion turned to
- * the model, every rule kept — routing, the ordering checks, held and disabled events marked at
- * once, the endpoint's columns on its first row, the rollups, the end of failure runs, the commit
- * without a flush — and the indexes the plan puts on the outbox (docs/postgres-dispatch.md,
- * eleventh round). What the model keeps of `inflight`'s lead once it does all the store does.
- */
-const rulesFanOut = `WITH page AS (
-  SELECT id, type, ordering_key, body, created_at FROM outbox
-  WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
-  ORDER BY id LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
-), routed AS (
-  SELECT p.id, p.type, p.ordering_key, p.body, p.created_at,
-    COALESCE(s.id, c.id) AS endpoint_id,
-    COALESCE(CASE WHEN s.id IS NOT NULL THEN s.disabled_at IS NULL
-      WHEN c.id IS NOT NULL THEN c.disabled_at IS NULL END, false) AS enabled,
-    min(p.id) OVER (PARTITION BY p.ordering_key) AS first_of_key
-  FROM page p
-  LEFT JOIN endpoints s ON s.slot = p.type AND s.removed_at IS NULL
-  LEFT JOIN endpoints c ON c.slot = '*' AND c.removed_at IS NULL
-), ordered AS (
-  SELECT r.*, r.endpoint_id IS NOT NULL AND (r.ordering_key IS NULL OR (
-      row_number() OVER (PARTITION BY r.endpoint_id, r.ordering_key ORDER BY r.id) = 1
-      AND NOT EXISTS (SELECT 1 FROM outbox o
-        WHERE o.ordering_key = r.ordering_key AND o.ordering_key IS NOT NULL
-          AND o.dispatched_at IS NULL AND o.id < r.first_of_key)
-      AND NOT EXISTS (SELECT 1 FROM outbox e
-        WHERE e.endpoint_id = r.endpoint_id AND e.ordering_key = r.ordering_key
-          AND e.ordering_key IS NOT NULL AND e.status = 'pending' AND e.id < r.id))) AS in_order
-  FROM routed r
-), taken AS (
-  SELECT o.*, o.enabled AND o.in_order AS lease FROM ordered o
-), leased AS (
-  UPDATE outbox SET webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id), lease_owner = $4,
-    lease_expires_at = $5
-  WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken WHERE lease))
-  RETURNING outbox.id, outbox.webhook_id
-), marked AS (
-  UPDATE outbox SET dispatched_at = $2, endpoint_id = t.endpoint_id,
-    status = CASE WHEN t.endpoint_id IS NULL THEN NULL WHEN t.enabled THEN 'pending' ELSE 'disabled' END,
-    next_attempt_at = CASE WHEN t.enabled THEN $2::bigint END, attempts = 0, updated_at = $2,
-    webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id)
-  FROM taken t WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken WHERE NOT lease)) AND t.id = outbox.id
-), firsts AS (
-  SELECT t.endpoint_id, min(t.id) AS first_id FROM taken t WHERE t.lease GROUP BY t.endpoint_id
-)
-SELECT t.id AS event_id, t.type, t.ordering_key, t.endpoint_id, t.enabled, t.in_order,
-  t.id AS delivery_id, l.webhook_id, t.lease AS leased, CASE WHEN t.lease THEN t.body END AS body,
-  t.created_at, ep.id AS ep_id, ep.url AS ep_url, ep.secrets AS ep_secrets,
-  ep.first_failure_at AS ep_first_failure_at
-FROM taken t
-LEFT JOIN leased l ON l.id = t.id
-LEFT JOIN firsts f ON f.first_id = t.id
-LEFT JOIN endpoints ep ON ep.id = f.endpoint_id
-WHERE $3::int IS NOT NULL
-ORDER BY t.id`;
-
-const rulesComplete = `WITH r AS (
-  SELECT * FROM json_to_recordset($1::json) AS r(id bigint, owner text, status int, at bigint,
-    duration_ms int, excerpt text, hour bigint, bucket bigint)
-), done AS (
-  UPDATE outbox o SET dispatched_at = r.at, endpoint_id = $3, status = 'succeeded', attempts = 1,
-    next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_status = r.status,
-    last_error = NULL, updated_at = r.at, success_attempt_id = nextval('attempts_id_seq'),
-    success_at = r.at, success_duration_ms = r.duration_ms, success_excerpt = r.excerpt,
-    success_worker = r.owner
-  FROM r WHERE o.id = ANY($2::bigint[]) AND o.id = r.id AND o.lease_owner = r.owner
-    AND CASE WHEN o.dispatched_at IS NULL THEN true END
-  RETURNING o.id, o.endpoint_id, r.hour, r.bucket
-), outcomes AS (
-  INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
-  SELECT hour, endpoint_id, 'succeeded', pg_backend_pid() % 16, count(*) FROM done
-  GROUP BY hour, endpoint_id ORDER BY hour, endpoint_id
-  ON CONFLICT (hour, endpoint_id, outcome, shard)
-  DO UPDATE SET attempts = delivery_stats_hourly.attempts + excluded.attempts
-), latency AS (
-  INSERT INTO attempt_latency_hourly (hour, bucket_ms, shard, attempts)
-  SELECT hour, bucket, pg_backend_pid() % 16, count(*) FROM done
-  GROUP BY hour, bucket ORDER BY hour, bucket
-  ON CONFLICT (hour, bucket_ms, shard)
-  DO UPDATE SET attempts = attempt_latency_hourly.attempts + excluded.attempts
-), settled AS (
-  UPDATE endpoints e SET first_failure_at = NULL, failure_streak = 0
-  FROM (SELECT id FROM endpoints
-        WHERE id IN (SELECT endpoint_id FROM done) AND (first_failure_at IS NOT NULL OR failure_streak <> 0)
-        ORDER BY id FOR UPDATE) AS l
-  WHERE e.id = l.id
-)
-SELECT id FROM done WHERE ${commitWithoutFlush}`;
-
-interface Row {
-  event_id: string;
-  type: string;
-  body: string;
-  created_at: string;
-  delivery_id: string;
-  webhook_id: string;
-}
-
-/** `store` with fan-out and completion replaced by the side's two statements. */
-function rowsStore(
-  store: Store,
-  pool: pg.Pool,
-  endpoint: WebhookEndpoint,
-  side: 'bare' | 'lease' | 'inflight' | 'inflight-rules',
-): Store {
-  const texts = {
-    bare: { fanOut: bareFanOut, complete: bareComplete },
-    lease: { fanOut: leaseFanOut, complete: leaseComplete },
-    inflight: { fanOut: inflightFanOut, complete: inflightComplete },
-    'inflight-rules': { fanOut: rulesFanOut, complete: rulesComplete },
-  }[side];
-  const eventOf = new Map<number, number>();
-  return {
-    ...store,
-    async fanOutPending(at, limit, claim) {
-      if (!claim) throw new Error('the prototype leases at fan-out only');
-      const size = Math.min(limit, claim.limit);
-      if (size <= 0) return { events: 0, deliveries: 0, claimed: [] };
-      const { rows } = await pool.query<Row>({
-        name: `${side.replace('-', '_')}_fan_out`,
-        text: texts.fanOut,
-        values: [size, at, endpoint.id, claim.owner, at + claim.leaseMs],
-      });
-      const claimed = rows.flatMap((row): ClaimedDelivery[] => {
-        if (side === 'inflight-rules' && !(row as Row & { leased: boolean }).leased) return [];
-        eventOf.set(Number(row.delivery_id), Number(row.event_id));
-        return [
-          {
-            id: Number(row.delivery_id),
-            eventId: Number(row.event_id),
-            eventType: row.type,
-            endpointId: endpoint.id,
-            webhookId: row.webhook_id,
-            status: 'delivering',
-            attempts: 0,
-            nextAttemptAt: at,
-            leaseOwner: claim.owner,
-            leaseExpiresAt: at + claim.leaseMs,
-            orderingKey: null,
-            lastStatus: null,
-            lastError: null,
-            createdAt: at,
-            updatedAt: at,
-            body: row.body,
-            eventAt: Number(row.created_at),
-            url: endpoint.url,
-            secrets: endpoint.secrets,
-            endpointFirstFailureAt: null,
-          },
-        ];
-      });
-      return { events: rows.length, deliveries: rows.length, claimed, held: 0 };
-    },
-    claimDeliveries: async () => [],
-    async completeAttempts(results: readonly CompleteAttemptInput[]) {
-      const rows = results.map((result) => ({
-        id: result.deliveryId,
-        event_id: eventOf.get(result.deliveryId),
-        owner: result.owner,
-        status: result.attempt.status,
-        at: result.at,
-        duration_ms: Math.round(result.attempt.durationMs),
-        excerpt: result.attempt.responseExcerpt,
-        hour: Math.floor(result.attempt.at / hourMs),
-        bucket: latencyBucket(result.attempt.durationMs),
-      }));
-      const keys = side === 'lease' ? rows.map((row) => row.event_id) : rows.map((row) => row.id);
-      const { rows: done } = await pool.query<{ id: string }>({
-        name: `${side.replace('-', '_')}_complete`,
-        text: texts.complete,
-        values: [
-          JSON.stringify(rows),
-          `{${keys.join(',')}}`,
-          ...(side === 'inflight' || side === 'inflight-rules' ? [endpoint.id] : []),
-        ],
-      });
-      const applied = new Set(done.map((row) => Number(row.id)));
-      for (const id of applied) eventOf.delete(id);
-      return results.map((result) => applied.has(result.deliveryId));
-    },
-  };
-}
 
 /** graphile-worker's no-op jobs, as `pg_vs_graphile` runs them, for the same table. */
 async function openGraphile() {
@@ -331,25 +74,8 @@ async function open(side: Side) {
     endpoint,
   } = await benchSchemaStore(url, `bench_lease_${side.replace('-', '_')}`);
   const pool = new pg.Pool({ connectionString: named, options: `-c search_path="${schema}"`, max: 10 });
-  if (side === 'lease')
-    await pool.query(`ALTER TABLE outbox ADD COLUMN lease_delivery_id BIGINT, ADD COLUMN lease_endpoint_id INTEGER,
-      ADD COLUMN lease_webhook_id TEXT, ADD COLUMN lease_owner TEXT, ADD COLUMN lease_expires_at BIGINT`);
-  if (side === 'inflight' || side === 'inflight-rules')
-    await pool.query(`ALTER TABLE outbox ADD COLUMN endpoint_id INTEGER, ADD COLUMN webhook_id TEXT,
-      ADD COLUMN status TEXT, ADD COLUMN attempts INTEGER, ADD COLUMN lease_owner TEXT,
-      ADD COLUMN lease_expires_at BIGINT, ADD COLUMN last_status INTEGER, ADD COLUMN success_attempt_id BIGINT,
-      ADD COLUMN success_at BIGINT, ADD COLUMN success_duration_ms INTEGER, ADD COLUMN success_excerpt TEXT,
-      ADD COLUMN success_worker TEXT, ADD COLUMN next_attempt_at BIGINT, ADD COLUMN last_error TEXT,
-      ADD COLUMN updated_at BIGINT`);
-  // The plan's indexes on the outbox: none on the lease's columns, so taking a lease stays HOT.
-  if (side === 'inflight-rules')
-    await pool.query(`CREATE INDEX outbox_claim ON outbox (endpoint_id, next_attempt_at, id)
-        WHERE status = 'pending' AND dispatched_at IS NOT NULL;
-      CREATE INDEX outbox_endpoint ON outbox (endpoint_id, id);
-      CREATE INDEX outbox_final ON outbox (status, id) WHERE status IN ('failed', 'disabled');
-      CREATE INDEX outbox_pending_delivery_key ON outbox (endpoint_id, ordering_key, id)
-        WHERE status = 'pending' AND ordering_key IS NOT NULL;`);
-  const inner = side === 'today' ? store : rowsStore(store, pool, endpoint, side);
+  if (side !== 'today') await prepareModelSchema(pool, side);
+  const inner = side === 'today' ? store : modelStore(store, pool, endpoint, side);
   const { counting, recorded, untilRecorded } = countingRecords(inner);
   const cpu = backendCpu(url, schema);
   let offset = 0;
