@@ -5,10 +5,13 @@
  * measurement, not the feature (no expiry sweep, no readers). `bench:dispatch` runs its PostgreSQL
  * workers on one of them with BENCH_MODEL (`dispatchWorker.ts`).
  */
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import type { ClaimedDelivery, CompleteAttemptInput, Store, WebhookEndpoint } from '../src/store/index.js';
 import { commitWithoutFlush } from '../src/store/verbs/commitWithoutFlush.js';
-import { hourMs, latencyBucket } from '../src/store/verbs/statsRollups.js';
+import { completionRow } from '../src/store/verbs/completeStatement.js';
+import { fanOutTemplates } from '../src/store/verbs/fanOutStatement.js';
+import { commonSlot } from '../src/store/verbs/webhookRows.js';
 
 /** The models written as a store's two statements. */
 export type ModelSide = 'bare' | 'lease' | 'inflight' | 'inflight-rules';
@@ -91,40 +94,50 @@ RETURNING o.id`;
  * without a flush — and the indexes the plan puts on the outbox (docs/postgres-dispatch.md,
  * eleventh round). What the model keeps of `inflight`'s lead once it does all the store does.
  */
-const rulesFanOut = `WITH page AS (
-  SELECT id, type, ordering_key, body, created_at FROM outbox
-  WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
-  ORDER BY id LIMIT (SELECT $1::int) FOR UPDATE SKIP LOCKED
-), routed AS (
-  SELECT p.id, p.type, p.ordering_key, p.body, p.created_at,
-    COALESCE(s.id, c.id) AS endpoint_id,
-    COALESCE(CASE WHEN s.id IS NOT NULL THEN s.disabled_at IS NULL
-      WHEN c.id IS NOT NULL THEN c.disabled_at IS NULL END, false) AS enabled,
-    min(p.id) OVER (PARTITION BY p.ordering_key) AS first_of_key
-  FROM page p
-  LEFT JOIN endpoints s ON s.slot = p.type AND s.removed_at IS NULL
-  LEFT JOIN endpoints c ON c.slot = '*' AND c.removed_at IS NULL
-), ordered AS (
-  SELECT r.*, r.endpoint_id IS NOT NULL AND (r.ordering_key IS NULL OR (
-      row_number() OVER (PARTITION BY r.endpoint_id, r.ordering_key ORDER BY r.id) = 1
-      AND NOT EXISTS (SELECT 1 FROM outbox o
-        WHERE o.ordering_key = r.ordering_key AND o.ordering_key IS NOT NULL
-          AND o.dispatched_at IS NULL AND o.id < r.first_of_key)
-      AND NOT EXISTS (SELECT 1 FROM outbox e
-        WHERE e.endpoint_id = r.endpoint_id AND e.ordering_key = r.ordering_key
-          AND e.ordering_key IS NOT NULL AND e.status = 'pending' AND e.id < r.id))) AS in_order
-  FROM routed r
-), taken AS (
-  SELECT o.*, o.enabled AND o.in_order AS lease FROM ordered o
-), leased AS (
-  UPDATE outbox SET webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id), lease_owner = $4,
-    lease_expires_at = $5
+/** The template literal named `name` in `src/store/verbs/<file>` (its `${…}` parts left as text). */
+export function templateOf(file: string, name: string): string {
+  const source = readFileSync(new URL(`../src/store/verbs/${file}`, import.meta.url), 'utf8');
+  const start = source.indexOf(`const ${name} = \``);
+  if (start < 0) throw new Error(`no ${name} in ${file}`);
+  const from = start + `const ${name} = \``.length;
+  return source.slice(from, source.indexOf('`;', from));
+}
+
+/** `text` with `edit` applied, or an error if the store's text changed under it. */
+function edited(text: string, pattern: RegExp | string, replacement: string): string {
+  const result = text.replace(pattern, replacement);
+  if (result === text) throw new Error(`modelStores: the store's statement no longer has ${String(pattern)}`);
+  return result;
+}
+
+/** Positional parameters for the fan-out's `$name`s, in this order. */
+const rulesFanOutNames = ['pageSize', 'at', 'endpointId', 'owner', 'leaseUntil'];
+
+/**
+ * The store's fan-out without the caps (its page, routing and ordering rule as they are), turned to
+ * the model: the page skips live leases and takes expired ones again; the earlier pending delivery
+ * of a key is looked for in the outbox; the leasable events get the lease and stay undispatched
+ * (a HOT update), the others are marked at once with their status.
+ */
+const rulesFanOut = (() => {
+  let text = edited(
+    fanOutTemplates.capless,
+    'WHERE dispatched_at IS NULL ORDER BY id',
+    'WHERE dispatched_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $at::bigint) ORDER BY id',
+  );
+  text = edited(text, /FROM deliveries e([\s\S]*?)e\.event_id < r\.id/, 'FROM outbox e$1e.id < r.id');
+  text = edited(
+    text,
+    /\), marked AS \([\s\S]*$/,
+    `), leased AS (
+  UPDATE outbox SET webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id), lease_owner = $owner,
+    lease_expires_at = $leaseUntil::bigint
   WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken WHERE lease))
   RETURNING outbox.id, outbox.webhook_id
 ), marked AS (
-  UPDATE outbox SET dispatched_at = $2, endpoint_id = t.endpoint_id,
+  UPDATE outbox SET dispatched_at = $at::bigint, endpoint_id = t.endpoint_id,
     status = CASE WHEN t.endpoint_id IS NULL THEN NULL WHEN t.enabled THEN 'pending' ELSE 'disabled' END,
-    next_attempt_at = CASE WHEN t.enabled THEN $2::bigint END, attempts = 0, updated_at = $2,
+    next_attempt_at = CASE WHEN t.enabled THEN $at::bigint END, attempts = 0, updated_at = $at::bigint,
     webhook_id = COALESCE(outbox.webhook_id, 'msg_' || outbox.id)
   FROM taken t WHERE outbox.id = ANY(ARRAY(SELECT id FROM taken WHERE NOT lease)) AND t.id = outbox.id
 ), firsts AS (
@@ -138,41 +151,42 @@ FROM taken t
 LEFT JOIN leased l ON l.id = t.id
 LEFT JOIN firsts f ON f.first_id = t.id
 LEFT JOIN endpoints ep ON ep.id = f.endpoint_id
-WHERE $3::int IS NOT NULL
-ORDER BY t.id`;
+WHERE $endpointId::int IS NOT NULL
+ORDER BY t.id`,
+  );
+  // The rest of the store's parameters are constants here: every event leases, one common slot.
+  text = text.replace(/\$leasing::int/g, '1').replace(/\$commonSlot/g, `'${commonSlot}'`);
+  return text.replace(/\$([a-zA-Z]+)/g, (_, name: string) => {
+    const index = rulesFanOutNames.indexOf(name);
+    if (index < 0) throw new Error(`modelStores: no value for $${name}`);
+    return `$${index + 1}`;
+  });
+})();
 
-const rulesComplete = `WITH r AS (
-  SELECT * FROM json_to_recordset($1::json) AS r(id bigint, owner text, status int, at bigint,
-    duration_ms int, excerpt text, hour bigint, bucket bigint)
-), done AS (
+/**
+ * The store's completion of plain successes (its rollups, failure runs and commit as they are),
+ * turned to the model: the success marks the event's row, fenced by its lease.
+ */
+const rulesComplete = (() => {
+  let n = 0;
+  const text = templateOf('completeStatement.ts', 'completeSql')
+    .replace(/\?/g, () => `$${++n}`)
+    .replace('${commitWithoutFlush}', commitWithoutFlush);
+  return edited(
+    text,
+    /\), done AS \([\s\S]*?\), outcomes AS \(/,
+    `), done AS (
   UPDATE outbox o SET dispatched_at = r.at, endpoint_id = $3, status = 'succeeded', attempts = 1,
     next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL, last_status = r.status,
     last_error = NULL, updated_at = r.at, success_attempt_id = nextval('attempts_id_seq'),
-    success_at = r.at, success_duration_ms = r.duration_ms, success_excerpt = r.excerpt,
+    success_at = r.attempt_at, success_duration_ms = r.duration_ms, success_excerpt = r.excerpt,
     success_worker = r.owner
   FROM r WHERE o.id = ANY($2::bigint[]) AND o.id = r.id AND o.lease_owner = r.owner
     AND CASE WHEN o.dispatched_at IS NULL THEN true END
   RETURNING o.id, o.endpoint_id, r.hour, r.bucket
-), outcomes AS (
-  INSERT INTO delivery_stats_hourly (hour, endpoint_id, outcome, shard, attempts)
-  SELECT hour, endpoint_id, 'succeeded', pg_backend_pid() % 16, count(*) FROM done
-  GROUP BY hour, endpoint_id ORDER BY hour, endpoint_id
-  ON CONFLICT (hour, endpoint_id, outcome, shard)
-  DO UPDATE SET attempts = delivery_stats_hourly.attempts + excluded.attempts
-), latency AS (
-  INSERT INTO attempt_latency_hourly (hour, bucket_ms, shard, attempts)
-  SELECT hour, bucket, pg_backend_pid() % 16, count(*) FROM done
-  GROUP BY hour, bucket ORDER BY hour, bucket
-  ON CONFLICT (hour, bucket_ms, shard)
-  DO UPDATE SET attempts = attempt_latency_hourly.attempts + excluded.attempts
-), settled AS (
-  UPDATE endpoints e SET first_failure_at = NULL, failure_streak = 0
-  FROM (SELECT id FROM endpoints
-        WHERE id IN (SELECT endpoint_id FROM done) AND (first_failure_at IS NOT NULL OR failure_streak <> 0)
-        ORDER BY id FOR UPDATE) AS l
-  WHERE e.id = l.id
-)
-SELECT id FROM done WHERE ${commitWithoutFlush}`;
+), outcomes AS (`,
+  );
+})();
 
 interface Row {
   event_id: string;
@@ -235,16 +249,10 @@ export function modelStore(store: Store, pool: pg.Pool, endpoint: WebhookEndpoin
     },
     claimDeliveries: async () => [],
     async completeAttempts(results: readonly CompleteAttemptInput[]) {
+      // The store's own rows of the completion's JSON parameter, with the event for `lease`.
       const rows = results.map((result) => ({
-        id: result.deliveryId,
+        ...completionRow(result),
         event_id: eventOf.get(result.deliveryId),
-        owner: result.owner,
-        status: result.attempt.status,
-        at: result.at,
-        duration_ms: Math.round(result.attempt.durationMs),
-        excerpt: result.attempt.responseExcerpt,
-        hour: Math.floor(result.attempt.at / hourMs),
-        bucket: latencyBucket(result.attempt.durationMs),
       }));
       const keys = side === 'lease' ? rows.map((row) => row.event_id) : rows.map((row) => row.id);
       const { rows: done } = await pool.query<{ id: string }>({

@@ -19,13 +19,13 @@
  * parsing of the rows) and their ratio, cumulative over the rounds. With `pg_stat_statements`
  * loaded, its per-call `total_exec_time` of the two texts separates the server's part.
  */
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { outboxEvent, type Store } from '../src/store/index.js';
 import { fanOutTemplates } from '../src/store/verbs/fanOutStatement.js';
 import { namedStatement } from '../src/store/verbs/namedParameters.js';
 import { newWebhookIds } from '../src/store/verbs/newWebhookIds.js';
 import { benchSchemaStore, dropSchema } from './graphileCycle.js';
+import { templateOf } from './modelStores.js';
 import { processCpuMs } from './processCpu.js';
 
 const url = process.env.UNSUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -35,15 +35,6 @@ const keyed = process.env.BENCH_PAIR_KEYED === '1';
 const statement = process.env.STATEMENT === 'complete' ? 'complete' : 'fanout';
 const pageA = Number(process.env.BENCH_PAIR_PAGE ?? 64);
 const pageB = Number(process.env.BENCH_PAIR_PAGE_B ?? pageA);
-
-/** The template literal named `name` in `file` (its `${…}` parts left as text). */
-function templateOf(file: string, name: string): string {
-  const source = readFileSync(new URL(`../src/store/verbs/${file}`, import.meta.url), 'utf8');
-  const start = source.indexOf(`const ${name} = \``);
-  if (start < 0) throw new Error(`no ${name} in ${file}`);
-  const from = start + `const ${name} = \``.length;
-  return source.slice(from, source.indexOf('`;', from));
-}
 
 type Edit = (sql: string) => string;
 

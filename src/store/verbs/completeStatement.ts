@@ -78,6 +78,24 @@ const completeSql = `WITH r AS (
 )
 SELECT id FROM done WHERE ${commitWithoutFlush}`;
 
+/**
+ * One result as a row of the statement's JSON parameter (`r` in the statement): hour and latency
+ * bucket computed here, as for the transaction (`rollupRows`).
+ */
+export function completionRow(result: CompleteAttemptInput) {
+  return {
+    id: result.deliveryId,
+    owner: result.owner,
+    status: result.attempt.status,
+    at: result.at,
+    attempt_at: result.attempt.at,
+    duration_ms: Math.round(result.attempt.durationMs),
+    excerpt: result.attempt.responseExcerpt,
+    hour: Math.floor(result.attempt.at / hourMs),
+    bucket: latencyBucket(result.attempt.durationMs),
+  };
+}
+
 /** True for the results this statement records: a success with no error and no disable. */
 export function isPlainSuccess(result: CompleteAttemptInput): boolean {
   return (
@@ -95,20 +113,9 @@ export function createCompleteStatement(executor: SqlExecutor) {
   return async function completePlainSuccesses(results: readonly CompleteAttemptInput[]): Promise<boolean[]> {
     const lastIndexOf = new Map<number, number>();
     results.forEach((result, index) => lastIndexOf.set(result.deliveryId, index));
-    const rows = [...lastIndexOf.values()].map((index) => {
-      const result = results[index] as CompleteAttemptInput;
-      return {
-        id: result.deliveryId,
-        owner: result.owner,
-        status: result.attempt.status,
-        at: result.at,
-        attempt_at: result.attempt.at,
-        duration_ms: Math.round(result.attempt.durationMs),
-        excerpt: result.attempt.responseExcerpt,
-        hour: Math.floor(result.attempt.at / hourMs),
-        bucket: latencyBucket(result.attempt.durationMs),
-      };
-    });
+    const rows = [...lastIndexOf.values()].map((index) =>
+      completionRow(results[index] as CompleteAttemptInput),
+    );
     const recorded = await executor.all<{ id: number | string }>(completeSql, [
       JSON.stringify(rows),
       `{${rows.map((row) => row.id).join(',')}}`,
