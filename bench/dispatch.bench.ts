@@ -446,15 +446,15 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
       await prepareModelSchema(client, model);
       await client.end();
     }
+    // The round-end poll's own connection (not named after the schema: its backend is not counted).
+    const poller = new pg.Client({ connectionString: postgresUrl });
+    await poller.connect();
     /** Succeeded deliveries: the store's count, or the model's rows (BENCH_MODEL). */
     const succeeded = async () => {
       if (model === undefined) return (await store.deliveryStats()).byStatus.succeeded;
-      const client = new pg.Client({ connectionString: postgresUrl, options: `-c search_path="${schema}"` });
-      await client.connect();
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM outbox WHERE status = 'succeeded'`,
+      const { rows } = await poller.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schema}".outbox WHERE status = 'succeeded'`,
       );
-      await client.end();
       return rows[0]?.n ?? 0;
     };
     const backends = backendCpu(postgresUrl, schema);
@@ -479,9 +479,6 @@ async function startPostgresSet(workers: number): Promise<PostgresSet | undefine
     await appendEvents(store, warm, -warm);
     while ((await succeeded()) < warm) await sleep(20);
     const workerCpu = () => processes.reduce((sum, child) => sum + processCpuMs(child.pid ?? 0), 0);
-    // The round-end poll's own connection (not named after the schema: its backend is not counted).
-    const poller = new pg.Client({ connectionString: postgresUrl });
-    await poller.connect();
     let delivered = warm;
     let timed = 0;
     let workerMs = 0;
